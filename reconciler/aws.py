@@ -1,0 +1,116 @@
+"""boto3 clients for one stack: endpoint, region, role, retries and API-call accounting.
+
+Pagination, retries and credentials are botocore's; this module only configures them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+import boto3
+import botocore.config
+
+DEFAULT_MAX_ATTEMPTS = 8
+# Operation-name prefixes that change AWS state; the rest are reads.
+WRITE_PREFIXES = ("Put", "Create", "Delete", "Update", "Tag", "Untag", "Associate",
+                  "Disassociate", "Subscribe", "Unsubscribe", "Set", "Register",
+                  "Deregister", "Start", "Stop", "Add", "Remove", "Enable", "Disable")
+
+
+def is_write(operation: str) -> bool:
+    return operation.startswith(WRITE_PREFIXES)
+
+
+class CallStats:
+    """Counts every API request botocore sends (retries included), by `service.Operation`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+
+    def record(self, service: str, operation: str) -> None:
+        with self._lock:
+            self.calls[f"{service}.{operation}"] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for op, n in self.calls.items() if is_write(op.split(".", 1)[1]))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a stack lives: what references such as `topic:NAME` resolve against."""
+
+    region: str
+    account_id: str
+    partition: str = "aws"
+
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        region = self.region if region is None else region
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
+
+@dataclass
+class AwsContext:
+    session: boto3.Session
+    endpoint_url: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    stats: CallStats = field(default_factory=CallStats)
+    _clients: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _scope: Scope | None = None
+
+    @classmethod
+    def create(cls, *, region: str | None = None, profile: str | None = None,
+               role_arn: str | None = None, endpoint_url: str | None = None,
+               stats: CallStats | None = None) -> "AwsContext":
+        session = boto3.Session(profile_name=profile, region_name=region)
+        endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats())
+        if role_arn:
+            context.session = context._assume_role(role_arn, session.region_name)
+        return context
+
+    @property
+    def region(self) -> str:
+        return self.session.region_name or "us-east-1"
+
+    def client(self, service: str):
+        """One client per service, created once: boto3 clients are thread-safe, sessions are not."""
+        with self._lock:
+            if service not in self._clients:
+                config = botocore.config.Config(
+                    retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+                    max_pool_connections=32,
+                )
+                client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+                # before-sign fires once per attempt, so retries are counted as the calls they are.
+                client.meta.events.register("before-sign", self._count(service))
+                self._clients[service] = client
+            return self._clients[service]
+
+    def _count(self, service: str):
+        def on_sign(operation_name, **_):
+            self.stats.record(service, operation_name)
+        return on_sign
+
+    @property
+    def scope(self) -> Scope:
+        if self._scope is None:
+            identity = self.client("sts").get_caller_identity()
+            partition = identity["Arn"].split(":")[1] if identity.get("Arn") else "aws"
+            self._scope = Scope(region=self.region, account_id=identity["Account"], partition=partition)
+        return self._scope
+
+    def _assume_role(self, role_arn: str, region: str | None) -> boto3.Session:
+        creds = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="obsctl")["Credentials"]
+        return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+                             aws_secret_access_key=creds["SecretAccessKey"],
+                             aws_session_token=creds["SessionToken"], region_name=region)

@@ -1,0 +1,243 @@
+"""The command line: parse flags, call config/engine, pick a renderer, set the exit code.
+
+Exit codes: 0 success / no changes, 1 error, 2 changes present (with --detailed-exitcode).
+Plans go to stdout; errors, progress and stats to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import click
+from botocore.exceptions import BotoCoreError, ClientError
+
+from reconciler.aws import AwsContext, CallStats
+from reconciler.config import load_stacks
+from reconciler.diagnostics import ConfigError, ObsctlError
+from reconciler.engine import Outcome, PlanOptions, Target, apply_stack, plan_stack
+from reconciler.plan import Action, Plan
+from reconciler.render import RENDERERS
+from reconciler.render.values import summary_line
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+class Context:
+    def __init__(self, stats: bool) -> None:
+        self.show_stats = stats
+        self.calls = CallStats()
+        self.started = time.monotonic()
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def reports_errors(command):
+    """Turns every expected failure into a message on stderr and exit 1, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as error:
+            count = len(error.diagnostics)
+            _fail(f"{error}\n{count} error{'s' if count != 1 else ''} in the configuration; "
+                  "nothing was sent to AWS.")
+        except ObsctlError as error:
+            _fail(f"error: {error}")
+        except ClientError as error:
+            info = error.response.get("Error", {})
+            _fail(f"error: AWS {error.operation_name}: {info.get('Code')}: {info.get('Message')}")
+        except BotoCoreError as error:
+            _fail(f"error: {error}")
+        finally:
+            _print_stats()
+    return wrapper
+
+
+def _print_stats() -> None:
+    context = click.get_current_context().find_object(Context)
+    if not context or not context.show_stats:
+        return
+    elapsed = time.monotonic() - context.started
+    calls = context.calls
+    lines = [f"api calls: {calls.total} ({calls.writes} writes) in {elapsed:.2f}s"]
+    lines += [f"  {op} {n}" for op, n in sorted(calls.calls.items())]
+    click.echo("\n".join(lines), err=True)
+
+
+def aws_options(command):
+    options = [
+        click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
+                     help="Send every AWS call here (an emulator). Also AWS_ENDPOINT_URL."),
+        click.option("--region", help="Override the stack's region."),
+        click.option("--profile", help="Override the stack's AWS profile."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress output."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def selection_options(command):
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--target", "targets", multiple=True, metavar="KIND/NAME",
+                     help="Limit to these resources (NAME may be a glob). Repeatable."),
+        click.option("--prune", is_flag=True,
+                     help="Also delete resources this stack owns that the config no longer has."),
+        click.option("--allow-mass-delete", is_flag=True,
+                     help="Allow a prune that deletes more than 20 resources or half the stack."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--stats", is_flag=True, help="Print API calls by operation and wall time to stderr.")
+@click.version_option(package_name="obsctl")
+@click.pass_context
+def main(ctx, stats):
+    """obsctl: monitoring-as-code for ML systems on AWS."""
+    ctx.obj = Context(stats)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@reports_errors
+def validate(paths):
+    """Parse and validate config files; no AWS calls."""
+    stacks = load_stacks(list(paths) or ["."])
+    for stack in stacks:
+        count = sum(len(stack.section(s)) for s in _sections())
+        click.echo(f"Stack {stack.name}: {count} top-level resources in {len(stack.files)} "
+                   f"file(s) — valid.")
+
+
+def _sections():
+    from reconciler.kinds import KINDS
+
+    return sorted({k.section for k in KINDS.values() if k.section})
+
+
+def _make_plan(paths, targets, prune, allow_mass_delete, endpoint_url, region, profile):
+    stacks = load_stacks(list(paths) or ["."])
+    options = PlanOptions(targets=tuple(Target.parse(t) for t in targets), prune=prune,
+                          allow_mass_delete=allow_mass_delete)
+    calls = click.get_current_context().find_object(Context).calls
+
+    def plan_one(stack):
+        aws = AwsContext.create(region=region or stack.region,
+                                profile=profile or stack.config.profile,
+                                role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
+                                stats=calls)
+        return plan_stack(stack, aws, options)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(stacks), 8))) as pool:
+        results = list(pool.map(plan_one, stacks))
+    plan = Plan(stacks=[stack_plan for stack_plan, _ in results])
+    return plan, [state for _, state in results]
+
+
+@main.command()
+@selection_options
+@click.option("--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="text")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@aws_options
+@reports_errors
+def plan(paths, targets, prune, allow_mass_delete, output_format, detailed_exitcode,
+         endpoint_url, region, profile, quiet):
+    """Show what apply would change."""
+    result, _ = _make_plan(paths, targets, prune, allow_mass_delete, endpoint_url, region, profile)
+    click.echo(RENDERERS[output_format](result), nl=False)
+    if result.counts()["conflict"]:
+        sys.exit(EXIT_ERROR)
+    if detailed_exitcode and result.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+@main.command()
+@selection_options
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@aws_options
+@reports_errors
+def apply(paths, targets, prune, allow_mass_delete, auto_approve, endpoint_url, region, profile,
+          quiet):
+    """Make AWS match the config."""
+    result, states = _make_plan(paths, targets, prune, allow_mass_delete, endpoint_url, region,
+                                profile)
+    if not result.actionable:
+        click.echo(RENDERERS["text"](result), nl=False)
+        sys.exit(EXIT_ERROR if result.counts()["conflict"] else EXIT_OK)
+    click.echo(RENDERERS["text"](result))
+    _confirm(auto_approve)
+    outcomes: list[Outcome] = []
+    for stack_plan, state in zip(result.stacks, states):
+        outcomes += apply_stack(stack_plan, state, on_outcome=_report_outcome)
+    _summarize(outcomes)
+    if any(not o.ok for o in outcomes) or result.counts()["conflict"]:
+        sys.exit(EXIT_ERROR)
+
+
+def _confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ObsctlError("refusing to apply without --auto-approve: no terminal to ask on.")
+    answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="",
+                          show_default=False)
+    if answer != "yes":
+        raise ObsctlError("apply cancelled.")
+
+
+_PAST = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+
+
+def _report_outcome(outcome: Outcome) -> None:
+    change = outcome.change
+    if outcome.ok:
+        click.echo(f"{change.action.symbol} {change.address}: {_PAST[change.action]}")
+    else:
+        click.echo(f"! {change.address}: {change.action.value} failed: {outcome.error}", err=True)
+
+
+def _summarize(outcomes: list[Outcome]) -> None:
+    done = {action: sum(1 for o in outcomes if o.ok and o.change.action is action)
+            for action in _PAST}
+    failed = sum(1 for o in outcomes if not o.ok)
+    click.echo(f"\nApply complete: {done[Action.CREATE]} created, {done[Action.UPDATE]} updated, "
+               f"{done[Action.DELETE]} deleted, {failed} failed.")
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(), help="Write to this file instead of stdout.")
+@reports_errors
+def schema(output):
+    """Print the JSON Schema of the config."""
+    from reconciler.config.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--port", default=5000, show_default=True, help="0 picks a free port.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--seed", is_flag=True, help="Create demo SageMaker endpoints to discover.")
+def emulator(port, host, seed):
+    """Run the embedded AWS emulator (moto server + the calls moto lacks) in the foreground."""
+    try:
+        from reconciler.emulator import serve
+    except ImportError:
+        _fail("error: the emulator needs the 'emulator' extra: pip install 'obsctl[emulator]'")
+    serve(host=host, port=port, seed=seed)

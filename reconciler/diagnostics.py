@@ -1,0 +1,49 @@
+"""Errors as values: every problem the user can fix carries a `file:line:col` location.
+
+Diagnostics are collected and shown together (Terraform's model), never raised one at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    file: str
+    line: int  # 1-based
+    col: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    message: str
+    location: Location | None = None
+    hint: str | None = None  # e.g. "did you mean 'threshold'?"
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}error: {self.message}{hint}"
+
+
+@dataclass
+class ConfigError(Exception):
+    """Raised once, after collecting every diagnostic of a config load."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(d) for d in sorted(self.diagnostics, key=_sort_key))
+
+
+def _sort_key(diagnostic: Diagnostic):
+    loc = diagnostic.location
+    return (loc.file, loc.line, loc.col) if loc else ("", 0, 0)
+
+
+class ObsctlError(Exception):
+    """A failure that is not the user's config: AWS refused, a saved plan is stale, ..."""

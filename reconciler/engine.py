@@ -1,0 +1,205 @@
+"""Plan and apply: read every kind concurrently, diff by set algebra on names, apply in
+dependency order. Kinds know AWS; the engine knows ownership, ordering and concurrency."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from reconciler.aws import AwsContext
+from reconciler.config.stack import Stack
+from reconciler.diagnostics import ObsctlError
+from reconciler.kinds import KINDS, apply_order
+from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.plan import Action, Change, StackPlan, diff_fields
+
+READ_WORKERS = 8
+APPLY_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Target:
+    """`--target KIND/NAME`; NAME may be a glob (`alarms/churn-*`)."""
+
+    kind: str
+    pattern: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Target":
+        kind, _, pattern = text.partition("/")
+        if kind not in KINDS or not pattern:
+            raise ObsctlError(f"--target {text!r}: expected KIND/NAME with KIND one of {', '.join(KINDS)}")
+        return cls(kind, pattern)
+
+    def matches(self, kind: str, name: str) -> bool:
+        return kind == self.kind and fnmatch.fnmatchcase(name, self.pattern)
+
+
+@dataclass
+class PlanOptions:
+    targets: tuple[Target, ...] = ()
+    prune: bool = False
+    allow_mass_delete: bool = False
+    max_delete_share: float = 0.5
+    max_delete_count: int = 20
+
+
+@dataclass
+class StackState:
+    """What a plan was made from; apply needs it to act on Desired/Live objects."""
+
+    stack: Stack
+    aws: AwsContext
+    desired: dict[str, dict[str, Desired]] = field(default_factory=dict)
+    live: dict[str, dict[str, Live]] = field(default_factory=dict)
+
+
+def fingerprint(live: Live | None) -> str | None:
+    if live is None:
+        return None
+    canonical = json.dumps({"spec": live.spec, "tags": live.tags}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def selected_kinds(options: PlanOptions) -> list[Kind]:
+    wanted = {t.kind for t in options.targets} or set(KINDS)
+    return [KINDS[name] for name in apply_order(wanted)]
+
+
+def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind]) -> StackState:
+    scope = aws.scope
+    state = StackState(stack, aws, desired={k.name: k.desired(stack, scope) for k in kinds})
+    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+        futures = {k.name: pool.submit(k.read_live, aws, stack) for k in kinds}
+        state.live = {name: future.result() for name, future in futures.items()}
+    return state
+
+
+def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[StackPlan, StackState]:
+    kinds = selected_kinds(options)
+    state = read_state(stack, aws, kinds)
+    plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest)
+    for kind in kinds:
+        desired, live = state.desired[kind.name], state.live[kind.name]
+        for name in sorted(set(desired) | set(live)):
+            if options.targets and not any(t.matches(kind.name, name) for t in options.targets):
+                continue
+            change = _compare(stack, kind, desired.get(name), live.get(name), options.prune)
+            if desired.get(name) or _owned(stack, kind, live[name]):
+                plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live.get(name)) or ""
+            if change:
+                plan.changes.append(change)
+    _guard_mass_delete(plan, state, options)
+    return plan, state
+
+
+def _owned(stack: Stack, kind: Kind, live: Live) -> bool:
+    if kind.taggable:
+        return live.owner == stack.name
+    return stack.owns_by_pattern(kind.name, live.name)
+
+
+def _claims(stack: Stack, kind: Kind, name: str) -> bool:
+    """May the stack change an existing resource it declares?
+
+    Taggable kinds: only when it carries this stack's tag. Untaggable kinds: declaring the
+    name claims it, unless the stack lists `prune` patterns for the kind and none matches.
+    """
+    if kind.taggable:
+        return False
+    return not stack.prune_patterns(kind.name) or stack.owns_by_pattern(kind.name, name)
+
+
+def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | None,
+             prune: bool) -> Change | None:
+    base = dict(stack=stack.name, kind=kind.name, origin=desired.origin if desired else None,
+                fingerprint=fingerprint(live))
+    if desired and live is None:
+        return Change(name=desired.name, action=Action.CREATE, before=None, after=desired.spec, **base)
+    if desired and live:
+        if not (_owned(stack, kind, live) or _claims(stack, kind, live.name)):
+            owner = live.owner or "no owner tag"
+            return Change(name=live.name, action=Action.CONFLICT, before=None, after=desired.spec,
+                          reason=f"exists in AWS but is not owned by stack {stack.name!r} ({owner})",
+                          **base)
+        before = kind.comparable(live.spec, desired.spec)
+        fields = diff_fields(before, desired.spec)
+        if not fields:
+            return None
+        return Change(name=live.name, action=Action.UPDATE, before=before, after=desired.spec,
+                      fields=fields, **base)
+    if live and prune and _owned(stack, kind, live):
+        reason = (f"tagged obsctl:stack={stack.name}" if kind.taggable
+                  else f"matches prune pattern of {kind.name}")
+        return Change(name=live.name, action=Action.DELETE, before=live.spec, after=None,
+                      reason=f"not in config; {reason}", **base)
+    return None
+
+
+def _guard_mass_delete(plan: StackPlan, state: StackState, options: PlanOptions) -> None:
+    deletes = sum(1 for c in plan.changes if c.action is Action.DELETE)
+    if not deletes or options.allow_mass_delete:
+        return
+    owned = sum(1 for kind in state.live for live in state.live[kind].values()
+                if _owned(state.stack, KINDS[kind], live))
+    share = deletes / max(owned, 1)
+    if deletes > options.max_delete_count or share > options.max_delete_share:
+        raise ObsctlError(
+            f"stack {plan.stack!r}: refusing to delete {deletes} of {owned} owned resources "
+            f"({share:.0%}; limits: {options.max_delete_count} resources or "
+            f"{options.max_delete_share:.0%}). Check the config, or pass --allow-mass-delete.")
+
+
+# --- apply -----------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    change: Change
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def apply_stack(plan: StackPlan, state: StackState,
+                on_outcome: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
+    """Creates and updates kind by kind in dependency order, deletes in reverse order.
+    A failing resource is reported and the others go on; rerunning converges."""
+    actionable = [c for c in plan.changes if c.action is not Action.CONFLICT]
+    order = apply_order({c.kind for c in actionable})
+    outcomes: list[Outcome] = []
+    phases = [(kind, (Action.CREATE, Action.UPDATE)) for kind in order]
+    phases += [(kind, (Action.DELETE,)) for kind in reversed(order)]
+    for kind, actions in phases:
+        batch = [c for c in actionable if c.kind == kind and c.action in actions]
+        with ThreadPoolExecutor(max_workers=APPLY_WORKERS) as pool:
+            for outcome in pool.map(lambda c: _apply_one(c, state), batch):
+                outcomes.append(outcome)
+                on_outcome(outcome)
+    return outcomes
+
+
+def _apply_one(change: Change, state: StackState) -> Outcome:
+    kind = KINDS[change.kind]
+    desired = state.desired[change.kind].get(change.name)
+    live = state.live[change.kind].get(change.name)
+    try:
+        if change.action is Action.CREATE:
+            kind.create(state.aws, desired)
+        elif change.action is Action.UPDATE:
+            kind.update(state.aws, desired, live)
+        else:
+            kind.delete(state.aws, live)
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        return Outcome(change, f"{info.get('Code', 'Error')}: {info.get('Message', error)}")
+    except (BotoCoreError, ObsctlError) as error:
+        return Outcome(change, str(error))
+    return Outcome(change)

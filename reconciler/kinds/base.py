@@ -1,0 +1,81 @@
+"""The one interface every resource kind implements (grizzly's handler, alembic's comparator).
+
+A kind turns config into *desired* resources and AWS into *live* resources, both in the same
+comparable form (plain JSON-able dicts, normalized so that nothing AWS rewrites differs), and
+applies one change at a time. The engine does the rest: set algebra on names, ownership,
+field diffs, ordering, concurrency.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel
+
+from reconciler.config.fields import OWNER_TAG
+from reconciler.diagnostics import Diagnostic, Location
+
+if TYPE_CHECKING:
+    from reconciler.aws import AwsContext, Scope
+    from reconciler.config.stack import Stack
+
+
+@dataclass
+class Desired:
+    name: str
+    spec: dict  # comparable form
+    location: Location | None = None
+    origin: str | None = None  # e.g. "endpoint_monitors.all-prod[prod-churn]" for generated ones
+
+
+@dataclass
+class Live:
+    name: str
+    spec: dict  # comparable form, normalized from what AWS returned
+    tags: dict[str, str] | None = None  # None: untaggable kind, or tags unknown
+    identity: Any = None  # whatever apply needs beyond the name (ARN, id, parent...)
+
+    @property
+    def owner(self) -> str | None:
+        return (self.tags or {}).get(OWNER_TAG)
+
+
+class Kind(ABC):
+    name: ClassVar[str]  # the KIND of `--target KIND/NAME` and of the plan
+    section: ClassVar[str | None] = None  # top-level config key holding this kind's entries
+    entry_model: ClassVar[type[BaseModel] | None] = None  # validates one entry of `section`
+    name_type: ClassVar[Any] = str  # validates the entry names (keys) of `section`
+    defaults_key: ClassVar[str | None] = None  # `defaults.<key>` is merged into every entry
+    taggable: ClassVar[bool] = True  # carries the obsctl:stack ownership tag
+    depends_on: ClassVar[tuple[str, ...]] = ()  # kinds applied before this one
+
+    def check(self, stack: "Stack") -> list[Diagnostic]:
+        """Cross-entry checks that need the whole stack (references); no AWS access."""
+        return []
+
+    def comparable(self, live_spec: dict, desired_spec: dict) -> dict:
+        """The part of a live spec that the config manages; the engine diffs only that.
+
+        Default: all of it. A kind whose optional fields mean "leave as is" when omitted
+        (e.g. a log group without `retention_days`) narrows live to the desired keys.
+        """
+        return live_spec
+
+    @abstractmethod
+    def desired(self, stack: "Stack", scope: "Scope") -> dict[str, Desired]:
+        """Comparable form of every resource of this kind that the stack declares."""
+
+    @abstractmethod
+    def read_live(self, aws: "AwsContext", stack: "Stack") -> dict[str, Live]:
+        """Every resource of this kind in the account/region, read with batched calls."""
+
+    @abstractmethod
+    def create(self, aws: "AwsContext", desired: Desired) -> None: ...
+
+    @abstractmethod
+    def update(self, aws: "AwsContext", desired: Desired, live: Live) -> None: ...
+
+    @abstractmethod
+    def delete(self, aws: "AwsContext", live: Live) -> None: ...

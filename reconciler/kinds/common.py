@@ -1,0 +1,62 @@
+"""Helpers several kinds share: ownership tags, bulk tag reads, reference resolution."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reconciler.config.fields import OWNER_TAG
+
+if TYPE_CHECKING:
+    from reconciler.aws import AwsContext, Scope
+    from reconciler.config.stack import Stack
+
+
+def desired_tags(stack: "Stack", own: dict[str, str] | None = None) -> dict[str, str]:
+    """Stack tags, then the resource's own, then the ownership tag (which nobody overrides)."""
+    return {**stack.tags, **(own or {}), OWNER_TAG: stack.name}
+
+
+def read_owned_tags(aws: "AwsContext", resource_type: str) -> dict[str, dict[str, str]]:
+    """Tags of every resource of `resource_type` that carries an ownership tag, by ARN.
+
+    One Resource Groups Tagging API page covers 100 resources; the per-resource
+    ListTagsForResource calls are limited to 10/s (AWS-FACTS: Tags).
+    """
+    paginator = aws.client("resourcegroupstaggingapi").get_paginator("get_resources")
+    pages = paginator.paginate(ResourceTypeFilters=[resource_type],
+                               TagFilters=[{"Key": OWNER_TAG}], ResourcesPerPage=100)
+    return {
+        item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+        for page in pages for item in page.get("ResourceTagMappingList", [])
+    }
+
+
+def tag_delta(before: dict[str, str] | None, after: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """What to set and which keys to remove to turn `before` tags into `after`."""
+    before = before or {}
+    to_set = {k: v for k, v in after.items() if before.get(k) != v}
+    to_remove = sorted(set(before) - set(after))
+    return to_set, to_remove
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    """CloudWatch / SNS style: [{"Key": k, "Value": v}]."""
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def topic_arn(name: str, scope: "Scope") -> str:
+    return scope.arn("sns", name)
+
+
+def resolve_action(reference: str, scope: "Scope") -> str:
+    """`topic:NAME` -> the topic's ARN; raw ARNs pass through."""
+    if reference.startswith("topic:"):
+        return topic_arn(reference.removeprefix("topic:"), scope)
+    return reference
+
+
+def as_number(value):
+    """AWS returns doubles: 5 and 5.0 must compare equal, so keep whole numbers as int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,119 @@
+"""SNS topics and their subscriptions.
+
+Live state: ListTopics and ListSubscriptions are account-wide and paginated (100 a page);
+tags come in bulk from the tagging API. SNS has no batched attribute read, so
+GetTopicAttributes runs only for the topics the stack declares.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints
+
+from reconciler.config.fields import StrictModel, Tags
+from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.common import desired_tags, read_owned_tags, tag_delta, tag_list, topic_arn
+
+TopicName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,256}(\.fifo)?$")]
+Protocol = Literal["email", "email-json", "http", "https", "sqs", "lambda", "sms",
+                   "application", "firehose"]
+
+
+class Subscription(StrictModel):
+    protocol: Protocol
+    endpoint: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
+class TopicConfig(StrictModel):
+    display_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    subscriptions: list[Subscription] = []
+    tags: Tags = {}
+
+
+def _subscription_key(protocol: str, endpoint: str) -> str:
+    return f"{protocol}:{endpoint}"
+
+
+class Topics(Kind):
+    name = "topics"
+    section = "topics"
+    entry_model = TopicConfig
+    name_type = TopicName
+
+    def desired(self, stack, scope):
+        return {
+            name: Desired(name, {
+                "display_name": topic.display_name or None,
+                "subscriptions": sorted({_subscription_key(s.protocol, s.endpoint)
+                                         for s in topic.subscriptions}),
+                "tags": desired_tags(stack, topic.tags),
+            }, location=stack.locate("topics", name))
+            for name, topic in stack.section("topics").items()
+        }
+
+    def read_live(self, aws, stack):
+        sns = aws.client("sns")
+        arns = [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate()
+                for t in page["Topics"]]
+        subscriptions = self._subscriptions_by_topic(sns)
+        tags = read_owned_tags(aws, "sns:topic")
+        declared = set(stack.section("topics"))
+        live = {}
+        for arn in arns:
+            name = arn.rsplit(":", 1)[1]
+            subs = subscriptions.get(arn, {})
+            display_name = None
+            if name in declared:
+                attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+                display_name = attributes.get("DisplayName") or None
+            live[name] = Live(name, {
+                "display_name": display_name,
+                "subscriptions": sorted(subs),
+                "tags": tags.get(arn, {}),
+            }, tags=tags.get(arn), identity={"arn": arn, "subscriptions": subs})
+        return live
+
+    @staticmethod
+    def _subscriptions_by_topic(sns) -> dict[str, dict[str, str]]:
+        by_topic: dict[str, dict[str, str]] = {}
+        for page in sns.get_paginator("list_subscriptions").paginate():
+            for sub in page["Subscriptions"]:
+                key = _subscription_key(sub["Protocol"], sub["Endpoint"])
+                # Unconfirmed email subscriptions have the ARN "PendingConfirmation".
+                by_topic.setdefault(sub["TopicArn"], {})[key] = sub["SubscriptionArn"]
+        return by_topic
+
+    def create(self, aws, desired):
+        sns = aws.client("sns")
+        attributes = {"DisplayName": desired.spec["display_name"]} if desired.spec["display_name"] else {}
+        arn = sns.create_topic(Name=desired.name, Attributes=attributes,
+                               Tags=tag_list(desired.spec["tags"]))["TopicArn"]
+        for key in desired.spec["subscriptions"]:
+            self._subscribe(sns, arn, key)
+
+    def update(self, aws, desired, live):
+        sns = aws.client("sns")
+        arn = live.identity["arn"]
+        if desired.spec["display_name"] != live.spec["display_name"]:
+            sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName",
+                                     AttributeValue=desired.spec["display_name"] or "")
+        wanted, present = set(desired.spec["subscriptions"]), live.identity["subscriptions"]
+        for key in sorted(wanted - set(present)):
+            self._subscribe(sns, arn, key)
+        for key in sorted(set(present) - wanted):
+            if present[key].startswith("arn:"):  # a pending subscription cannot be removed
+                sns.unsubscribe(SubscriptionArn=present[key])
+        to_set, to_remove = tag_delta(live.tags, desired.spec["tags"])
+        if to_set:
+            sns.tag_resource(ResourceArn=arn, Tags=tag_list(to_set))
+        if to_remove:
+            sns.untag_resource(ResourceArn=arn, TagKeys=to_remove)
+
+    def delete(self, aws, live):
+        aws.client("sns").delete_topic(TopicArn=live.identity["arn"])
+
+    @staticmethod
+    def _subscribe(sns, arn: str, key: str) -> None:
+        protocol, endpoint = key.split(":", 1)
+        sns.subscribe(TopicArn=arn, Protocol=protocol, Endpoint=endpoint)

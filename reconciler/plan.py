@@ -1,0 +1,120 @@
+"""The plan is plain data: changes with before/after values. Renderers and apply read it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+FORMAT_VERSION = "1.0"
+
+
+class Action(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    CONFLICT = "conflict"  # exists in AWS but is not owned by this stack: never touched
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "delete": "-", "conflict": "!"}[self.value]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str  # dotted path into the resource's comparable form, e.g. "metric.stat"
+    before: Any
+    after: Any
+
+
+@dataclass
+class Change:
+    stack: str
+    kind: str
+    name: str
+    action: Action
+    before: dict | None  # live comparable form (None for create)
+    after: dict | None  # desired comparable form (None for delete)
+    fields: list[FieldChange] = field(default_factory=list)
+    origin: str | None = None  # where the desired resource came from, e.g. a preset expansion
+    reason: str | None = None  # why (conflict owner, prune pattern, ...)
+    fingerprint: str | None = None  # digest of the live state this change was planned against
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["action"] = self.action.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Change":
+        values = dict(data)
+        values["action"] = Action(values["action"])
+        values["fields"] = [FieldChange(**f) for f in values.get("fields", [])]
+        return cls(**values)
+
+
+@dataclass
+class StackPlan:
+    stack: str
+    region: str
+    changes: list[Change] = field(default_factory=list)
+    config_digest: str | None = None
+    live_fingerprints: dict[str, str] = field(default_factory=dict)  # address -> digest
+
+
+@dataclass
+class Plan:
+    stacks: list[StackPlan] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[Change]:
+        return [c for s in self.stacks for c in s.changes]
+
+    @property
+    def actionable(self) -> list[Change]:
+        return [c for c in self.changes if c.action is not Action.CONFLICT]
+
+    def counts(self) -> dict[str, int]:
+        counts = {a.value: 0 for a in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+
+def diff_fields(before: Any, after: Any, prefix: str = "") -> list[FieldChange]:
+    """Field-level differences of two comparable forms.
+
+    Mappings are walked by key; lists of mappings of equal length (dashboard widgets, math
+    metrics) by index, so a diff names the field that changed; other lists (sets of ARNs)
+    are compared whole.
+    """
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes: list[FieldChange] = []
+        for key in sorted(set(before) | set(after), key=str):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            changes += diff_fields(before.get(key), after.get(key), path)
+        return changes
+    if _walkable_lists(before, after):
+        return [c for i, (b, a) in enumerate(zip(before, after))
+                for c in diff_fields(b, a, f"{prefix}[{i}]")]
+    if before == after:
+        return []
+    return [FieldChange(prefix, before, after)]
+
+
+def _walkable_lists(before: Any, after: Any) -> bool:
+    return (isinstance(before, list) and isinstance(after, list) and len(before) == len(after)
+            and all(isinstance(x, dict) for x in before + after))
+
+
+def leaf_fields(value: dict) -> list[FieldChange]:
+    """Every leaf of a comparable form, as additions (for showing a create)."""
+    return [FieldChange(f.path, None, f.after) for f in diff_fields({}, value)]

@@ -1,0 +1,30 @@
+"""The machine-readable plan. Its shape is a public contract: bump FORMAT_VERSION on change.
+
+{
+  "format_version": "1.0",
+  "stacks":  [{"stack", "region", "config_digest"}],
+  "changes": [{"stack", "kind", "name", "address", "action", "before", "after",
+               "fields": [{"path", "before", "after"}], "origin", "reason", "fingerprint"}],
+  "summary": {"create", "update", "delete", "conflict"}
+}
+"""
+
+from __future__ import annotations
+
+import json
+
+from reconciler.plan import FORMAT_VERSION, Plan
+
+
+def plan_document(plan: Plan) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "stacks": [{"stack": s.stack, "region": s.region, "config_digest": s.config_digest}
+                   for s in plan.stacks],
+        "changes": [{"address": c.address, **c.to_dict()} for c in plan.changes],
+        "summary": plan.counts(),
+    }
+
+
+def render(plan: Plan) -> str:
+    return json.dumps(plan_document(plan), indent=2, sort_keys=True, default=str) + "\n"

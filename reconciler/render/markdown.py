@@ -1,0 +1,72 @@
+"""A pull-request comment: summary line, a table of changes, a <details> block each.
+
+The whole comment stays under GitHub's size limit: rows, then details, are added while they
+fit, and a note says what was left out.
+"""
+
+from __future__ import annotations
+
+from reconciler.plan import Action, Change, Plan, leaf_fields
+from reconciler.render.values import show, summary_line
+
+# GitHub rejects comments over 65,536 characters; leave room for the note.
+MAX_COMMENT_CHARS = 60_000
+_ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete",
+         Action.CONFLICT: "⛔ conflict"}
+
+
+def render(plan: Plan) -> str:
+    stacks = ", ".join(f"`{s.stack}`" for s in plan.stacks)
+    title = f"### obsctl plan for {stacks}\n\n"
+    if not plan.has_changes:
+        return title + "**No changes.** AWS matches the configuration.\n"
+    out = title + f"**{summary_line(plan.counts())}**\n\n"
+    out += "| Action | Resource | Changed fields |\n| --- | --- | --- |\n"
+    rows = [_row(c) for c in plan.changes]
+    shown_rows = _fit(out, rows)
+    out += "".join(rows[:shown_rows])
+    if shown_rows < len(rows):
+        return out + _omitted(len(rows) - shown_rows, "row")
+    blocks = [_details(c) for c in plan.changes]
+    shown_blocks = _fit(out, blocks)
+    out += "".join(blocks[:shown_blocks])
+    if shown_blocks < len(blocks):
+        out += _omitted(len(blocks) - shown_blocks, "details block")
+    return out
+
+
+def _fit(prefix: str, parts: list[str]) -> int:
+    """How many of `parts` fit after `prefix` within the comment budget."""
+    size = len(prefix)
+    for count, part in enumerate(parts):
+        size += len(part)
+        if size > MAX_COMMENT_CHARS:
+            return count
+    return len(parts)
+
+
+def _omitted(count: int, what: str) -> str:
+    return (f"\n_{count} more {what}(s) not shown: the comment would exceed GitHub's size "
+            "limit. Run `obsctl plan` for the full plan._\n")
+
+
+def _row(change: Change) -> str:
+    fields = ", ".join(f"`{f.path}`" for f in change.fields[:8])
+    if len(change.fields) > 8:
+        fields += f" and {len(change.fields) - 8} more"
+    if change.action is Action.CONFLICT:
+        fields = change.reason or ""
+    origin = f" <sub>from {change.origin}</sub>" if change.origin else ""
+    return f"| {_ICON[change.action]} | `{change.address}`{origin} | {fields} |\n"
+
+
+def _details(change: Change) -> str:
+    if change.action is Action.UPDATE:
+        lines = [line for f in change.fields
+                 for line in (f"- {f.path}: {show(f.before)}", f"+ {f.path}: {show(f.after)}")]
+    elif change.action is Action.CREATE:
+        lines = [f"+ {f.path}: {show(f.after)}" for f in leaf_fields(change.after or {})]
+    else:
+        lines = [f"{change.action.symbol} {change.address}: {change.reason or ''}"]
+    return (f"\n<details><summary><code>{change.address}</code> ({change.action.value})"
+            "</summary>\n\n```diff\n" + "\n".join(lines) + "\n```\n</details>\n")

@@ -1,0 +1,43 @@
+"""Terraform-like text plan: `+` create, `~` update, `-` delete, `!` conflict."""
+
+from __future__ import annotations
+
+from reconciler.plan import Action, Change, Plan, leaf_fields
+from reconciler.render.values import show, summary_line
+
+_VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
+         Action.DELETE: "will be deleted", Action.CONFLICT: "cannot be managed"}
+
+
+def render(plan: Plan) -> str:
+    if not plan.has_changes:
+        return "No changes. AWS matches the configuration.\n"
+    lines: list[str] = []
+    for stack in plan.stacks:
+        if not stack.changes:
+            continue
+        lines.append(f"Stack {stack.stack} ({stack.region}):")
+        lines.append("")
+        for change in stack.changes:
+            lines += _change_lines(change)
+            lines.append("")
+    counts = plan.counts()
+    lines.append(summary_line(counts))
+    if counts["conflict"]:
+        lines.append(f"{counts['conflict']} conflict(s): resources that exist in AWS but are not "
+                     "owned by this stack are never changed.")
+    return "\n".join(lines) + "\n"
+
+
+def _change_lines(change: Change) -> list[str]:
+    header = f"  # {change.address} {_VERB[change.action]}"
+    if change.origin:
+        header += f" (from {change.origin})"
+    if change.reason:
+        header += f": {change.reason}"
+    lines = [header, f"  {change.action.symbol} {change.address}"]
+    if change.action is Action.CREATE:
+        lines += [f"      + {f.path} = {show(f.after)}" for f in leaf_fields(change.after or {})]
+    elif change.action is Action.UPDATE:
+        lines += [f"      ~ {f.path}: {show(f.before)} -> {show(f.after)}" for f in change.fields]
+    return lines
