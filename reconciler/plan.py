@@ -115,6 +115,12 @@ def _walkable_lists(before: Any, after: Any) -> bool:
             and all(isinstance(x, dict) for x in before + after))
 
 
-def leaf_fields(value: dict) -> list[FieldChange]:
-    """Every leaf of a comparable form, as additions (for showing a create)."""
-    return [FieldChange(f.path, None, f.after) for f in diff_fields({}, value)]
+def leaf_fields(value: Any, prefix: str = "") -> list[FieldChange]:
+    """Every leaf of a comparable form, as additions (for showing a create); mappings and
+    lists of mappings are walked like diff_fields walks them."""
+    if isinstance(value, dict) and (value or not prefix):
+        return [f for key in sorted(value, key=str)
+                for f in leaf_fields(value[key], f"{prefix}.{key}" if prefix else str(key))]
+    if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+        return [f for i, item in enumerate(value) for f in leaf_fields(item, f"{prefix}[{i}]")]
+    return [FieldChange(prefix, None, value)]

@@ -19,11 +19,7 @@ class Stack:
 
     def locate(self, *path) -> Location | None:
         """Location of the deepest known prefix of `path` (merged defaults have their own)."""
-        for end in range(len(path), -1, -1):
-            location = self.sources.get(tuple(path[:end]))
-            if location is not None:
-                return location
-        return None
+        return locate(self.sources, path)
 
     def section(self, name: str) -> dict:
         return getattr(self.config, name, None) or {}
@@ -41,3 +37,12 @@ class Stack:
 
     def owns_by_pattern(self, kind: str, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, p) for p in self.prune_patterns(kind))
+
+
+def locate(sources: dict[tuple, Location], path: tuple) -> Location | None:
+    """Location of the deepest prefix of `path` that `sources` knows."""
+    for end in range(len(path), -1, -1):
+        location = sources.get(tuple(path[:end]))
+        if location is not None:
+            return location
+    return None

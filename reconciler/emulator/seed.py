@@ -1,0 +1,44 @@
+"""Demo data for ``serve(seed=True)``: the SageMaker endpoints the examples monitor.
+
+Created through the emulator's own API with boto3 (so it is exactly what a client would
+see): for each endpoint a model, an endpoint config with one ``AllTraffic`` variant, and the
+endpoint. moto marks endpoints InService at once."""
+
+from __future__ import annotations
+
+import boto3
+
+ENDPOINTS = ("prod-churn", "prod-fraud", "staging-churn")
+REGION = "us-east-1"
+# Any well-formed values: moto does not pull images or assume roles.
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/obsctl-demo:latest"
+ROLE = "arn:aws:iam::123456789012:role/obsctl-demo-sagemaker"
+
+
+def seed(endpoint_url: str, region: str = REGION) -> list[str]:
+    """Create the demo endpoints (idempotent); return their names."""
+    sm = boto3.client(
+        "sagemaker", endpoint_url=endpoint_url, region_name=region,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+    existing = {e["EndpointName"] for e in sm.list_endpoints(MaxResults=100)["Endpoints"]}
+    for name in ENDPOINTS:
+        if name in existing:
+            continue
+        sm.create_model(
+            ModelName=f"{name}-model",
+            PrimaryContainer={"Image": IMAGE, "ModelDataUrl": f"s3://obsctl-demo/{name}/model.tar.gz"},
+            ExecutionRoleArn=ROLE,
+        )
+        sm.create_endpoint_config(
+            EndpointConfigName=f"{name}-config",
+            ProductionVariants=[{
+                "VariantName": "AllTraffic",
+                "ModelName": f"{name}-model",
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "InitialVariantWeight": 1.0,
+            }],
+        )
+        sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    return list(ENDPOINTS)

@@ -1,0 +1,485 @@
+"""CloudWatch metric alarms: one metric, metric math, or an anomaly band.
+
+Comparable form (both sides; a key whose value is None is left out). It mirrors the
+PutMetricAlarm request in snake_case, so any live alarm can be expressed in it:
+
+  description                  AlarmDescription, absent when empty
+  namespace, metric_name       one-metric alarms only
+  dimensions                   {name: value}; {} when none (AWS returns [] and may reorder)
+  statistic | extended_statistic   p90, tm90, ... are ExtendedStatistic
+  period, unit
+  metrics                      math and anomaly alarms, sorted by id; each entry is
+                               {id, return_data, namespace, metric_name, dimensions, stat,
+                                period, unit, account_id}  or  {id, return_data, expression,
+                                label, period}; return_data explicit (AWS default: true)
+  threshold                    number (AWS returns a double: 5.0 -> 5); absent for anomaly bands
+  threshold_metric_id          anomaly alarms only ("ad1")
+  comparison                   ComparisonOperator
+  evaluation_periods
+  datapoints_to_alarm          explicit; absent on read means = evaluation_periods
+  treat_missing_data           explicit; absent on read means "missing"
+  evaluate_low_sample_count_percentile   compared only when configured (AWS may fill it in)
+  actions_enabled              explicit; AWS default true
+  alarm_actions, ok_actions, insufficient_data_actions   sorted, duplicate-free ARNs
+  tags
+
+Output-only fields (state, timestamps, AlarmArn, EvaluationState) are never copied: the live
+form is built from a whitelist. Validation: per-field rules and rules between fields of one
+alarm live in the config model (errors point at the field); references to topics and scaling
+policies are checked in `Alarms.check`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Literal
+
+from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, field_validator,
+                      model_validator)
+
+from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, Tags, Unit,
+                                      is_extended_statistic)
+from reconciler.diagnostics import Diagnostic
+from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.common import (as_number, desired_tags, read_owned_tags, resolve_action,
+                                     tag_delta, tag_list)
+
+# AWS: 1-255 characters; control characters are rejected ("AlarmName" in PutMetricAlarm).
+AlarmName = Annotated[str, StringConstraints(min_length=1, max_length=255,
+                                             pattern=r"^[^\x00-\x1f\x7f]+$")]
+# AWS MetricDataQuery.Id: "must start with a lowercase letter"; letters, digits, underscore.
+MetricId = Annotated[str, StringConstraints(max_length=255, pattern=r"^[a-z][a-zA-Z0-9_]*$")]
+EXPRESSION_ID = "expr"  # the id of a math alarm's expression entry; reserved in `metrics`
+ANOMALY_METRIC_ID, ANOMALY_BAND_ID = "m1", "ad1"  # the ids the CloudWatch console uses
+MAX_MATH_METRICS = 10  # CloudWatch quota: metrics per metric math alarm
+
+COMPARISONS = {
+    ">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
+    "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold",
+}
+BAND_COMPARISONS = {
+    "outside": "LessThanLowerOrGreaterThanUpperThreshold",
+    "above": "GreaterThanUpperThreshold",
+    "below": "LessThanLowerThreshold",
+}
+Comparison = Literal[">", ">=", "<", "<=", "GreaterThanThreshold", "GreaterThanOrEqualToThreshold",
+                     "LessThanThreshold", "LessThanOrEqualToThreshold"]
+_WHEN = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
+# Metric ids start lowercase; metric math functions (SUM, IF, ANOMALY_DETECTION_BAND) are
+# upper case, and quoted strings (SEARCH terms, labels) are not ids.
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_EXPRESSION_ID = re.compile(r"(?<![\w.])[a-z][a-zA-Z0-9_]*\b(?!\s*\()")
+# CloudWatch limits on period x evaluation periods (PutMetricAlarm "EvaluationPeriods").
+MAX_EVALUATION_SECONDS = 7 * 86_400
+MAX_EVALUATION_SECONDS_SHORT_PERIOD = 86_400  # when the period is under an hour
+_AUTOSCALING_ARN = re.compile(r"^arn:[^:]+:autoscaling:")
+# Fields the config may leave unset meaning "whatever AWS has" (AWS fills some in itself).
+COMPARED_ONLY_WHEN_CONFIGURED = ("evaluate_low_sample_count_percentile",)
+_ACTION_STATES = (("alarm", "alarm_actions", "AlarmActions"), ("ok", "ok_actions", "OKActions"),
+                  ("insufficient_data", "insufficient_data_actions", "InsufficientDataActions"))
+
+
+def parse_when(text: str) -> tuple[str, float | int]:
+    """`"> 500000"` -> ("GreaterThanThreshold", 500000)."""
+    match = _WHEN.match(text)
+    if not match:
+        raise ValueError(f'{text!r} should be a comparison and a number, like "> 500000" '
+                         "(one of >, >=, <, <=)")
+    return COMPARISONS[match.group(1)], as_number(float(match.group(2)))
+
+
+def expression_ids(expression: str) -> set[str]:
+    """Metric ids an expression refers to (best effort: a regex on identifiers)."""
+    return set(_EXPRESSION_ID.findall(_QUOTED.sub(" ", expression)))
+
+
+def alarm_arn(name: str, scope) -> str:
+    """The ARN of alarm `name` in `scope` (for composite alarm rules and dashboard widgets)."""
+    return scope.arn("cloudwatch", f"alarm:{name}")
+
+
+class AnomalyBand(StrictModel):
+    deviations: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 2
+    direction: Literal["outside", "above", "below"] = "outside"
+
+
+def _check_when(text: str) -> str:
+    parse_when(text)
+    return text
+
+
+When = Annotated[str, AfterValidator(_check_when)]
+
+
+class AlarmConfig(StrictModel):
+    # Field order matters: validators of later fields read earlier ones from `info.data`.
+    description: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    metric: MetricRef | None = None
+    metrics: Annotated[dict[MetricId, MetricRef],
+                       Field(min_length=1, max_length=MAX_MATH_METRICS)] | None = None
+    expression: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    anomaly_band: AnomalyBand | None = None
+    period: Period | None = None  # default for the metric(s) that set none
+    unit: Unit | None = None  # default for the metric(s) that set none
+    when: When | None = None
+    comparison: Comparison | None = None
+    threshold: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    evaluation_periods: Annotated[int, Field(ge=1, validate_default=True)] = 1
+    datapoints_to_alarm: Annotated[int, Field(ge=1)] | None = None  # default: evaluation_periods
+    treat_missing_data: Literal["missing", "notBreaching", "breaching", "ignore"] = "missing"
+    evaluate_low_sample_count_percentile: Literal["evaluate", "ignore"] | None = None
+    actions: Actions = Actions()
+    actions_enabled: bool = True
+    tags: Tags = {}
+
+    @field_validator("metrics")
+    @classmethod
+    def _expression_id_is_reserved(cls, metrics):
+        if metrics and EXPRESSION_ID in metrics:
+            raise ValueError(f"metric id {EXPRESSION_ID!r} is reserved for the alarm's expression; "
+                             "choose another id")
+        return metrics
+
+    @field_validator("expression")
+    @classmethod
+    def _expression_uses_defined_metrics(cls, expression, info: ValidationInfo):
+        defined = info.data.get("metrics") or {}
+        unknown = sorted(expression_ids(expression) - set(defined))
+        if defined and unknown:
+            raise ValueError(f"expression uses {', '.join(map(repr, unknown))}, not defined in "
+                             f"`metrics` (defined: {', '.join(sorted(defined))})")
+        return expression
+
+    @field_validator("evaluation_periods")
+    @classmethod
+    def _evaluation_window_fits(cls, evaluation_periods, info: ValidationInfo):
+        refs = ([info.data["metric"]] if info.data.get("metric")
+                else list((info.data.get("metrics") or {}).values()))
+        periods = {ref.period or info.data.get("period") for ref in refs} - {None}
+        for period in sorted(periods):
+            limit = (MAX_EVALUATION_SECONDS_SHORT_PERIOD if period < 3600
+                     else MAX_EVALUATION_SECONDS)
+            if period * evaluation_periods > limit:
+                raise ValueError(
+                    f"{evaluation_periods} x period {period} s = "
+                    f"{period * evaluation_periods} s; CloudWatch allows at most {limit} s "
+                    "(1 day when the period is under an hour, 7 days otherwise)")
+        return evaluation_periods
+
+    @field_validator("datapoints_to_alarm")
+    @classmethod
+    def _datapoints_within_evaluation_periods(cls, datapoints, info: ValidationInfo):
+        evaluation_periods = info.data.get("evaluation_periods")
+        if datapoints is not None and evaluation_periods and datapoints > evaluation_periods:
+            raise ValueError(f"{datapoints} is more than evaluation_periods ({evaluation_periods})")
+        return datapoints
+
+    @model_validator(mode="after")
+    def _consistent_shape(self):
+        problems = self._metric_shape_problems() + self._condition_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _metric_shape_problems(self) -> list[str]:
+        if (self.metric is None) == (self.expression is None):
+            return ["set either `metric` (one metric) or `expression` and `metrics` (metric math)"]
+        problems = []
+        if self.expression is not None and not self.metrics:
+            problems.append("`expression` needs `metrics`: the ids it uses")
+        if self.metric is not None and self.metrics is not None:
+            problems.append("`metrics` belongs to `expression`; a one-metric alarm uses `metric`")
+        if self.period is None:
+            without_period = ([] if self.metric is None or self.metric.period else ["`metric`"])
+            without_period += [f"`metrics.{key}`" for key, ref in (self.metrics or {}).items()
+                               if ref.period is None]
+            if without_period:
+                problems.append(f"set `period` on the alarm or on {', '.join(without_period)}")
+        if self.metric and self.metric.account_id and not self.anomaly_band:
+            problems.append("`metric.account_id` needs metric math: PutMetricAlarm takes a "
+                            "cross-account metric only in `metrics`")
+        percentile_alarm = (self.metric is not None and not self.anomaly_band
+                            and is_extended_statistic(self.metric.stat))
+        if self.evaluate_low_sample_count_percentile and not percentile_alarm:
+            problems.append("`evaluate_low_sample_count_percentile` applies only to a one-metric "
+                            "alarm with a percentile statistic such as p90")
+        return problems
+
+    def _condition_problems(self) -> list[str]:
+        given = [key for key in ("when", "comparison", "threshold") if getattr(self, key) is not None]
+        if self.anomaly_band is not None:
+            if self.expression is not None:
+                return ["`anomaly_band` applies to one `metric`, not to an `expression`"]
+            if given:
+                return [f"an anomaly_band alarm compares against the band: remove {', '.join(given)}"]
+            return []
+        if not given:
+            return ['set `when` (like "> 5") or `comparison` and `threshold`']
+        if self.when is not None and len(given) > 1:
+            return ["set either `when` or `comparison` and `threshold`, not both"]
+        if self.when is None and len(given) == 1:
+            missing = "threshold" if self.comparison is not None else "comparison"
+            return [f"`{given[0]}` needs `{missing}` (or use `when`, like \"> 5\")"]
+        return []
+
+    def condition(self) -> tuple[str, float | int]:
+        """(ComparisonOperator, threshold) of a non-anomaly alarm."""
+        if self.when is not None:
+            return parse_when(self.when)
+        return COMPARISONS.get(self.comparison, self.comparison), as_number(self.threshold)
+
+
+# --- comparable form --------------------------------------------------------------------
+
+def _present(values: dict) -> dict:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _dimension_map(dimensions) -> dict[str, str]:
+    """Dimensions as a name-sorted map: AWS may reorder them and returns [] for none."""
+    if isinstance(dimensions, dict):
+        return dict(sorted(dimensions.items()))
+    return dict(sorted((d["Name"], d.get("Value", "")) for d in dimensions or []))
+
+
+def _stat_entry(query_id, namespace, metric_name, dimensions, stat, period, unit, account_id,
+                return_data) -> dict:
+    return _present({"id": query_id, "return_data": return_data, "namespace": namespace,
+                     "metric_name": metric_name, "dimensions": _dimension_map(dimensions),
+                     "stat": stat, "period": period, "unit": unit, "account_id": account_id})
+
+
+def _expression_entry(query_id, expression, label, period, return_data) -> dict:
+    return _present({"id": query_id, "return_data": return_data, "expression": expression,
+                     "label": label or None, "period": period})
+
+
+def _own_account(account_id: str | None, scope) -> str | None:
+    """The alarm's own account is the default; name only other accounts."""
+    return None if account_id == scope.account_id else account_id
+
+
+def _desired_metric_fields(alarm: AlarmConfig, scope) -> dict:
+    def stat_entry(query_id: str, ref: MetricRef, return_data: bool) -> dict:
+        return _stat_entry(query_id, ref.namespace, ref.name, ref.dimensions, ref.stat,
+                           ref.period or alarm.period, ref.unit or alarm.unit,
+                           _own_account(ref.account_id, scope), return_data)
+
+    if alarm.anomaly_band is not None:
+        deviations = as_number(float(alarm.anomaly_band.deviations))
+        band = f"ANOMALY_DETECTION_BAND({ANOMALY_METRIC_ID}, {deviations})"
+        # Both the metric and the band return data: the console's anomaly alarm shape.
+        return {"metrics": [_expression_entry(ANOMALY_BAND_ID, band, None, None, True),
+                            stat_entry(ANOMALY_METRIC_ID, alarm.metric, True)],
+                "threshold_metric_id": ANOMALY_BAND_ID}
+    if alarm.metrics is not None:
+        entries = [stat_entry(key, ref, False) for key, ref in alarm.metrics.items()]
+        entries.append(_expression_entry(EXPRESSION_ID, alarm.expression, None, None, True))
+        return {"metrics": sorted(entries, key=lambda entry: entry["id"])}
+    metric = alarm.metric
+    extended = is_extended_statistic(metric.stat)
+    return {"namespace": metric.namespace, "metric_name": metric.name,
+            "dimensions": _dimension_map(metric.dimensions),
+            "extended_statistic" if extended else "statistic": metric.stat,
+            "period": metric.period or alarm.period, "unit": metric.unit or alarm.unit}
+
+
+def _condition_fields(alarm: AlarmConfig) -> dict:
+    if alarm.anomaly_band is not None:
+        return {"comparison": BAND_COMPARISONS[alarm.anomaly_band.direction]}
+    comparison, threshold = alarm.condition()
+    return {"comparison": comparison, "threshold": threshold}
+
+
+def desired_spec(alarm: AlarmConfig, tags: dict[str, str], scope) -> dict:
+    actions = {field: sorted({resolve_action(ref, scope) for ref in getattr(alarm.actions, state)})
+               for state, field, _ in _ACTION_STATES}
+    return _present({
+        "description": alarm.description or None,
+        **_desired_metric_fields(alarm, scope),
+        **_condition_fields(alarm),
+        "evaluation_periods": alarm.evaluation_periods,
+        "datapoints_to_alarm": alarm.datapoints_to_alarm or alarm.evaluation_periods,
+        "treat_missing_data": alarm.treat_missing_data,
+        "evaluate_low_sample_count_percentile": alarm.evaluate_low_sample_count_percentile,
+        "actions_enabled": alarm.actions_enabled,
+        **actions,
+        "tags": tags,
+    })
+
+
+def _live_query(query: dict, scope) -> dict:
+    # ReturnData absent means true (MetricDataQuery.ReturnData in the CloudWatch API).
+    return_data = query.get("ReturnData", True) is not False
+    if "MetricStat" not in query:
+        return _expression_entry(query.get("Id"), query.get("Expression"), query.get("Label"),
+                                 query.get("Period"), return_data)
+    stat, metric = query["MetricStat"], query["MetricStat"].get("Metric", {})
+    return _stat_entry(query.get("Id"), metric.get("Namespace"), metric.get("MetricName"),
+                       metric.get("Dimensions"), stat.get("Stat"), stat.get("Period"),
+                       stat.get("Unit"), _own_account(query.get("AccountId"), scope), return_data)
+
+
+def _live_metric_fields(alarm: dict, scope) -> dict:
+    if alarm.get("Metrics"):  # math alarms may still carry `Dimensions: []` at the top level
+        return {"metrics": sorted((_live_query(q, scope) for q in alarm["Metrics"]),
+                                  key=lambda entry: entry.get("id") or "")}
+    return {"namespace": alarm.get("Namespace"), "metric_name": alarm.get("MetricName"),
+            "dimensions": _dimension_map(alarm.get("Dimensions")),
+            "statistic": alarm.get("Statistic"), "extended_statistic": alarm.get("ExtendedStatistic"),
+            "period": alarm.get("Period"), "unit": alarm.get("Unit")}
+
+
+def live_spec(alarm: dict, tags: dict[str, str], scope) -> dict:
+    """The comparable form of one DescribeAlarms `MetricAlarms` entry."""
+    band_alarm = bool(alarm.get("ThresholdMetricId"))  # compares with a band, has no Threshold
+    return _present({
+        "description": alarm.get("AlarmDescription") or None,
+        **_live_metric_fields(alarm, scope),
+        "threshold": None if band_alarm else as_number(alarm.get("Threshold")),
+        "threshold_metric_id": alarm.get("ThresholdMetricId") or None,
+        "comparison": alarm.get("ComparisonOperator"),
+        "evaluation_periods": alarm.get("EvaluationPeriods"),
+        # DatapointsToAlarm is optional; absent, AWS uses EvaluationPeriods (M out of N = N of N).
+        "datapoints_to_alarm": alarm.get("DatapointsToAlarm") or alarm.get("EvaluationPeriods"),
+        "treat_missing_data": alarm.get("TreatMissingData") or "missing",
+        "evaluate_low_sample_count_percentile": alarm.get("EvaluateLowSampleCountPercentile") or None,
+        "actions_enabled": alarm.get("ActionsEnabled", True),
+        **{field: sorted(set(alarm.get(key) or [])) for _, field, key in _ACTION_STATES},
+        "tags": tags,
+    })
+
+
+# --- requests ---------------------------------------------------------------------------
+
+def _dimension_list(dimensions: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Name": name, "Value": value} for name, value in dimensions.items()]
+
+
+def _query_request(entry: dict) -> dict:
+    request = {"Id": entry["id"], "ReturnData": entry["return_data"]}
+    if "expression" in entry:
+        request["Expression"] = entry["expression"]
+        request.update(_present({"Label": entry.get("label"), "Period": entry.get("period")}))
+        return request
+    metric = {"Namespace": entry["namespace"], "MetricName": entry["metric_name"],
+              "Dimensions": _dimension_list(entry["dimensions"])}
+    request["MetricStat"] = _present({"Metric": metric, "Period": entry["period"],
+                                      "Stat": entry["stat"], "Unit": entry.get("unit")})
+    request.update(_present({"AccountId": entry.get("account_id")}))
+    return request
+
+
+def put_request(name: str, spec: dict) -> dict:
+    """PutMetricAlarm arguments for a comparable form (without Tags: create adds them)."""
+    request = _present({
+        "AlarmName": name,
+        "AlarmDescription": spec.get("description"),
+        "ActionsEnabled": spec["actions_enabled"],
+        **{key: spec[field] for _, field, key in _ACTION_STATES},
+        "EvaluationPeriods": spec["evaluation_periods"],
+        "DatapointsToAlarm": spec["datapoints_to_alarm"],
+        "ComparisonOperator": spec["comparison"],
+        "TreatMissingData": spec["treat_missing_data"],
+        "EvaluateLowSampleCountPercentile": spec.get("evaluate_low_sample_count_percentile"),
+        "Threshold": float(spec["threshold"]) if "threshold" in spec else None,
+        "ThresholdMetricId": spec.get("threshold_metric_id"),
+    })
+    if "metrics" in spec:
+        request["Metrics"] = [_query_request(entry) for entry in spec["metrics"]]
+        return request
+    return request | _present({
+        "Namespace": spec["namespace"], "MetricName": spec["metric_name"],
+        "Dimensions": _dimension_list(spec["dimensions"]), "Period": spec["period"],
+        "Statistic": spec.get("statistic"), "ExtendedStatistic": spec.get("extended_statistic"),
+        "Unit": spec.get("unit"),
+    })
+
+
+# --- the kind ---------------------------------------------------------------------------
+
+def _action_problem(reference: str, topics: set[str], band_alarm: bool) -> tuple[str, str | None] | None:
+    """(message, hint) when an action reference cannot be used."""
+    if band_alarm and (reference.startswith("scaling:") or _AUTOSCALING_ARN.match(reference)):
+        return "anomaly_band alarms cannot have Auto Scaling actions (CloudWatch rejects them)", None
+    if reference.startswith("scaling:"):
+        return ("`scaling:` references are not supported yet (scaling policies are not managed "
+                "by obsctl yet); use the scaling policy's ARN", None)
+    topic = reference.removeprefix("topic:")
+    if reference.startswith("topic:") and topic not in topics:
+        close = difflib.get_close_matches(topic, sorted(topics), n=1)
+        return (f"topic {topic!r} is not defined in `topics`",
+                f"did you mean 'topic:{close[0]}'?" if close else None)
+    return None
+
+
+def _without_tags(spec: dict) -> dict:
+    return {key: value for key, value in spec.items() if key != "tags"}
+
+
+class Alarms(Kind):
+    name = "alarms"
+    section = "alarms"
+    entry_model = AlarmConfig
+    name_type = AlarmName
+    defaults_key = "alarm"
+    depends_on = ("topics",)
+
+    def check(self, stack):
+        topics = set(stack.section("topics"))
+        diagnostics = []
+        for name, alarm in stack.section("alarms").items():
+            for state, _, _ in _ACTION_STATES:
+                for index, reference in enumerate(getattr(alarm.actions, state)):
+                    problem = _action_problem(reference, topics, alarm.anomaly_band is not None)
+                    if problem:
+                        location = stack.locate("alarms", name, "actions", state, index)
+                        diagnostics.append(Diagnostic(problem[0], location, hint=problem[1]))
+        return diagnostics
+
+    def comparable(self, live_spec, desired_spec):
+        return {key: value for key, value in live_spec.items()
+                if key in desired_spec or key not in COMPARED_ONLY_WHEN_CONFIGURED}
+
+    def desired(self, stack, scope):
+        return {
+            name: Desired(name, desired_spec(alarm, desired_tags(stack, alarm.tags), scope),
+                          location=stack.locate("alarms", name))
+            for name, alarm in stack.section("alarms").items()
+        }
+
+    def read_live(self, aws, stack):
+        # One page per 100 alarms (DescribeAlarms MaxRecords <= 100); composite alarms are
+        # another kind, and DescribeAlarms returns no tags: they come in bulk.
+        pages = aws.client("cloudwatch").get_paginator("describe_alarms").paginate(
+            AlarmTypes=["MetricAlarm"], PaginationConfig={"PageSize": 100})
+        tags = read_owned_tags(aws, "cloudwatch:alarm")
+        scope = aws.scope
+        live = {}
+        for page in pages:
+            for alarm in page.get("MetricAlarms", []):
+                arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
+                live[name] = Live(name, live_spec(alarm, tags.get(arn, {}), scope),
+                                  tags=tags.get(arn), identity={"arn": arn})
+        return live
+
+    def create(self, aws, desired):
+        aws.client("cloudwatch").put_metric_alarm(**put_request(desired.name, desired.spec),
+                                                  Tags=tag_list(desired.spec["tags"]))
+
+    def update(self, aws, desired, live):
+        cloudwatch = aws.client("cloudwatch")
+        if _without_tags(self.comparable(live.spec, desired.spec)) != _without_tags(desired.spec):
+            # PutMetricAlarm replaces the whole alarm: keep what the config leaves to AWS.
+            kept = {key: live.spec[key] for key in COMPARED_ONLY_WHEN_CONFIGURED if key in live.spec}
+            cloudwatch.put_metric_alarm(**put_request(desired.name, kept | desired.spec))
+        # PutMetricAlarm ignores Tags on update (AWS-FACTS): tags go through the tagging calls.
+        to_set, to_remove = tag_delta(live.tags, desired.spec["tags"])
+        if to_set:
+            cloudwatch.tag_resource(ResourceARN=live.identity["arn"], Tags=tag_list(to_set))
+        if to_remove:
+            cloudwatch.untag_resource(ResourceARN=live.identity["arn"], TagKeys=to_remove)
+
+    def delete(self, aws, live):
+        aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name])

@@ -1,0 +1,182 @@
+"""CloudWatch Logs log groups: retention, KMS key and tags (metric filters are their own kind).
+
+What an omitted field means — obsctl manages only what the config writes down:
+- `retention_days` omitted: retention is not managed; whatever the group has stays, and no
+  diff is shown either way (log groups are often created by AWS services and adopted later).
+  `retention_days: never` manages it as "never expire" (DeleteRetentionPolicy).
+- `kms_key_id` omitted: the KMS association is not managed either. `kms_key_id: <key ARN>`
+  associates that key; an explicit `kms_key_id: null` manages it as "no customer key"
+  (DisassociateKmsKey), the counterpart of `never`.
+- `tags` are always managed (they carry the `obsctl:stack` ownership tag).
+
+Comparable form: {"retention_days": int | "never", "kms_key_id": str | None, "tags": {...}},
+with only the managed keys on the desired side; `comparable()` narrows live to those keys.
+
+Live state: DescribeLogGroups, 50 a page; `retentionInDays` is absent when logs never expire.
+It returns two ARNs: `arn` ends in `:*` (for IAM policies), `logGroupArn` has none and is the
+one TagResource/UntagResource and the tagging API use. Tags come in bulk from the tagging API.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, PlainValidator, StringConstraints, WithJsonSchema
+
+from reconciler.config.fields import StrictModel, Tags
+from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.common import desired_tags, read_owned_tags, tag_delta
+from reconciler.kinds.metric_filters import MetricFilterMap
+
+NEVER = "never"
+# The values PutRetentionPolicy accepts (API reference, retentionInDays). The botocore model
+# has no enum for them, and moto accepts any number, so this list is the only check.
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                  2192, 2557, 2922, 3288, 3653)
+
+
+def check_retention(value):
+    # `type(...) is int`: strict, so neither True nor 30.0 nor "30" passes as 30.
+    if value == NEVER or (type(value) is int and value in RETENTION_DAYS):
+        return value
+    accepted = f"use one of {', '.join(map(str, RETENTION_DAYS))}, or {NEVER}"
+    if value is None:
+        raise ValueError(f"retention_days is empty; {accepted} (or leave the key out to keep "
+                         "whatever retention the log group has)")
+    quoted = isinstance(value, str) and value.strip().isdigit()
+    note = " (write the number without quotes)" if quoted else ""
+    raise ValueError(f"retention_days {value!r}{note} is not accepted by CloudWatch Logs; {accepted}")
+
+
+_LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,128}")
+
+
+def check_log_group_name(name: str) -> str:
+    # CreateLogGroup: 1-512 chars of [.-_/#A-Za-z0-9], "can't start with aws/" (reserved
+    # for AWS services' own groups).
+    if not _LOG_GROUP_NAME.fullmatch(name):
+        raise ValueError(f"log group name {name!r} must be 1-512 characters of letters, digits "
+                         "and . - _ / #")
+    if name.startswith("aws/"):
+        raise ValueError(f"log group name {name!r} cannot start with 'aws/'")
+    return name
+
+
+def check_kms_key_arn(arn: str) -> str:
+    # AssociateKmsKey / CreateLogGroup take the key's ARN, not an alias or a bare key id.
+    if not _KMS_KEY_ARN.fullmatch(arn):
+        raise ValueError(f"kms_key_id {arn!r} must be a KMS key ARN like "
+                         "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (not an alias or a key id)")
+    return arn
+
+
+Retention = Annotated[int | str, PlainValidator(
+    check_retention, json_schema_input_type=Literal[RETENTION_DAYS + (NEVER,)])]
+# Checked by functions for readable errors; the JSON Schema (editor completion) gets the regex.
+LogGroupName = Annotated[str, AfterValidator(check_log_group_name), WithJsonSchema(
+    {"type": "string", "pattern": r"^(?!aws/)[.\-_/#A-Za-z0-9]{1,512}$"})]
+KmsKeyArn = Annotated[str, StringConstraints(max_length=256), AfterValidator(check_kms_key_arn),
+                      WithJsonSchema({"type": "string", "pattern": f"^{_KMS_KEY_ARN.pattern}$"})]
+
+
+class LogGroupConfig(StrictModel):
+    retention_days: Retention = None  # None: not managed (an explicit null is rejected)
+    kms_key_id: KmsKeyArn | None = None  # managed only when written (see module docstring)
+    tags: Tags = {}
+    metric_filters: MetricFilterMap = {}
+
+
+def desired_spec(config: LogGroupConfig, tags: dict[str, str]) -> dict:
+    spec: dict = {}
+    if config.retention_days is not None:
+        spec["retention_days"] = config.retention_days
+    if "kms_key_id" in config.model_fields_set:
+        spec["kms_key_id"] = config.kms_key_id
+    spec["tags"] = tags
+    return spec
+
+
+def live_spec(group: dict, tags: dict[str, str]) -> dict:
+    return {"retention_days": group.get("retentionInDays", NEVER),
+            "kms_key_id": group.get("kmsKeyId"),
+            "tags": tags}
+
+
+def tagging_arn(group: dict) -> str:
+    # `logGroupArn` is newer than `arn`; both name the group, only the suffix differs.
+    return group.get("logGroupArn") or group["arn"].removesuffix(":*")
+
+
+class LogGroups(Kind):
+    name = "log_groups"
+    section = "log_groups"
+    entry_model = LogGroupConfig
+    name_type = LogGroupName
+
+    def desired(self, stack, scope):
+        return {
+            name: Desired(name, desired_spec(group, desired_tags(stack, group.tags)),
+                          location=stack.locate("log_groups", name))
+            for name, group in stack.section("log_groups").items()
+        }
+
+    def comparable(self, live_spec, desired_spec):
+        return {key: live_spec[key] for key in desired_spec}
+
+    def read_live(self, aws, stack):
+        # Keyed by the ARN without `:*`, whichever of the two forms the tagging API answers.
+        tags = {arn.removesuffix(":*"): group_tags
+                for arn, group_tags in read_owned_tags(aws, "logs:log-group").items()}
+        pages = aws.client("logs").get_paginator("describe_log_groups").paginate(
+            PaginationConfig={"PageSize": 50})
+        live = {}
+        for page in pages:
+            for group in page["logGroups"]:
+                arn = tagging_arn(group)
+                name = group["logGroupName"]
+                live[name] = Live(name, live_spec(group, tags.get(arn, {})), tags=tags.get(arn),
+                                  identity={"arn": arn})
+        return live
+
+    def create(self, aws, desired):
+        logs = aws.client("logs")
+        spec = desired.spec
+        extra = {"kmsKeyId": spec["kms_key_id"]} if spec.get("kms_key_id") else {}
+        logs.create_log_group(logGroupName=desired.name, tags=spec["tags"], **extra)
+        # A new group never expires, so only a number of days needs a call.
+        if spec.get("retention_days", NEVER) != NEVER:
+            logs.put_retention_policy(logGroupName=desired.name, retentionInDays=spec["retention_days"])
+
+    def update(self, aws, desired, live):
+        logs = aws.client("logs")
+        wanted, current = desired.spec, live.spec
+        if "retention_days" in wanted and wanted["retention_days"] != current["retention_days"]:
+            _set_retention(logs, desired.name, wanted["retention_days"])
+        if "kms_key_id" in wanted and wanted["kms_key_id"] != current["kms_key_id"]:
+            _set_kms_key(logs, desired.name, wanted["kms_key_id"])
+        to_set, to_remove = tag_delta(live.tags, wanted["tags"])
+        if to_set:
+            logs.tag_resource(resourceArn=live.identity["arn"], tags=to_set)
+        if to_remove:
+            logs.untag_resource(resourceArn=live.identity["arn"], tagKeys=to_remove)
+
+    def delete(self, aws, live):
+        aws.client("logs").delete_log_group(logGroupName=live.name)
+
+
+def _set_retention(logs, name: str, days: int | str) -> None:
+    if days == NEVER:
+        logs.delete_retention_policy(logGroupName=name)
+    else:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=days)
+
+
+def _set_kms_key(logs, name: str, key_arn: str | None) -> None:
+    # "Associating a KMS key with a log group overrides any existing associations"
+    # (AssociateKmsKey API reference): only "no key" needs DisassociateKmsKey.
+    if key_arn is None:
+        logs.disassociate_kms_key(logGroupName=name)
+    else:
+        logs.associate_kms_key(logGroupName=name, kmsKeyId=key_arn)

@@ -1,0 +1,194 @@
+"""CloudWatch Logs metric filters, declared under their log group:
+
+    log_groups:
+      /aws/sagemaker/Endpoints/churn:
+        metric_filters:
+          inference-errors:
+            pattern: '?ERROR ?Exception'
+            metric: {namespace: ML/Churn, name: InferenceErrors, value: "1", default_value: 0}
+
+A filter's resource name is `<log group>:<filter name>` (log group names cannot contain ':'),
+so `--target 'metric_filters//aws/sagemaker/Endpoints/churn:*'` selects one group's filters.
+AWS cannot tag metric filters: a stack owns the ones matching its `prune.metric_filters`
+patterns (the engine decides).
+
+Live state: DescribeMetricFilters without a log group lists the whole account, 50 a page.
+Comparable form (optional keys only when set):
+    {"log_group", "pattern", "metric_namespace", "metric_name", "metric_value",
+     "default_value"?, "unit"?, "dimensions"?}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
+
+from reconciler.config.fields import StrictModel, Unit
+from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.common import as_number
+
+def check_filter_name(name: str) -> str:
+    if not 1 <= len(name) <= 512 or ":" in name or "*" in name:
+        raise ValueError(f"metric filter name {name!r} must be 1-512 characters without ':' or '*'")
+    return name
+
+
+# PutMetricFilter: filterName 1-512 chars matching [^:*]*; filterPattern ≤ 1024 chars;
+# metricName/metricNamespace ≤ 255 chars matching [^:*$]*; metricValue ≤ 100 chars.
+MetricFilterName = Annotated[str, AfterValidator(check_filter_name), WithJsonSchema(
+    {"type": "string", "pattern": "^[^:*]{1,512}$"})]
+MetricPart = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^:*$]+$")]
+MAX_FILTERS_PER_LOG_GROUP = 100  # PutMetricFilter API reference
+MAX_DIMENSIONS = 3  # MetricTransformation.dimensions: "as many as three dimensions"
+
+FilterDimensions = Annotated[
+    dict[Annotated[str, StringConstraints(min_length=1, max_length=255)],
+         Annotated[str, StringConstraints(min_length=1, max_length=255)]],
+    Field(max_length=MAX_DIMENSIONS),
+]
+
+
+class MetricTransformationConfig(StrictModel):
+    namespace: MetricPart
+    name: MetricPart
+    value: Annotated[str, StringConstraints(min_length=1, max_length=100)]  # "1" or "$.latency"
+    default_value: float | None = None
+    unit: Unit | None = None
+    dimensions: FilterDimensions = {}
+
+    @model_validator(mode="after")
+    def _dimensions_exclude_default_value(self):
+        # CloudWatch Logs rejects a transformation with both (Terraform's
+        # aws_cloudwatch_log_metric_filter marks them ConflictsWith for the same reason).
+        if self.dimensions and self.default_value is not None:
+            raise ValueError("a metric filter with dimensions cannot have a default_value "
+                             "(CloudWatch Logs rejects the combination)")
+        return self
+
+
+class MetricFilterConfig(StrictModel):
+    pattern: Annotated[str, StringConstraints(max_length=1024)]  # "" matches every event
+    metric: MetricTransformationConfig
+
+
+MetricFilterMap = Annotated[dict[MetricFilterName, MetricFilterConfig],
+                            Field(max_length=MAX_FILTERS_PER_LOG_GROUP)]
+
+
+def resource_name(log_group: str, filter_name: str) -> str:
+    return f"{log_group}:{filter_name}"
+
+
+def comparable_filter(log_group: str, pattern: str, transformation: dict) -> dict:
+    """Comparable form of one filter from PutMetricFilter/DescribeMetricFilters shapes.
+
+    - pattern: surrounding whitespace trimmed, and sent trimmed (as Terraform does).
+    - default_value: a double in AWS (0 and 0.0 are equal); absent means "emit nothing".
+    - unit: AWS sets "None" when omitted, so "None" and absent are the same.
+    - dimensions: a map; absent and {} are the same.
+    """
+    spec = {
+        "log_group": log_group,
+        "pattern": pattern.strip(),
+        "metric_namespace": transformation["metricNamespace"],
+        "metric_name": transformation["metricName"],
+        "metric_value": transformation["metricValue"],
+    }
+    if transformation.get("defaultValue") is not None:
+        spec["default_value"] = as_number(transformation["defaultValue"])
+    if transformation.get("unit") not in (None, "None"):
+        spec["unit"] = transformation["unit"]
+    if transformation.get("dimensions"):
+        spec["dimensions"] = dict(sorted(transformation["dimensions"].items()))
+    return spec
+
+
+def config_transformation(config: MetricTransformationConfig) -> dict:
+    """The PutMetricFilter `metricTransformations` item for a config entry."""
+    item = {"metricNamespace": config.namespace, "metricName": config.name,
+            "metricValue": config.value}
+    if config.default_value is not None:
+        item["defaultValue"] = config.default_value
+    if config.unit is not None:
+        item["unit"] = config.unit
+    if config.dimensions:
+        item["dimensions"] = dict(config.dimensions)
+    return item
+
+
+def spec_transformation(spec: dict) -> dict:
+    """The PutMetricFilter `metricTransformations` item for a comparable form."""
+    item = {"metricNamespace": spec["metric_namespace"], "metricName": spec["metric_name"],
+            "metricValue": spec["metric_value"]}
+    if "default_value" in spec:
+        item["defaultValue"] = spec["default_value"]
+    if "unit" in spec:
+        item["unit"] = spec["unit"]
+    if "dimensions" in spec:
+        item["dimensions"] = spec["dimensions"]
+    return item
+
+
+class MetricFilters(Kind):
+    name = "metric_filters"
+    section = None  # declared inside `log_groups` entries
+    entry_model = None
+    taggable = False  # AWS has no tagging for metric filters
+    depends_on = ("log_groups",)
+
+    def __init__(self) -> None:
+        # Concurrent PutMetricFilter/DeleteMetricFilter calls on one log group can clash
+        # (Terraform serializes them per log group for this reason); other groups run freely.
+        self._group_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_lock = threading.Lock()
+
+    def desired(self, stack, scope):
+        return {
+            resource_name(group_name, filter_name): Desired(
+                resource_name(group_name, filter_name),
+                comparable_filter(group_name, config.pattern, config_transformation(config.metric)),
+                location=stack.locate("log_groups", group_name, "metric_filters", filter_name))
+            for group_name, group in stack.section("log_groups").items()
+            for filter_name, config in group.metric_filters.items()
+        }
+
+    def read_live(self, aws, stack):
+        # Only botocore's paginator: moto echoes `nextToken` back, so a hand-written token
+        # loop never ends (AWS-FACTS). No logGroupName: one listing for the whole account.
+        pages = aws.client("logs").get_paginator("describe_metric_filters").paginate(
+            PaginationConfig={"PageSize": 50})
+        live = {}
+        for page in pages:
+            for item in page["metricFilters"]:
+                name = resource_name(item["logGroupName"], item["filterName"])
+                live[name] = Live(name, comparable_filter(
+                    item["logGroupName"], item.get("filterPattern", ""),
+                    item["metricTransformations"][0]),
+                    identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
+        return live
+
+    def create(self, aws, desired):
+        self._put(aws, desired)
+
+    def update(self, aws, desired, live):
+        self._put(aws, desired)  # PutMetricFilter replaces the filter of that name
+
+    def delete(self, aws, live):
+        group, filter_name = live.identity["log_group"], live.identity["filter_name"]
+        with self._lock(group):
+            aws.client("logs").delete_metric_filter(logGroupName=group, filterName=filter_name)
+
+    def _put(self, aws, desired: Desired) -> None:
+        group = desired.spec["log_group"]
+        filter_name = desired.name.removeprefix(f"{group}:")
+        with self._lock(group):
+            aws.client("logs").put_metric_filter(
+                logGroupName=group, filterName=filter_name, filterPattern=desired.spec["pattern"],
+                metricTransformations=[spec_transformation(desired.spec)])
+
+    def _lock(self, group: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._group_locks[group]

@@ -1,0 +1,84 @@
+"""Ownership, prune, the mass-delete guard and --target, through the CLI (topics as the
+example kind: every rule here lives in the engine, not in a kind)."""
+
+from __future__ import annotations
+
+
+def stack(name: str, *topics: str) -> str:
+    body = "\n".join(f"  {t}: {{}}" for t in topics) or "  {}"
+    return f"stack: {name}\ntopics:\n{body}\n" if topics else f"stack: {name}\n"
+
+
+def topic_names(boto) -> set[str]:
+    return {t["TopicArn"].rsplit(":", 1)[1] for t in boto("sns").list_topics()["Topics"]}
+
+
+def test_unowned_resource_with_the_same_name_is_a_conflict_and_untouched(obsctl, write_config, boto):
+    arn = boto("sns").create_topic(Name="shared", Tags=[{"Key": "team", "Value": "other"}])["TopicArn"]
+    path = write_config(stack("test", "shared", "mine"))
+    plan = obsctl("plan", path)
+    assert plan.exit_code == 1
+    assert "! topics/shared" in plan.stdout
+    assert "not owned by stack 'test'" in plan.stdout
+
+    apply = obsctl("apply", path, "--auto-approve")
+    assert apply.exit_code == 1
+    assert "+ topics/mine: created" in apply.stdout
+    tags = boto("sns").list_tags_for_resource(ResourceArn=arn)["Tags"]
+    assert tags == [{"Key": "team", "Value": "other"}]
+
+
+def test_prune_deletes_only_what_this_stack_owns(obsctl, write_config, boto):
+    sns = boto("sns")
+    sns.create_topic(Name="untagged")
+    sns.create_topic(Name="other-stack", Tags=[{"Key": "obsctl:stack", "Value": "other"}])
+    path = write_config(stack("test", "keep", "a", "b", "c"))
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+
+    smaller = write_config(stack("test", "keep", "a", "b"), name="smaller.yaml")
+    without_prune = obsctl("plan", smaller, "--detailed-exitcode")
+    assert without_prune.exit_code == 0, "without --prune nothing is deleted"
+
+    plan = obsctl("plan", smaller, "--prune")
+    assert "- topics/c" in plan.stdout
+    assert "Plan: 0 to create, 0 to update, 1 to delete." in plan.stdout
+    assert obsctl("apply", smaller, "--prune", "--auto-approve").exit_code == 0
+    assert topic_names(boto) == {"untagged", "other-stack", "keep", "a", "b"}
+
+
+def test_mass_delete_is_refused_without_the_flag(obsctl, write_config, boto):
+    path = write_config(stack("test", "a", "b", "c"))
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+    empty = write_config(stack("test", "a"), name="empty.yaml")
+
+    refused = obsctl("apply", empty, "--prune", "--auto-approve")
+    assert refused.exit_code == 1
+    assert "refusing to delete 2 of 3 owned resources" in refused.stderr
+    assert refused.writes == 0
+    assert topic_names(boto) == {"a", "b", "c"}
+
+    allowed = obsctl("apply", empty, "--prune", "--allow-mass-delete", "--auto-approve")
+    assert allowed.exit_code == 0
+    assert topic_names(boto) == {"a"}
+
+
+def test_target_limits_plan_and_apply(obsctl, write_config, boto):
+    path = write_config(stack("test", "alpha", "beta", "gamma"))
+    plan = obsctl("plan", path, "--target", "topics/b*")
+    assert "+ topics/beta" in plan.stdout
+    assert "alpha" not in plan.stdout and "gamma" not in plan.stdout
+    assert obsctl("apply", path, "--target", "topics/beta", "--auto-approve").exit_code == 0
+    assert topic_names(boto) == {"beta"}
+
+
+def test_unknown_target_kind_is_an_error(obsctl, write_config):
+    result = obsctl("plan", write_config(stack("test", "a")), "--target", "widgets/x")
+    assert result.exit_code == 1
+    assert "expected KIND/NAME" in result.stderr
+
+
+def test_apply_without_a_terminal_and_without_auto_approve_refuses(obsctl, write_config, boto):
+    result = obsctl("apply", write_config(stack("test", "a")))
+    assert result.exit_code == 1
+    assert "--auto-approve" in result.stderr
+    assert topic_names(boto) == set()

@@ -1,0 +1,70 @@
+"""SNS topics through the CLI against the emulator."""
+
+from __future__ import annotations
+
+CONFIG = """
+stack: test
+tags: {team: ml}
+topics:
+  ml-oncall:
+    display_name: ML on-call
+    subscriptions:
+      - {protocol: email, endpoint: b@example.com}
+      - {protocol: email, endpoint: a@example.com}
+  ds-team: {}
+"""
+
+
+def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_config, boto):
+    path = write_config(CONFIG)
+    first = obsctl("apply", path, "--auto-approve")
+    assert first.exit_code == 0, first.stderr
+    assert "+ topics/ml-oncall: created" in first.stdout
+    assert "Apply complete: 2 created, 0 updated, 0 deleted, 0 failed." in first.stdout
+
+    plan = obsctl("plan", path, "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert "No changes." in plan.stdout
+
+    again = obsctl("apply", path, "--auto-approve")
+    assert again.exit_code == 0
+    assert again.writes == 0, again.calls
+
+    sns = boto("sns")
+    arns = {t["TopicArn"].rsplit(":", 1)[1]: t["TopicArn"] for t in sns.list_topics()["Topics"]}
+    tags = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arns["ml-oncall"])["Tags"]}
+    assert tags == {"obsctl:stack": "test", "team": "ml"}
+
+
+def test_out_of_band_subscription_and_display_name_show_as_field_diffs(obsctl, write_config, boto):
+    path = write_config(CONFIG)
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+    sns = boto("sns")
+    arn = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ml-oncall"))
+    sns.subscribe(TopicArn=arn, Protocol="email", Endpoint="intruder@example.com")
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="Renamed")
+
+    plan = obsctl("plan", path, "--detailed-exitcode")
+    assert plan.exit_code == 2
+    assert '~ display_name: "Renamed" -> "ML on-call"' in plan.stdout
+    assert "~ subscriptions:" in plan.stdout and "intruder@example.com" in plan.stdout
+    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+    assert obsctl("plan", path, "--detailed-exitcode").exit_code == 0
+    endpoints = {s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]}
+    assert endpoints == {"a@example.com", "b@example.com"}
+
+
+def test_tag_drift_is_repaired(obsctl, write_config, boto):
+    path = write_config(CONFIG)
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+    sns = boto("sns")
+    arn = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ds-team"))
+    sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "extra", "Value": "1"}, {"Key": "team", "Value": "x"}])
+    plan = obsctl("plan", path)
+    assert "~ tags.extra: \"1\" -> (none)" in plan.stdout
+    assert '~ tags.team: "x" -> "ml"' in plan.stdout
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+    tags = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]}
+    assert tags == {"obsctl:stack": "test", "team": "ml"}
