@@ -93,6 +93,9 @@ def selection_options(command):
                      help="Also delete resources this stack owns that the config no longer has."),
         click.option("--allow-mass-delete", is_flag=True,
                      help="Allow a prune that deletes more than 20 resources or half the stack."),
+        click.option("--adopt", "adopt", multiple=True, metavar="KIND/NAME",
+                     help="Take over these existing resources that have no owner tag "
+                          "(NAME may be a glob). Repeatable."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -126,9 +129,10 @@ def _sections():
     return sorted({k.section for k in KINDS.values() if k.section})
 
 
-def _make_plan(paths, targets, prune, allow_mass_delete, endpoint_url, region, profile):
+def _make_plan(paths, targets, adopt, prune, allow_mass_delete, endpoint_url, region, profile):
     stacks = load_stacks(list(paths) or ["."])
-    options = PlanOptions(targets=tuple(Target.parse(t) for t in targets), prune=prune,
+    options = PlanOptions(targets=tuple(Target.parse(t) for t in targets),
+                          adopt=tuple(Target.parse(a) for a in adopt), prune=prune,
                           allow_mass_delete=allow_mass_delete)
     calls = click.get_current_context().find_object(Context).calls
 
@@ -151,10 +155,11 @@ def _make_plan(paths, targets, prune, allow_mass_delete, endpoint_url, region, p
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @aws_options
 @reports_errors
-def plan(paths, targets, prune, allow_mass_delete, output_format, detailed_exitcode,
+def plan(paths, targets, prune, allow_mass_delete, adopt, output_format, detailed_exitcode,
          endpoint_url, region, profile, quiet):
     """Show what apply would change."""
-    result, _ = _make_plan(paths, targets, prune, allow_mass_delete, endpoint_url, region, profile)
+    result, _ = _make_plan(paths, targets, adopt, prune, allow_mass_delete, endpoint_url, region,
+                           profile)
     click.echo(RENDERERS[output_format](result), nl=False)
     if result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)
@@ -167,11 +172,11 @@ def plan(paths, targets, prune, allow_mass_delete, output_format, detailed_exitc
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @aws_options
 @reports_errors
-def apply(paths, targets, prune, allow_mass_delete, auto_approve, endpoint_url, region, profile,
-          quiet):
+def apply(paths, targets, prune, allow_mass_delete, adopt, auto_approve, endpoint_url, region,
+          profile, quiet):
     """Make AWS match the config."""
-    result, states = _make_plan(paths, targets, prune, allow_mass_delete, endpoint_url, region,
-                                profile)
+    result, states = _make_plan(paths, targets, adopt, prune, allow_mass_delete, endpoint_url,
+                                region, profile)
     if not result.actionable:
         click.echo(RENDERERS["text"](result), nl=False)
         sys.exit(EXIT_ERROR if result.counts()["conflict"] else EXIT_OK)

@@ -44,6 +44,7 @@ class Target:
 @dataclass
 class PlanOptions:
     targets: tuple[Target, ...] = ()
+    adopt: tuple[Target, ...] = ()  # `--adopt KIND/NAME`: take over untagged resources
     prune: bool = False
     allow_mass_delete: bool = False
     max_delete_share: float = 0.5
@@ -73,12 +74,30 @@ def selected_kinds(options: PlanOptions) -> list[Kind]:
 
 
 def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind]) -> StackState:
+    """Desired (declared + generated) and live resources of `kinds`; every AWS read, live
+    state and generators' discovery alike, runs concurrently."""
     scope = aws.scope
     state = StackState(stack, aws, desired={k.name: k.desired(stack, scope) for k in kinds})
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        futures = {k.name: pool.submit(k.read_live, aws, stack) for k in kinds}
-        state.live = {name: future.result() for name, future in futures.items()}
+        reads = {k.name: pool.submit(k.read_live, aws, stack) for k in kinds}
+        generated = [pool.submit(g.generate, aws, stack, scope) for g in KINDS.values()]
+        state.live = {name: future.result() for name, future in reads.items()}
+        for future in generated:
+            _merge_generated(state, future.result())
     return state
+
+
+def _merge_generated(state: StackState, generated: dict[str, dict[str, Desired]]) -> None:
+    for kind, resources in generated.items():
+        if kind not in state.desired:
+            continue  # not selected by --target
+        declared = state.desired[kind]
+        for name, desired in resources.items():
+            if name in declared:
+                first = declared[name].origin or declared[name].location or "the config"
+                raise ObsctlError(f"{kind}/{name} from {desired.origin} collides with the one "
+                                  f"from {first}; rename one of them")
+            declared[name] = desired
 
 
 def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[StackPlan, StackState]:
@@ -90,7 +109,10 @@ def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[Sta
         for name in sorted(set(desired) | set(live)):
             if options.targets and not any(t.matches(kind.name, name) for t in options.targets):
                 continue
-            change = _compare(stack, kind, desired.get(name), live.get(name), options.prune)
+            wanted = desired.get(name)
+            if wanted and any(t.matches(kind.name, name) for t in options.adopt):
+                wanted.adopt = True
+            change = _compare(stack, kind, wanted, live.get(name), options.prune)
             if desired.get(name) or _owned(stack, kind, live[name]):
                 plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live.get(name)) or ""
             if change:
@@ -123,7 +145,8 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
     if desired and live is None:
         return Change(name=desired.name, action=Action.CREATE, before=None, after=desired.spec, **base)
     if desired and live:
-        if not (_owned(stack, kind, live) or _claims(stack, kind, live.name)):
+        adopting = desired.adopt and kind.taggable and live.owner is None
+        if not (adopting or _owned(stack, kind, live) or _claims(stack, kind, live.name)):
             owner = live.owner or "no owner tag"
             return Change(name=live.name, action=Action.CONFLICT, before=None, after=desired.spec,
                           reason=f"exists in AWS but is not owned by stack {stack.name!r} ({owner})",
@@ -132,8 +155,9 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
         fields = diff_fields(before, desired.spec)
         if not fields:
             return None
+        reason = "adopting: it has no owner tag yet" if adopting else None
         return Change(name=live.name, action=Action.UPDATE, before=before, after=desired.spec,
-                      fields=fields, **base)
+                      fields=fields, reason=reason, **base)
     if live and prune and _owned(stack, kind, live):
         reason = (f"tagged obsctl:stack={stack.name}" if kind.taggable
                   else f"matches prune pattern of {kind.name}")

@@ -25,7 +25,8 @@ def run(step: str, *args: str, env: dict, expect: int = 0) -> None:
 
 def main() -> None:
     paths = sys.argv[1:] or ["examples/"]
-    with Emulator() as emulator:
+    # Seeded: the ML examples discover and monitor the emulator's SageMaker endpoints.
+    with Emulator(seed=True) as emulator:
         print(f"emulator running at {emulator.endpoint_url}")
         env = {**os.environ, "AWS_ENDPOINT_URL": emulator.endpoint_url,
                "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo",

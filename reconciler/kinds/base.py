@@ -28,6 +28,9 @@ class Desired:
     spec: dict  # comparable form
     location: Location | None = None
     origin: str | None = None  # e.g. "endpoint_monitors.all-prod[prod-churn]" for generated ones
+    # Take over an existing resource that carries no owner tag (one AWS itself created, such
+    # as a SageMaker endpoint's log group) instead of reporting a conflict.
+    adopt: bool = False
 
 
 @dataclass
@@ -63,6 +66,15 @@ class Kind(ABC):
         """
         return live_spec
 
+    def generate(self, aws: "AwsContext", stack: "Stack", scope: "Scope"
+                 ) -> dict[str, dict[str, Desired]]:
+        """Resources of *other* kinds that this kind's config expands into, by kind name
+        (drift alarms of a model monitor, alarms of an endpoint-monitor preset).
+
+        Runs at plan time, so it may read AWS (discovery); each Desired carries an `origin`.
+        """
+        return {}
+
     @abstractmethod
     def desired(self, stack: "Stack", scope: "Scope") -> dict[str, Desired]:
         """Comparable form of every resource of this kind that the stack declares."""
@@ -79,3 +91,20 @@ class Kind(ABC):
 
     @abstractmethod
     def delete(self, aws: "AwsContext", live: Live) -> None: ...
+
+
+class Preset(Kind):
+    """A config section that owns no AWS resources itself and only generates others'."""
+
+    taggable = False
+
+    def desired(self, stack, scope):
+        return {}
+
+    def read_live(self, aws, stack):
+        return {}
+
+    def create(self, aws, desired):
+        raise NotImplementedError(f"{self.name} generates resources; it has none of its own")
+
+    update = delete = create

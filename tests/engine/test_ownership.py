@@ -82,3 +82,20 @@ def test_apply_without_a_terminal_and_without_auto_approve_refuses(obsctl, write
     assert result.exit_code == 1
     assert "--auto-approve" in result.stderr
     assert topic_names(boto) == set()
+
+
+def test_adopt_takes_over_an_untagged_resource_but_never_another_stacks(obsctl, write_config, boto):
+    sns = boto("sns")
+    untagged = sns.create_topic(Name="legacy")["TopicArn"]
+    sns.create_topic(Name="theirs", Tags=[{"Key": "obsctl:stack", "Value": "other"}])
+    path = write_config(stack("test", "legacy", "theirs"))
+
+    plan = obsctl("plan", path, "--adopt", "topics/*")
+    assert "adopting: it has no owner tag yet" in plan.stdout
+    assert "~ tags.obsctl:stack: (none) -> \"test\"" in plan.stdout
+    assert "! topics/theirs" in plan.stdout  # another stack's resource stays a conflict
+
+    assert obsctl("apply", path, "--adopt", "topics/legacy", "--auto-approve").exit_code == 1
+    tags = sns.list_tags_for_resource(ResourceArn=untagged)["Tags"]
+    assert {"Key": "obsctl:stack", "Value": "test"} in tags
+    assert "! topics/theirs" in obsctl("plan", path).stdout
