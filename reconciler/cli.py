@@ -19,9 +19,11 @@ from reconciler.aws import AwsContext, CallStats
 from reconciler.config import load_stacks
 from reconciler.diagnostics import ConfigError, ObsctlError
 from reconciler.engine import Outcome, PlanOptions, Target, apply_stack, plan_stack
+from reconciler import saved_plan
 from reconciler.plan import Action, Plan
+from reconciler.progress import Progress
 from reconciler.render import RENDERERS
-from reconciler.render.values import summary_line
+from reconciler.saved_plan import PlanRequest
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -129,11 +131,11 @@ def _sections():
     return sorted({k.section for k in KINDS.values() if k.section})
 
 
-def _make_plan(paths, targets, adopt, prune, allow_mass_delete, endpoint_url, region, profile):
-    stacks = load_stacks(list(paths) or ["."])
-    options = PlanOptions(targets=tuple(Target.parse(t) for t in targets),
-                          adopt=tuple(Target.parse(a) for a in adopt), prune=prune,
-                          allow_mass_delete=allow_mass_delete)
+def _make_plan(request: PlanRequest, endpoint_url, region, profile, quiet):
+    stacks = load_stacks(list(request.paths))
+    options = PlanOptions(targets=tuple(Target.parse(t) for t in request.targets),
+                          adopt=tuple(Target.parse(a) for a in request.adopt),
+                          prune=request.prune, allow_mass_delete=request.allow_mass_delete)
     calls = click.get_current_context().find_object(Context).calls
 
     def plan_one(stack):
@@ -143,24 +145,39 @@ def _make_plan(paths, targets, adopt, prune, allow_mass_delete, endpoint_url, re
                                 stats=calls)
         return plan_stack(stack, aws, options)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(len(stacks), 8))) as pool:
-        results = list(pool.map(plan_one, stacks))
+    with Progress.create("Reading live state", quiet) as progress:
+        progress.total(len(stacks))
+        with ThreadPoolExecutor(max_workers=max(1, min(len(stacks), 8))) as pool:
+            results = []
+            for result in pool.map(plan_one, stacks):
+                results.append(result)
+                progress.advance()
     plan = Plan(stacks=[stack_plan for stack_plan, _ in results])
     return plan, [state for _, state in results]
+
+
+def _request(paths, targets, adopt, prune, allow_mass_delete) -> PlanRequest:
+    return PlanRequest(paths=tuple(paths) or (".",), targets=tuple(targets), adopt=tuple(adopt),
+                       prune=prune, allow_mass_delete=allow_mass_delete)
 
 
 @main.command()
 @selection_options
 @click.option("--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@click.option("--out", "out", type=click.Path(dir_okay=False),
+              help="Save the plan (JSON) for `obsctl apply PLANFILE`.")
 @aws_options
 @reports_errors
-def plan(paths, targets, prune, allow_mass_delete, adopt, output_format, detailed_exitcode,
+def plan(paths, targets, prune, allow_mass_delete, adopt, output_format, detailed_exitcode, out,
          endpoint_url, region, profile, quiet):
     """Show what apply would change."""
-    result, _ = _make_plan(paths, targets, adopt, prune, allow_mass_delete, endpoint_url, region,
-                           profile)
+    request = _request(paths, targets, adopt, prune, allow_mass_delete)
+    result, _ = _make_plan(request, endpoint_url, region, profile, quiet)
     click.echo(RENDERERS[output_format](result), nl=False)
+    if out:
+        saved_plan.save(result, request, out)
+        click.echo(f"Saved the plan to {out}; apply exactly it with `obsctl apply {out}`.", err=True)
     if result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)
     if detailed_exitcode and result.has_changes:
@@ -174,17 +191,31 @@ def plan(paths, targets, prune, allow_mass_delete, adopt, output_format, detaile
 @reports_errors
 def apply(paths, targets, prune, allow_mass_delete, adopt, auto_approve, endpoint_url, region,
           profile, quiet):
-    """Make AWS match the config."""
-    result, states = _make_plan(paths, targets, adopt, prune, allow_mass_delete, endpoint_url,
-                                region, profile)
+    """Make AWS match the config, or apply a saved plan (`obsctl apply PLANFILE`)."""
+    saved = None
+    if len(paths) == 1 and saved_plan.is_saved_plan(paths[0]):
+        if targets or adopt or prune or allow_mass_delete:
+            raise ObsctlError("a saved plan is applied as it was made: selection flags belong "
+                              "to `obsctl plan --out`")
+        saved = saved_plan.load(paths[0])
+        request = saved.request
+    else:
+        request = _request(paths, targets, adopt, prune, allow_mass_delete)
+    result, states = _make_plan(request, endpoint_url, region, profile, quiet)
+    if saved:
+        saved_plan.check_fresh(saved, result, paths[0])
+        auto_approve = True  # the saved plan was the reviewed one
     if not result.actionable:
         click.echo(RENDERERS["text"](result), nl=False)
         sys.exit(EXIT_ERROR if result.counts()["conflict"] else EXIT_OK)
     click.echo(RENDERERS["text"](result))
     _confirm(auto_approve)
     outcomes: list[Outcome] = []
-    for stack_plan, state in zip(result.stacks, states):
-        outcomes += apply_stack(stack_plan, state, on_outcome=_report_outcome)
+    with Progress.create("Applying", quiet) as progress:
+        progress.total(len(result.actionable))
+        for stack_plan, state in zip(result.stacks, states):
+            outcomes += apply_stack(stack_plan, state,
+                                    on_outcome=lambda o: (_report_outcome(o), progress.advance()))
     _summarize(outcomes)
     if any(not o.ok for o in outcomes) or result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)

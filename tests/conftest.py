@@ -61,7 +61,8 @@ def boto(aws):
 
 
 @pytest.fixture
-def obsctl():
+def obsctl(aws):
+    """The CLI, always pointed at the emulator: no test can reach real AWS by accident."""
     def run(*args: str, input: str | None = None) -> Result:
         result = CliRunner().invoke(obsctl_main, ["--stats", *args], input=input,
                                     catch_exceptions=True)
