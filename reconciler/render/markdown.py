@@ -22,7 +22,7 @@ def render(plan: Plan) -> str:
         return title + "**No changes.** AWS matches the configuration.\n"
     out = title + f"**{summary_line(plan.counts())}**\n\n"
     out += "| Action | Resource | Changed fields |\n| --- | --- | --- |\n"
-    rows = [_row(c) for c in plan.changes]
+    rows = [_row(c, show_stack=len(plan.stacks) > 1) for c in plan.changes]
     shown_rows = _fit(out, rows)
     out += "".join(rows[:shown_rows])
     if shown_rows < len(rows):
@@ -50,14 +50,15 @@ def _omitted(count: int, what: str) -> str:
             "limit. Run `obsctl plan` for the full plan._\n")
 
 
-def _row(change: Change) -> str:
+def _row(change: Change, show_stack: bool) -> str:
     fields = ", ".join(f"`{f.path}`" for f in change.fields[:8])
     if len(change.fields) > 8:
         fields += f" and {len(change.fields) - 8} more"
     if change.action is Action.CONFLICT:
         fields = change.reason or ""
     origin = f" <sub>from {change.origin}</sub>" if change.origin else ""
-    return f"| {_ICON[change.action]} | `{change.address}`{origin} | {fields} |\n"
+    stack = f"`{change.stack}` · " if show_stack else ""
+    return f"| {_ICON[change.action]} | {stack}`{change.address}`{origin} | {fields} |\n"
 
 
 def _details(change: Change) -> str:
