@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 import boto3
 import botocore.config
 
-DEFAULT_MAX_ATTEMPTS = 8
+# Total attempts per call (first try included). Standard mode, not adaptive: adaptive's
+# client-side limiter is shared by every operation of a client, so throttles on
+# PutMetricAlarm (3/s) would also slow DescribeAlarms and GetDashboard; measured with 30 %
+# injected faults on 500 resources: standard 33 s, adaptive 186 s (tests/reliability).
+# AWS_RETRY_MODE / AWS_MAX_ATTEMPTS override both, as they do for every botocore client.
+DEFAULT_RETRY_MODE = "standard"
+DEFAULT_MAX_ATTEMPTS = 10
 # Operation-name prefixes that change AWS state; the rest are reads.
 WRITE_PREFIXES = ("Put", "Create", "Delete", "Update", "Tag", "Untag", "Associate",
                   "Disassociate", "Subscribe", "Unsubscribe", "Set", "Register",
@@ -61,7 +67,10 @@ class Scope:
 class AwsContext:
     session: boto3.Session
     endpoint_url: str | None = None
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_attempts: int = field(default_factory=lambda: int(
+        os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+    retry_mode: str = field(default_factory=lambda: os.environ.get(
+        "AWS_RETRY_MODE", DEFAULT_RETRY_MODE))
     stats: CallStats = field(default_factory=CallStats)
     _clients: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -87,7 +96,7 @@ class AwsContext:
         with self._lock:
             if service not in self._clients:
                 config = botocore.config.Config(
-                    retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+                    retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
                     max_pool_connections=32,
                 )
                 client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
