@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from reconciler.config.fields import OWNER_TAG
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
     from reconciler.config.stack import Stack
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+# Per-resource reads (no batch API exists) run at most this many at a time per kind.
+PER_RESOURCE_READERS = 8
+
+
+def concurrently(**reads: Callable[[], R]) -> dict[str, R]:
+    """Run independent reads (e.g. a describe paginator and the bulk tag read) at once."""
+    with ThreadPoolExecutor(max_workers=len(reads)) as pool:
+        futures = {name: pool.submit(read) for name, read in reads.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def for_each(items: Iterable[T], read: Callable[[T], R]) -> list[R]:
+    """One read per item, for APIs without a batched form, a few at a time."""
+    items = list(items)
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=min(PER_RESOURCE_READERS, len(items))) as pool:
+        return list(pool.map(read, items))
 
 
 def desired_tags(stack: "Stack", own: dict[str, str] | None = None) -> dict[str, str]:

@@ -13,7 +13,8 @@ from pydantic import StringConstraints
 
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import desired_tags, read_owned_tags, tag_delta, tag_list, topic_arn
+from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
+                                     tag_delta, tag_list)
 
 TopicName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,256}(\.fifo)?$")]
 Protocol = Literal["email", "email-json", "http", "https", "sqs", "lambda", "sms",
@@ -29,6 +30,10 @@ class TopicConfig(StrictModel):
     display_name: Annotated[str, StringConstraints(max_length=100)] | None = None
     subscriptions: list[Subscription] = []
     tags: Tags = {}
+
+
+def _name(topic_arn: str) -> str:
+    return topic_arn.rsplit(":", 1)[1]
 
 
 def _subscription_key(protocol: str, endpoint: str) -> str:
@@ -54,25 +59,28 @@ class Topics(Kind):
 
     def read_live(self, aws, stack):
         sns = aws.client("sns")
-        arns = [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate()
-                for t in page["Topics"]]
-        subscriptions = self._subscriptions_by_topic(sns)
-        tags = read_owned_tags(aws, "sns:topic")
-        declared = set(stack.section("topics"))
-        live = {}
-        for arn in arns:
-            name = arn.rsplit(":", 1)[1]
-            subs = subscriptions.get(arn, {})
-            display_name = None
-            if name in declared:
-                attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
-                display_name = attributes.get("DisplayName") or None
-            live[name] = Live(name, {
-                "display_name": display_name,
-                "subscriptions": sorted(subs),
+        listed = concurrently(
+            arns=lambda: [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate()
+                          for t in page["Topics"]],
+            subscriptions=lambda: self._subscriptions_by_topic(sns),
+            tags=lambda: read_owned_tags(aws, "sns:topic"),
+        )
+        tags, subscriptions = listed["tags"], listed["subscriptions"]
+        declared = [arn for arn in listed["arns"] if _name(arn) in stack.section("topics")]
+        display_names = dict(zip(declared, for_each(declared, lambda arn: self._display_name(sns, arn))))
+        return {
+            _name(arn): Live(_name(arn), {
+                "display_name": display_names.get(arn),
+                "subscriptions": sorted(subscriptions.get(arn, {})),
                 "tags": tags.get(arn, {}),
-            }, tags=tags.get(arn), identity={"arn": arn, "subscriptions": subs})
-        return live
+            }, tags=tags.get(arn), identity={"arn": arn, "subscriptions": subscriptions.get(arn, {})})
+            for arn in listed["arns"]
+        }
+
+    @staticmethod
+    def _display_name(sns, arn: str) -> str | None:
+        # SNS has no batched attribute read: one call per declared topic.
+        return sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("DisplayName") or None
 
     @staticmethod
     def _subscriptions_by_topic(sns) -> dict[str, dict[str, str]]:
