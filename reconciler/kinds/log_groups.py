@@ -26,7 +26,7 @@ from pydantic import AfterValidator, PlainValidator, StringConstraints, WithJson
 
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import desired_tags, read_owned_tags, tag_delta
+from reconciler.kinds.common import concurrently, desired_tags, read_owned_tags, tag_delta
 from reconciler.kinds.metric_filters import MetricFilterMap
 
 NEVER = "never"
@@ -127,17 +127,17 @@ class LogGroups(Kind):
 
     def read_live(self, aws, stack):
         # Keyed by the ARN without `:*`, whichever of the two forms the tagging API answers.
-        tags = {arn.removesuffix(":*"): group_tags
-                for arn, group_tags in read_owned_tags(aws, "logs:log-group").items()}
-        pages = aws.client("logs").get_paginator("describe_log_groups").paginate(
-            PaginationConfig={"PageSize": 50})
+        paginator = aws.client("logs").get_paginator("describe_log_groups")
+        read = concurrently(
+            groups=lambda: [group for page in paginator.paginate(PaginationConfig={"PageSize": 50})
+                            for group in page["logGroups"]],
+            tags=lambda: read_owned_tags(aws, "logs:log-group"))
+        tags = {arn.removesuffix(":*"): group_tags for arn, group_tags in read["tags"].items()}
         live = {}
-        for page in pages:
-            for group in page["logGroups"]:
-                arn = tagging_arn(group)
-                name = group["logGroupName"]
-                live[name] = Live(name, live_spec(group, tags.get(arn, {})), tags=tags.get(arn),
-                                  identity={"arn": arn})
+        for group in read["groups"]:
+            arn, name = tagging_arn(group), group["logGroupName"]
+            live[name] = Live(name, live_spec(group, tags.get(arn, {})), tags=tags.get(arn),
+                              identity={"arn": arn})
         return live
 
     def create(self, aws, desired):
