@@ -52,3 +52,7 @@ def test_valid_examples_validate(obsctl):
     result = obsctl("validate", str(examples))
     assert result.exit_code == 0, result.stderr
     assert "valid" in result.stdout
+
+
+def test_corpus_covers_at_least_a_hundred_cases():
+    assert len(HOSTILE) >= 100
