@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import boto3
 import botocore.config
 
+from reconciler import ratelimit
+
 # Total attempts per call (first try included). Standard mode, not adaptive: adaptive's
 # client-side limiter is shared by every operation of a client, so throttles on
 # PutMetricAlarm (3/s) would also slow DescribeAlarms and GetDashboard; measured with 30 %
@@ -102,6 +104,8 @@ class AwsContext:
                 client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
                 # before-sign fires once per attempt, so retries are counted as the calls they are.
                 client.meta.events.register("before-sign", self._count(service))
+                if ratelimit.enabled(self.endpoint_url):
+                    client.meta.events.register("before-call", self._pace(service))
                 self._clients[service] = client
             return self._clients[service]
 
@@ -109,6 +113,13 @@ class AwsContext:
         def on_sign(operation_name, **_):
             self.stats.record(service, operation_name)
         return on_sign
+
+    def _pace(self, service: str):
+        def before_call(model, **_):
+            limiter = ratelimit.bucket((self.endpoint_url, self.region), f"{service}.{model.name}")
+            if limiter:
+                limiter.take()
+        return before_call
 
     @property
     def scope(self) -> Scope:
