@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import Future
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ class AwsContext:
     _clients: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _scope: Scope | None = None
+    _shared: dict = field(default_factory=dict)
 
     @classmethod
     def create(cls, *, region: str | None = None, profile: str | None = None,
@@ -113,6 +115,22 @@ class AwsContext:
         def on_sign(operation_name, **_):
             self.stats.record(service, operation_name)
         return on_sign
+
+    def read_once(self, key, load):
+        """`load()` once per context for `key`: kinds that need the same listing (metric and
+        composite alarms both page DescribeAlarms) share one read; a concurrent caller waits
+        for it instead of paging again."""
+        with self._lock:
+            future, owner = self._shared.get(key), False
+            if future is None:
+                future, owner = Future(), True
+                self._shared[key] = future
+        if owner:
+            try:
+                future.set_result(load())
+            except BaseException as error:
+                future.set_exception(error)
+        return future.result()
 
     def _pace(self, service: str):
         def before_call(model, **_):

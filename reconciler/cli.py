@@ -17,9 +17,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws import AwsContext, CallStats
 from reconciler.config import load_stacks
+from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
 from reconciler.engine import Outcome, PlanOptions, Target, apply_stack, plan_stack
-from reconciler import saved_plan
+from reconciler import importer, saved_plan
 from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
 from reconciler.render import RENDERERS
@@ -251,6 +252,62 @@ def _summarize(outcomes: list[Outcome]) -> None:
                f"{done[Action.DELETE]} deleted, {failed} failed.")
 
 
+@main.command("import")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--kind", "kind_name", required=True, help="The kind to import, e.g. alarms.")
+@click.option("--name-prefix", default="", help="Only resources whose name starts with this.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the YAML here instead of stdout.")
+@click.option("--stack", "stack_name",
+              help="Stack to import into (default: the one stack under PATH).")
+@click.option("--adopt", "adopt_resources", is_flag=True,
+              help="Also tag the imported resources without an owner tag as this stack's "
+                   "(needs --output), so the next plan is empty.")
+@aws_options
+@reports_errors
+def import_(paths, kind_name, name_prefix, output, stack_name, adopt_resources, endpoint_url,
+            region, profile, quiet):
+    """Write YAML for live resources (PATH: existing config, for the stack and `topic:` refs)."""
+    if adopt_resources and not output:
+        raise ObsctlError("--adopt needs --output: the stack must own resources its config has")
+    stack = _import_stack(paths, stack_name)
+    aws = AwsContext.create(region=region or stack.region, profile=profile or stack.config.profile,
+                            role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
+                            stats=click.get_current_context().find_object(Context).calls)
+    imported = importer.import_kind(kind_name, name_prefix, stack, aws)
+    if not output:
+        click.echo(imported.yaml_text, nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(imported.yaml_text)
+    click.echo(f"Imported {len(imported.addresses)} {kind_name} into {output}.", err=True)
+    if adopt_resources and imported.unowned:
+        adopted = next(s for s in load_stacks([*paths, output]) if s.name == stack.name)
+        outcomes, left = importer.adopt(adopted, aws, imported.unowned)
+        for outcome in outcomes:
+            _report_outcome(outcome)
+        for change in left:
+            click.echo(f"! {change.address}: not adopted, the imported YAML differs in "
+                       f"{', '.join(f.path for f in change.fields) or change.action.value}", err=True)
+        if left or any(not o.ok for o in outcomes):
+            sys.exit(EXIT_ERROR)
+
+
+def _import_stack(paths, stack_name):
+    if paths:
+        stacks = load_stacks(list(paths))
+        chosen = [s for s in stacks if s.name == stack_name] if stack_name else stacks
+        if len(chosen) != 1:
+            raise ObsctlError(f"{len(stacks)} stacks under {' '.join(paths)}: choose one with "
+                              "--stack" if not stack_name else f"no stack {stack_name!r} there")
+        return chosen[0]
+    if not stack_name:
+        raise ObsctlError("give the existing config (PATH) or --stack NAME for a new stack")
+    from reconciler.config import stack_model
+
+    return Stack(name=stack_name, config=stack_model()(stack=stack_name))
+
+
 @main.command()
 @click.option("--output", "-o", type=click.Path(), help="Write to this file instead of stdout.")
 @reports_errors
@@ -277,3 +334,7 @@ def emulator(port, host, seed):
     except ImportError:
         _fail("error: the emulator needs the 'emulator' extra: pip install 'obsctl[emulator]'")
     serve(host=host, port=port, seed=seed)
+
+
+from reconciler.query import query_command  # noqa: E402
+main.add_command(query_command, name="query")

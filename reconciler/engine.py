@@ -194,8 +194,9 @@ class Outcome:
 
 def apply_stack(plan: StackPlan, state: StackState,
                 on_outcome: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
-    """Creates and updates kind by kind in dependency order, deletes in reverse order.
-    A failing resource is reported and the others go on; rerunning converges."""
+    """Creates and updates kind by kind in dependency order, deletes in reverse order;
+    within a kind, in the waves of `Kind.order` (reversed for deletes). A failing resource
+    is reported and the others go on; rerunning converges."""
     actionable = [c for c in plan.changes if c.action is not Action.CONFLICT]
     order = apply_order({c.kind for c in actionable})
     outcomes: list[Outcome] = []
@@ -203,10 +204,14 @@ def apply_stack(plan: StackPlan, state: StackState,
     phases += [(kind, (Action.DELETE,)) for kind in reversed(order)]
     for kind, actions in phases:
         batch = [c for c in actionable if c.kind == kind and c.action in actions]
-        with ThreadPoolExecutor(max_workers=APPLY_WORKERS) as pool:
-            for outcome in pool.map(lambda c: _apply_one(c, state), batch):
-                outcomes.append(outcome)
-                on_outcome(outcome)
+        waves = KINDS[kind].order(batch)
+        if Action.DELETE in actions:
+            waves.reverse()  # what others name goes last
+        for wave in waves:
+            with ThreadPoolExecutor(max_workers=APPLY_WORKERS) as pool:
+                for outcome in pool.map(lambda c: _apply_one(c, state), wave):
+                    outcomes.append(outcome)
+                    on_outcome(outcome)
     return outcomes
 
 

@@ -37,9 +37,11 @@ def install() -> None:
 
             warnings.warn(f"obsctl's emulator extensions target moto=={MOTO_VERSION}, found {version('moto')}",
                           RuntimeWarning, stacklevel=2)
-        from . import cloudwatch, logs, tagging
+        from . import cloudwatch, logs, logs_insights, logs_subscriptions, tagging
 
         cloudwatch.install()
         logs.install()
+        logs_insights.install()
+        logs_subscriptions.install()
         tagging.install()
         _installed = True

@@ -13,6 +13,9 @@ REGION = "us-east-1"
 # Any well-formed values: moto does not pull images or assume roles.
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/obsctl-demo:latest"
 ROLE = "arn:aws:iam::123456789012:role/obsctl-demo-sagemaker"
+LOG_ARCHIVE_BUCKET = "obsctl-demo-log-archive"
+LOG_ARCHIVE_STREAM = "ml-platform-log-archive"
+FIREHOSE_ROLE = "arn:aws:iam::123456789012:role/obsctl-demo-firehose"
 
 
 def seed(endpoint_url: str, region: str = REGION) -> list[str]:
@@ -41,4 +44,20 @@ def seed(endpoint_url: str, region: str = REGION) -> list[str]:
             }],
         )
         sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    _seed_log_archive(endpoint_url, region)
     return list(ENDPOINTS)
+
+
+def _seed_log_archive(endpoint_url: str, region: str) -> None:
+    """The Firehose delivery stream (to an S3 bucket) that examples/ml-platform/log-export.yaml
+    subscribes a log group to: PutSubscriptionFilter requires the destination to exist."""
+    clients = {service: boto3.client(service, endpoint_url=endpoint_url, region_name=region,
+                                     aws_access_key_id="testing", aws_secret_access_key="testing")
+               for service in ("s3", "firehose")}
+    if LOG_ARCHIVE_STREAM in clients["firehose"].list_delivery_streams()["DeliveryStreamNames"]:
+        return
+    clients["s3"].create_bucket(Bucket=LOG_ARCHIVE_BUCKET)
+    clients["firehose"].create_delivery_stream(
+        DeliveryStreamName=LOG_ARCHIVE_STREAM,
+        ExtendedS3DestinationConfiguration={"RoleARN": FIREHOSE_ROLE,
+                                            "BucketARN": f"arn:aws:s3:::{LOG_ARCHIVE_BUCKET}"})

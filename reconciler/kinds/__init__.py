@@ -19,14 +19,18 @@ def _register(*kinds: Kind) -> dict[str, Kind]:
 
 
 def _load() -> dict[str, Kind]:
-    from reconciler.kinds import alarms, dashboards, log_groups, metric_filters, topics
+    from reconciler.kinds import (alarms, composite_alarms, dashboards, log_groups, metric_filters,
+                                  queries, subscription_filters, topics)
 
     return _register(
         topics.Topics(),
         log_groups.LogGroups(),
         metric_filters.MetricFilters(),
+        subscription_filters.SubscriptionFilters(),
         alarms.Alarms(),
+        composite_alarms.CompositeAlarms(),
         dashboards.Dashboards(),
+        queries.Queries(),
     )
 
 

@@ -42,8 +42,8 @@ from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, T
                                       is_extended_statistic)
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (as_number, concurrently, desired_tags, read_owned_tags,
-                                     resolve_action, tag_delta, tag_list)
+from reconciler.kinds.common import (as_number, concurrently, describe_all_alarms, desired_tags,
+                                     read_owned_tags, resolve_action, tag_delta, tag_list)
 
 # AWS: 1-255 characters; control characters are rejected ("AlarmName" in PutMetricAlarm).
 AlarmName = Annotated[str, StringConstraints(min_length=1, max_length=255,
@@ -450,14 +450,10 @@ class Alarms(Kind):
         }
 
     def read_live(self, aws, stack):
-        # One page per 100 alarms (DescribeAlarms MaxRecords <= 100); composite alarms are
-        # another kind, and DescribeAlarms returns no tags: they come in bulk.
-        paginator = aws.client("cloudwatch").get_paginator("describe_alarms")
-        read = concurrently(
-            alarms=lambda: [alarm for page in paginator.paginate(
-                AlarmTypes=["MetricAlarm"], PaginationConfig={"PageSize": 100})
-                for alarm in page.get("MetricAlarms", [])],
-            tags=lambda: read_owned_tags(aws, "cloudwatch:alarm"))
+        # One page per 100 alarms (DescribeAlarms MaxRecords <= 100), shared with the
+        # composite alarms kind; DescribeAlarms returns no tags: they come in bulk.
+        read = concurrently(alarms=lambda: describe_all_alarms(aws)["MetricAlarms"],
+                            tags=lambda: read_owned_tags(aws, "cloudwatch:alarm"))
         tags, scope = read["tags"], aws.scope
         live = {}
         for alarm in read["alarms"]:

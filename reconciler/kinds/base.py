@@ -20,6 +20,25 @@ from reconciler.diagnostics import Diagnostic, Location
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
     from reconciler.config.stack import Stack
+    from reconciler.plan import Change
+
+
+@dataclass
+class ImportRefs:
+    """What an import writes references against instead of raw values."""
+
+    scope: "Scope"
+    topic_names: dict[str, str]  # topic ARN -> name of a topic the config defines
+    stack_tags: dict[str, str]  # inherited by every resource: not repeated per resource
+
+    def action(self, arn: str) -> str:
+        name = self.topic_names.get(arn)
+        return f"topic:{name}" if name else arn
+
+    def own_tags(self, tags: dict[str, str] | None) -> dict[str, str]:
+        """The tags a resource must list itself: not the owner tag nor inherited stack tags."""
+        return {k: v for k, v in sorted((tags or {}).items())
+                if k != OWNER_TAG and self.stack_tags.get(k) != v}
 
 
 @dataclass
@@ -66,6 +85,15 @@ class Kind(ABC):
         """
         return live_spec
 
+    def order(self, changes: list["Change"]) -> list[list["Change"]]:
+        """Waves of this kind's creates/updates, applied one after another (each wave
+        concurrently); the engine runs deletes in the reverse wave order.
+
+        Default: one wave. A kind whose resources name each other (composite alarms whose
+        rules name other composites) puts the named ones in earlier waves.
+        """
+        return [changes] if changes else []
+
     def generate(self, aws: "AwsContext", stack: "Stack", scope: "Scope"
                  ) -> dict[str, dict[str, Desired]]:
         """Resources of *other* kinds that this kind's config expands into, by kind name
@@ -74,6 +102,16 @@ class Kind(ABC):
         Runs at plan time, so it may read AWS (discovery); each Desired carries an `origin`.
         """
         return {}
+
+    def read_for_import(self, aws: "AwsContext", stack: "Stack", prefix: str) -> dict[str, Live]:
+        """Live resources whose name starts with `prefix`, with every detail `to_config`
+        needs (read_live may skip per-resource reads for resources the stack does not declare)."""
+        return {n: live for n, live in self.read_live(aws, stack).items() if n.startswith(prefix)}
+
+    def to_config(self, live: Live, refs: "ImportRefs") -> tuple[tuple[str, ...], dict]:
+        """The config entry a person would write for `live` (short forms, no defaults spelled
+        out), and where it goes: e.g. (("alarms", name), {...})."""
+        raise NotImplementedError(f"obsctl import does not support {self.name} yet")
 
     @abstractmethod
     def desired(self, stack: "Stack", scope: "Scope") -> dict[str, Desired]:

@@ -39,19 +39,38 @@ def desired_tags(stack: "Stack", own: dict[str, str] | None = None) -> dict[str,
     return {**stack.tags, **(own or {}), OWNER_TAG: stack.name}
 
 
-def read_owned_tags(aws: "AwsContext", resource_type: str) -> dict[str, dict[str, str]]:
-    """Tags of every resource of `resource_type` that carries an ownership tag, by ARN.
+def read_owned_tags(aws: "AwsContext", resource_type: str,
+                    owned_only: bool = True) -> dict[str, dict[str, str]]:
+    """Tags of every resource of `resource_type` that carries an ownership tag (or, for an
+    import, any tag), by ARN.
 
     One Resource Groups Tagging API page covers 100 resources; the per-resource
     ListTagsForResource calls are limited to 10/s (AWS-FACTS: Tags).
     """
-    paginator = aws.client("resourcegroupstaggingapi").get_paginator("get_resources")
-    pages = paginator.paginate(ResourceTypeFilters=[resource_type],
-                               TagFilters=[{"Key": OWNER_TAG}], ResourcesPerPage=100)
-    return {
-        item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])}
-        for page in pages for item in page.get("ResourceTagMappingList", [])
-    }
+    def load():
+        paginator = aws.client("resourcegroupstaggingapi").get_paginator("get_resources")
+        owner_filter = {"TagFilters": [{"Key": OWNER_TAG}]} if owned_only else {}
+        pages = paginator.paginate(ResourceTypeFilters=[resource_type], ResourcesPerPage=100,
+                                   **owner_filter)
+        return {
+            item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+            for page in pages for item in page.get("ResourceTagMappingList", [])
+        }
+    return aws.read_once(("tags", resource_type, owned_only), load)
+
+
+def describe_all_alarms(aws: "AwsContext") -> dict[str, list[dict]]:
+    """Metric and composite alarms from one DescribeAlarms listing (100 a page), shared by
+    the two kinds: {"MetricAlarms": [...], "CompositeAlarms": [...]}."""
+    def load():
+        paginator = aws.client("cloudwatch").get_paginator("describe_alarms")
+        found: dict[str, list[dict]] = {"MetricAlarms": [], "CompositeAlarms": []}
+        for page in paginator.paginate(AlarmTypes=["MetricAlarm", "CompositeAlarm"],
+                                       PaginationConfig={"PageSize": 100}):
+            for key, alarms in found.items():
+                alarms.extend(page.get(key, []))
+        return found
+    return aws.read_once("describe_alarms", load)
 
 
 def tag_delta(before: dict[str, str] | None, after: dict[str, str]) -> tuple[dict[str, str], list[str]]:

@@ -319,7 +319,7 @@ class Dashboards(Kind):
     entry_model = DashboardConfig
     name_type = DashboardName
     taggable = False
-    depends_on = ("alarms",)  # alarm status widgets name alarms
+    depends_on = ("alarms", "composite_alarms")  # alarm status widgets name alarms
 
     def check(self, stack):
         known = set(stack.section("alarms")) | set(stack.section("composite_alarms"))

@@ -27,7 +27,8 @@ from pydantic import AfterValidator, PlainValidator, StringConstraints, WithJson
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import concurrently, desired_tags, read_owned_tags, tag_delta
-from reconciler.kinds.metric_filters import MetricFilterMap
+from reconciler.kinds.metric_filters import MetricFilterMap, filter_config
+from reconciler.kinds.subscription_filters import SubscriptionFilterMap
 
 NEVER = "never"
 # The values PutRetentionPolicy accepts (API reference, retentionInDays). The botocore model
@@ -86,6 +87,7 @@ class LogGroupConfig(StrictModel):
     kms_key_id: KmsKeyArn | None = None  # managed only when written (see module docstring)
     tags: Tags = {}
     metric_filters: MetricFilterMap = {}
+    subscription_filters: SubscriptionFilterMap = {}
 
 
 def desired_spec(config: LogGroupConfig, tags: dict[str, str]) -> dict:
@@ -125,13 +127,13 @@ class LogGroups(Kind):
     def comparable(self, live_spec, desired_spec):
         return {key: live_spec[key] for key in desired_spec}
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only: bool = True):
         # Keyed by the ARN without `:*`, whichever of the two forms the tagging API answers.
         paginator = aws.client("logs").get_paginator("describe_log_groups")
         read = concurrently(
             groups=lambda: [group for page in paginator.paginate(PaginationConfig={"PageSize": 50})
                             for group in page["logGroups"]],
-            tags=lambda: read_owned_tags(aws, "logs:log-group"))
+            tags=lambda: read_owned_tags(aws, "logs:log-group", owned_only))
         tags = {arn.removesuffix(":*"): group_tags for arn, group_tags in read["tags"].items()}
         live = {}
         for group in read["groups"]:
@@ -139,6 +141,30 @@ class LogGroups(Kind):
             live[name] = Live(name, live_spec(group, tags.get(arn, {})), tags=tags.get(arn),
                               identity={"arn": arn})
         return live
+
+    def read_for_import(self, aws, stack, prefix):
+        from reconciler.kinds import KINDS  # the registry imports this module
+
+        read = concurrently(groups=lambda: self.read_live(aws, stack, owned_only=False),
+                            filters=lambda: KINDS["metric_filters"].read_live(aws, stack))
+        read["groups"] = {n: g for n, g in read["groups"].items() if n.startswith(prefix)}
+        for live in read["filters"].values():
+            group = read["groups"].get(live.identity["log_group"])
+            if group:
+                group.identity.setdefault("metric_filters", {})[live.identity["filter_name"]] = live.spec
+        return read["groups"]
+
+    def to_config(self, live, refs):
+        # Never-expiring is AWS's default, so it is left out rather than spelled `never`.
+        entry = {key: live.spec[key] for key in ("retention_days", "kms_key_id")
+                 if live.spec.get(key) not in (None, NEVER)}
+        own_tags = refs.own_tags(live.tags)
+        if own_tags:
+            entry["tags"] = own_tags
+        filters = live.identity.get("metric_filters", {})
+        if filters:
+            entry["metric_filters"] = {name: filter_config(spec) for name, spec in sorted(filters.items())}
+        return ("log_groups", live.name), entry
 
     def create(self, aws, desired):
         logs = aws.client("logs")

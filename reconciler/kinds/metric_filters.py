@@ -27,6 +27,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
 
 from reconciler.config.fields import StrictModel, Unit
+from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import as_number
 
@@ -132,6 +133,18 @@ def spec_transformation(spec: dict) -> dict:
     return item
 
 
+IMPORTED_WITH_LOG_GROUP = ("metric filters are imported with their log group: "
+                           "obsctl import --kind log_groups")
+
+
+def filter_config(spec: dict) -> dict:
+    """The `metric_filters` entry a person would write for a comparable form."""
+    metric = {"namespace": spec["metric_namespace"], "name": spec["metric_name"],
+              "value": spec["metric_value"]}
+    metric.update({key: spec[key] for key in ("default_value", "unit", "dimensions") if key in spec})
+    return {"pattern": spec["pattern"], "metric": metric}
+
+
 class MetricFilters(Kind):
     name = "metric_filters"
     section = None  # declared inside `log_groups` entries
@@ -169,6 +182,12 @@ class MetricFilters(Kind):
                     item["metricTransformations"][0]),
                     identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
         return live
+
+    def read_for_import(self, aws, stack, prefix):
+        raise ObsctlError(IMPORTED_WITH_LOG_GROUP)
+
+    def to_config(self, live, refs):
+        raise ObsctlError(IMPORTED_WITH_LOG_GROUP)
 
     def create(self, aws, desired):
         self._put(aws, desired)

@@ -58,15 +58,35 @@ class Topics(Kind):
         }
 
     def read_live(self, aws, stack):
+        return self._read(aws, lambda name: name in stack.section("topics"))
+
+    def read_for_import(self, aws, stack, prefix):
+        live = self._read(aws, lambda name: name.startswith(prefix), owned_only=False)
+        return {name: topic for name, topic in live.items() if name.startswith(prefix)}
+
+    def to_config(self, live, refs):
+        entry = {}
+        if live.spec["display_name"]:
+            entry["display_name"] = live.spec["display_name"]
+        if live.spec["subscriptions"]:
+            entry["subscriptions"] = [dict(zip(("protocol", "endpoint"), key.split(":", 1)))
+                                      for key in live.spec["subscriptions"]]
+        own_tags = refs.own_tags(live.tags)
+        if own_tags:
+            entry["tags"] = own_tags
+        return ("topics", live.name), entry
+
+    def _read(self, aws, detailed, owned_only: bool = True) -> dict[str, Live]:
+        """Every topic; attributes (one call each) only for those `detailed` selects."""
         sns = aws.client("sns")
         listed = concurrently(
             arns=lambda: [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate()
                           for t in page["Topics"]],
             subscriptions=lambda: self._subscriptions_by_topic(sns),
-            tags=lambda: read_owned_tags(aws, "sns:topic"),
+            tags=lambda: read_owned_tags(aws, "sns:topic", owned_only),
         )
         tags, subscriptions = listed["tags"], listed["subscriptions"]
-        declared = [arn for arn in listed["arns"] if _name(arn) in stack.section("topics")]
+        declared = [arn for arn in listed["arns"] if detailed(_name(arn))]
         display_names = dict(zip(declared, for_each(declared, lambda arn: self._display_name(sns, arn))))
         return {
             _name(arn): Live(_name(arn), {

@@ -97,9 +97,9 @@ def test_kms_key_must_be_a_key_arn(key):
     assert "must be a KMS key ARN" in message
 
 
-def test_subscription_filters_are_not_accepted_yet():
-    [message] = validation_messages(LogGroupConfig, {"subscription_filters": {}})
-    assert message == "Extra inputs are not permitted"
+def test_subscription_filters_are_part_of_a_log_group_entry():
+    # The kind itself is tested in test_subscription_filters*.py.
+    assert LogGroupConfig.model_validate({"subscription_filters": {}}).subscription_filters == {}
 
 
 # --- log groups: comparable form --------------------------------------------------------------

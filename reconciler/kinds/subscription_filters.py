@@ -1,0 +1,201 @@
+"""CloudWatch Logs subscription filters (log export), declared under their log group:
+
+    log_groups:
+      /aws/sagemaker/Endpoints/prod-churn:
+        subscription_filters:
+          to-archive:
+            pattern: ""                  # every event
+            destination_arn: arn:aws:firehose:us-east-1:111111111111:deliverystream/ml-logs
+            role_arn: arn:aws:iam::111111111111:role/cwl-to-firehose
+
+A filter's resource name is `<log group>:<filter name>`, as for metric filters. Destinations
+(PutSubscriptionFilter API reference): a Kinesis data stream, a Firehose delivery stream or a
+Lambda function of the same account, or a logical destination (`logs:...:destination:NAME`)
+of another account. Kinesis and Firehose need `role_arn` (the role CloudWatch Logs assumes
+to write there); Lambda takes none (its resource policy grants access). `distribution`
+(ByLogStream|Random) only matters for Kinesis streams; AWS reports ByLogStream when unset.
+
+At most 2 filters per log group: the PutSubscriptionFilter reference ("Each log group can have
+up to two subscription filters") and AWS's LimitExceededException; the "5" sometimes quoted is
+the quota of regular-expression patterns per log group, not of filters.
+
+Live state: DescribeSubscriptionFilters takes a log group name: there is no account-wide
+listing. `read_live` therefore reads only the log groups that this stack declares subscription
+filters on or owns (tagged obsctl:stack), one paginated call each, 8 at a time. Filters on
+other log groups are invisible to the plan, so `--prune` cannot reach them.
+AWS cannot tag subscription filters: a stack owns the ones matching its
+`prune.subscription_filters` patterns (the engine decides).
+
+Comparable form: {"log_group", "pattern" (trimmed), "destination_arn", "role_arn"?,
+"distribution"} with distribution explicit (ByLogStream when unset, as AWS reports it).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from typing import Annotated, Literal
+
+from botocore.exceptions import ClientError
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
+
+from reconciler.config.fields import OWNER_TAG, StrictModel
+from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.common import for_each, read_owned_tags
+from reconciler.kinds.metric_filters import resource_name
+
+MAX_FILTERS_PER_LOG_GROUP = 2  # see the module docstring
+PAGE_SIZE = 50  # DescribeSubscriptionFilters limit
+DEFAULT_DISTRIBUTION = "ByLogStream"
+_DESTINATION = re.compile(
+    r"^arn:aws[a-z-]*:(?:"
+    r"(?P<kinesis>kinesis):[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]{1,128}"
+    r"|(?P<firehose>firehose):[a-z0-9-]+:\d{12}:deliverystream/[A-Za-z0-9_.-]{1,64}"
+    r"|(?P<lambda>lambda):[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9_$-]{1,128})?"
+    r"|(?P<logs>logs):[a-z0-9-]+:\d{12}:destination:[^:*]{1,512}"
+    r")$")
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+
+
+def check_filter_name(name: str) -> str:
+    # PutSubscriptionFilter filterName: 1-512 characters matching [^:*]*.
+    if not 1 <= len(name) <= 512 or ":" in name or "*" in name:
+        raise ValueError(f"subscription filter name {name!r} must be 1-512 characters without "
+                         "':' or '*'")
+    return name
+
+
+def check_destination(arn: str) -> str:
+    if not _DESTINATION.match(arn):
+        raise ValueError(
+            f"destination_arn {arn!r} is not a subscription destination: use the ARN of a "
+            "Kinesis stream (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), a Firehose delivery "
+            "stream (arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME), a Lambda function "
+            "(arn:aws:lambda:REGION:ACCOUNT:function:NAME) or a logs destination "
+            "(arn:aws:logs:REGION:ACCOUNT:destination:NAME)")
+    return arn
+
+
+def destination_service(arn: str) -> str:
+    match = _DESTINATION.match(arn)
+    return next(service for service, hit in match.groupdict().items() if hit)
+
+
+SubscriptionFilterName = Annotated[str, AfterValidator(check_filter_name), WithJsonSchema(
+    {"type": "string", "pattern": "^[^:*]{1,512}$"})]
+DestinationArn = Annotated[str, StringConstraints(max_length=2048), AfterValidator(check_destination),
+                           WithJsonSchema({"type": "string", "pattern": _DESTINATION.pattern})]
+
+
+class SubscriptionFilterConfig(StrictModel):
+    pattern: Annotated[str, StringConstraints(max_length=1024)]  # "" matches every event
+    destination_arn: DestinationArn
+    role_arn: Annotated[str, StringConstraints(max_length=2048, pattern=_ROLE_ARN)] | None = None
+    distribution: Literal["ByLogStream", "Random"] | None = None
+
+    @model_validator(mode="after")
+    def _role_fits_destination(self):
+        service = destination_service(self.destination_arn)
+        if service in ("kinesis", "firehose") and self.role_arn is None:
+            raise ValueError(f"a {service} destination needs `role_arn`: the IAM role CloudWatch "
+                             "Logs assumes to write to it")
+        if service == "lambda" and self.role_arn is not None:
+            raise ValueError("a Lambda destination takes no `role_arn` (the function's resource "
+                             "policy grants CloudWatch Logs access); remove it")
+        return self
+
+
+SubscriptionFilterMap = Annotated[dict[SubscriptionFilterName, SubscriptionFilterConfig],
+                                  Field(max_length=MAX_FILTERS_PER_LOG_GROUP)]
+
+
+def comparable_filter(log_group: str, pattern: str, destination_arn: str, role_arn: str | None,
+                      distribution: str | None) -> dict:
+    spec = {"log_group": log_group, "pattern": pattern.strip(), "destination_arn": destination_arn,
+            "distribution": distribution or DEFAULT_DISTRIBUTION}
+    if role_arn:
+        spec["role_arn"] = role_arn
+    return spec
+
+
+def log_group_of(arn: str) -> str:
+    """`arn:aws:logs:R:A:log-group:NAME[:*]` -> NAME."""
+    return arn.split(":log-group:", 1)[1].removesuffix(":*")
+
+
+class SubscriptionFilters(Kind):
+    name = "subscription_filters"
+    section = None  # declared inside `log_groups` entries
+    entry_model = None
+    taggable = False  # AWS has no tagging for subscription filters
+    depends_on = ("log_groups",)
+
+    def __init__(self) -> None:
+        # One writer per log group at a time, as for metric filters: the per-group limit is
+        # checked against the group's filters, and concurrent puts on one group can clash.
+        self._group_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_lock = threading.Lock()
+
+    def desired(self, stack, scope):
+        return {
+            resource_name(group_name, filter_name): Desired(
+                resource_name(group_name, filter_name),
+                comparable_filter(group_name, config.pattern, config.destination_arn,
+                                  config.role_arn, config.distribution),
+                location=stack.locate("log_groups", group_name, "subscription_filters", filter_name))
+            for group_name, group in stack.section("log_groups").items()
+            for filter_name, config in group.subscription_filters.items()
+        }
+
+    def read_live(self, aws, stack):
+        declared = {name for name, group in stack.section("log_groups").items()
+                    if group.subscription_filters}
+        owned = {log_group_of(arn) for arn, tags in read_owned_tags(aws, "logs:log-group").items()
+                 if tags.get(OWNER_TAG) == stack.name}
+        logs = aws.client("logs")
+        live = {}
+        for filters in for_each(sorted(declared | owned), lambda group: _read_group(logs, group)):
+            for item in filters:
+                name = resource_name(item["logGroupName"], item["filterName"])
+                live[name] = Live(name, comparable_filter(
+                    item["logGroupName"], item.get("filterPattern", ""), item["destinationArn"],
+                    item.get("roleArn"), item.get("distribution")),
+                    identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
+        return live
+
+    def create(self, aws, desired):
+        self._put(aws, desired)
+
+    def update(self, aws, desired, live):
+        self._put(aws, desired)  # PutSubscriptionFilter replaces the filter of that name
+
+    def delete(self, aws, live):
+        group, filter_name = live.identity["log_group"], live.identity["filter_name"]
+        with self._lock(group):
+            aws.client("logs").delete_subscription_filter(logGroupName=group, filterName=filter_name)
+
+    def _put(self, aws, desired: Desired) -> None:
+        spec = desired.spec
+        group = spec["log_group"]
+        optional = {"roleArn": spec["role_arn"]} if "role_arn" in spec else {}
+        with self._lock(group):
+            aws.client("logs").put_subscription_filter(
+                logGroupName=group, filterName=desired.name.removeprefix(f"{group}:"),
+                filterPattern=spec["pattern"], destinationArn=spec["destination_arn"],
+                distribution=spec["distribution"], **optional)
+
+    def _lock(self, group: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._group_locks[group]
+
+
+def _read_group(logs, group: str) -> list[dict]:
+    pages = logs.get_paginator("describe_subscription_filters").paginate(
+        logGroupName=group, PaginationConfig={"PageSize": PAGE_SIZE})
+    try:
+        return [item for page in pages for item in page["subscriptionFilters"]]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ResourceNotFoundException":
+            return []  # declared on a log group that this apply creates
+        raise

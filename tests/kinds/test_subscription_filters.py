@@ -1,0 +1,106 @@
+"""Subscription filters through the CLI against the emulator, with real destinations: the
+emulator (like CloudWatch Logs) refuses a filter whose Kinesis/Firehose stream does not exist."""
+
+from __future__ import annotations
+
+import pytest
+
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/cwl-to-streams"
+CONFIG = f"""
+stack: test
+log_groups:
+  /ml/churn:
+    retention_days: 14
+    subscription_filters:
+      to-archive:
+        pattern: ""
+        destination_arn: arn:aws:firehose:us-east-1:{ACCOUNT}:deliverystream/archive
+        role_arn: {ROLE}
+      errors-to-stream:
+        pattern: "?ERROR ?Exception"
+        destination_arn: arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/errors
+        role_arn: {ROLE}
+        distribution: Random
+  /ml/fraud: {{}}
+"""
+
+
+@pytest.fixture
+def destinations(boto):
+    boto("s3").create_bucket(Bucket="obsctl-test-archive")
+    boto("firehose").create_delivery_stream(
+        DeliveryStreamName="archive",
+        ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::obsctl-test-archive"})
+    boto("kinesis").create_stream(StreamName="errors", ShardCount=1)
+
+
+def filters(boto, group: str) -> dict:
+    return {f["filterName"]: f for f in
+            boto("logs").describe_subscription_filters(logGroupName=group)["subscriptionFilters"]}
+
+
+def assert_no_changes(obsctl, path):
+    plan = obsctl("plan", path, "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert "No changes." in plan.stdout
+
+
+def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_config, boto,
+                                                                   destinations):
+    path = write_config(CONFIG)
+    first = obsctl("apply", path, "--auto-approve")
+    assert first.exit_code == 0, first.stdout + first.stderr
+    assert "+ subscription_filters//ml/churn:to-archive: created" in first.stdout
+    assert first.calls["logs.PutSubscriptionFilter"] == 2
+    assert_no_changes(obsctl, path)
+    again = obsctl("apply", path, "--auto-approve")
+    assert again.exit_code == 0 and again.writes == 0, again.calls
+    live = filters(boto, "/ml/churn")
+    assert live["errors-to-stream"]["distribution"] == "Random"
+    assert live["to-archive"]["roleArn"] == ROLE
+
+
+def test_reads_only_declared_or_owned_log_groups(obsctl, write_config, boto, destinations):
+    path = write_config(CONFIG)
+    obsctl("apply", path, "--auto-approve")
+    for other in ("/someone/else", "/another/team"):
+        boto("logs").create_log_group(logGroupName=other)
+    plan = obsctl("plan", path, "--target", "subscription_filters/*")
+    # /ml/churn declares filters, /ml/fraud is owned (tagged); no account-wide listing exists.
+    assert plan.calls["logs.DescribeSubscriptionFilters"] == 2
+    assert plan.calls["resourcegroupstaggingapi.GetResources"] == 1
+
+
+def test_out_of_band_change_is_a_field_diff(obsctl, write_config, boto, destinations):
+    path = write_config(CONFIG)
+    obsctl("apply", path, "--auto-approve")
+    boto("logs").put_subscription_filter(
+        logGroupName="/ml/churn", filterName="errors-to-stream", filterPattern="ERROR",
+        destinationArn=f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/errors", roleArn=ROLE)
+    plan = obsctl("plan", path, "--detailed-exitcode")
+    assert plan.exit_code == 2
+    assert '~ pattern: "ERROR" -> "?ERROR ?Exception"' in plan.stdout
+    assert '~ distribution: "ByLogStream" -> "Random"' in plan.stdout
+    assert "to-archive" not in plan.stdout
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+    assert_no_changes(obsctl, path)
+
+
+def test_missing_destination_fails_that_filter_only(obsctl, write_config, boto):
+    boto("kinesis").create_stream(StreamName="errors", ShardCount=1)
+    result = obsctl("apply", write_config(CONFIG), "--auto-approve")
+    assert result.exit_code == 1
+    assert "to-archive: create failed: InvalidParameterException" in result.stderr
+    assert set(filters(boto, "/ml/churn")) == {"errors-to-stream"}
+
+
+def test_prune_removes_filters_matching_the_patterns(obsctl, write_config, boto, destinations):
+    path = write_config(CONFIG + "prune: {subscription_filters: ['/ml/*']}\n")
+    obsctl("apply", path, "--auto-approve")
+    write_config(CONFIG.split("      errors-to-stream:")[0] + "  /ml/fraud: {}\n"
+                 + "prune: {subscription_filters: ['/ml/*']}\n")
+    pruned = obsctl("apply", path, "--auto-approve", "--prune", "--allow-mass-delete")
+    assert pruned.exit_code == 0, pruned.stdout + pruned.stderr
+    assert "- subscription_filters//ml/churn:errors-to-stream: deleted" in pruned.stdout
+    assert set(filters(boto, "/ml/churn")) == {"to-archive"}
