@@ -342,14 +342,24 @@ class Dashboards(Kind):
         }
 
     def read_live(self, aws, stack):
-        cloudwatch = aws.client("cloudwatch")
-        entries = [entry for page in cloudwatch.get_paginator("list_dashboards").paginate()
-                   for entry in page["DashboardEntries"]]
         # GetDashboard is one call per dashboard: read only those this stack declares or may
         # prune. The others are listed with an unread body; the engine never acts on them.
         declared = set(stack.section("dashboards"))
-        wanted = {e["DashboardName"] for e in entries
-                  if e["DashboardName"] in declared or stack.owns_by_pattern(self.name, e["DashboardName"])}
+        return self._read(aws, lambda name: name in declared or stack.owns_by_pattern(self.name, name))
+
+    def read_for_import(self, aws, stack, prefix):
+        live = self._read(aws, lambda name: name.startswith(prefix))
+        return {name: dashboard for name, dashboard in live.items() if name.startswith(prefix)}
+
+    def to_config(self, live, refs):
+        # The raw body is the faithful inverse; high-level widgets are for writing by hand.
+        return ("dashboards", live.name), {"body": live.spec["body"]}
+
+    def _read(self, aws, detailed) -> dict[str, Live]:
+        cloudwatch = aws.client("cloudwatch")
+        entries = [entry for page in cloudwatch.get_paginator("list_dashboards").paginate()
+                   for entry in page["DashboardEntries"]]
+        wanted = {e["DashboardName"] for e in entries if detailed(e["DashboardName"])}
         bodies = read_bodies(cloudwatch, sorted(wanted))
         live = {}
         for entry in entries:

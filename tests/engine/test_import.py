@@ -77,3 +77,61 @@ def test_import_refuses_another_stacks_resources_and_unknown_kinds(obsctl, boto)
     assert unknown.exit_code == 1 and "expected one of" in unknown.stderr
     nested = obsctl("import", "--kind", "metric_filters", "--stack", "mine")
     assert nested.exit_code == 1 and "--kind log_groups" in nested.stderr
+
+
+def test_alarms_of_every_shape_round_trip(obsctl, write_config, boto, tmp_path):
+    cloudwatch = boto("cloudwatch")
+    topic = boto("sns").create_topic(Name="oncall", Tags=[{"Key": "obsctl:stack", "Value": "adopted"}])
+    dims = [{"Name": "VariantName", "Value": "AllTraffic"}, {"Name": "EndpointName", "Value": "churn"}]
+    cloudwatch.put_metric_alarm(
+        AlarmName="legacy-latency", Namespace="AWS/SageMaker", MetricName="ModelLatency",
+        Dimensions=dims, ExtendedStatistic="p90", Period=60, EvaluationPeriods=3, DatapointsToAlarm=2,
+        Threshold=500000.0, ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching",
+        AlarmActions=[topic["TopicArn"]], Tags=[{"Key": "team", "Value": "ml"}, {"Key": "owner", "Value": "ds"}])
+    stat = lambda name: {"Metric": {"Namespace": "AWS/SageMaker", "MetricName": name, "Dimensions": dims},
+                         "Period": 300, "Stat": "Sum"}
+    cloudwatch.put_metric_alarm(
+        AlarmName="legacy-error-rate", EvaluationPeriods=1, Threshold=5.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        Metrics=[{"Id": "errors", "MetricStat": stat("Invocation5XXErrors"), "ReturnData": False},
+                 {"Id": "invocations", "MetricStat": stat("Invocations"), "ReturnData": False},
+                 {"Id": "expr", "Expression": "100 * errors / invocations", "ReturnData": True}])
+    cloudwatch.put_metric_alarm(
+        AlarmName="legacy-anomaly", EvaluationPeriods=2, ThresholdMetricId="ad1",
+        ComparisonOperator="GreaterThanUpperThreshold",
+        Metrics=[{"Id": "m1", "MetricStat": stat("Invocations"), "ReturnData": True},
+                 {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)", "ReturnData": True}])
+
+    config = write_config(STACK, name="monitoring/stack.yaml")
+    out = str(tmp_path / "monitoring" / "alarms.yaml")
+    result = obsctl("import", config, "--kind", "alarms", "--name-prefix", "legacy-",
+                    "--output", out, "--adopt")
+    assert result.exit_code == 0, result.stderr
+
+    alarms = YAML(typ="safe").load(Path(out).read_text())["alarms"]
+    assert alarms["legacy-latency"] == {
+        "metric": {"namespace": "AWS/SageMaker", "name": "ModelLatency",
+                   "dimensions": {"EndpointName": "churn", "VariantName": "AllTraffic"},
+                   "stat": "p90", "period": 60},
+        "when": "> 500000", "evaluation_periods": 3, "datapoints_to_alarm": 2,
+        "treat_missing_data": "notBreaching", "actions": {"alarm": ["topic:oncall"]},
+        "tags": {"owner": "ds"}}
+    assert alarms["legacy-error-rate"]["expression"] == "100 * errors / invocations"
+    assert alarms["legacy-error-rate"]["when"] == ">= 5"
+    assert alarms["legacy-anomaly"]["anomaly_band"] == {"deviations": 3, "direction": "above"}
+
+    plan = obsctl("plan", str(tmp_path / "monitoring"), "--detailed-exitcode")
+    assert "legacy" not in plan.stdout, plan.stdout
+
+
+def test_dashboards_round_trip_as_raw_bodies(obsctl, write_config, boto, tmp_path):
+    body = ('{"widgets": [{"type": "text", "x": 0, "y": 0, "width": 24, "height": 2,'
+            ' "properties": {"markdown": "# Legacy"}}], "start": "-PT6H"}')
+    boto("cloudwatch").put_dashboard(DashboardName="legacy-overview", DashboardBody=body)
+    config = write_config("stack: adopted\n", name="monitoring/stack.yaml")
+    out = str(tmp_path / "monitoring" / "dashboards.yaml")
+    result = obsctl("import", config, "--kind", "dashboards", "--output", out)
+    assert result.exit_code == 0, result.stderr
+    imported = YAML(typ="safe").load(Path(out).read_text())["dashboards"]
+    assert imported["legacy-overview"]["body"]["widgets"][0]["properties"] == {"markdown": "# Legacy"}
+    assert obsctl("plan", str(tmp_path / "monitoring"), "--detailed-exitcode").exit_code == 0

@@ -1,0 +1,120 @@
+"""`obsctl query`: a saved query of the config run against log events put with boto3."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import click
+import pytest
+
+from reconciler.diagnostics import ObsctlError
+from reconciler.query import parse_moment, result_table, wait_for_results
+
+CONFIG = """
+stack: test
+queries:
+  overhead:
+    log_groups: [/aws/sagemaker/Endpoints/prod-churn]
+    query: fields @timestamp, @message | filter @message like /overhead/ | sort @timestamp desc | limit 20
+  errors-per-hour:
+    log_groups: [/aws/sagemaker/Endpoints/prod-churn]
+    query: filter @message like /(?i)error/ | stats count(*) as errors by bin(1h)
+"""
+GROUP = "/aws/sagemaker/Endpoints/prod-churn"
+
+
+@pytest.fixture
+def events(boto):
+    logs = boto("logs")
+    logs.create_log_group(logGroupName=GROUP)
+    logs.create_log_stream(logGroupName=GROUP, logStreamName="AllTraffic/i-1")
+    now = int(time.time() * 1000)
+    messages = [(now - 3 * 3600_000, "overhead 90ms (too old for --since 1h)"),
+                (now - 120_000, "ERROR model failed"), (now - 60_000, "overhead 12ms"),
+                (now - 30_000, "Error again"), (now - 1000, "overhead 7ms")]
+    logs.put_log_events(logGroupName=GROUP, logStreamName="AllTraffic/i-1",
+                        logEvents=[{"timestamp": t, "message": m} for t, m in messages])
+
+
+def test_runs_the_saved_query_and_prints_its_rows(obsctl, write_config, events):
+    result = obsctl("query", "overhead", write_config(CONFIG), "--since", "1h")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if "overhead" in line]
+    assert [line.split("│")[2].strip() for line in lines] == ["overhead 7ms", "overhead 12ms"]
+    assert "@timestamp" in result.stdout and "@message" in result.stdout
+    assert "@ptr" not in result.stdout
+    assert "2 rows · Complete · 4 records scanned" in result.stderr
+    assert result.calls["logs.StartQuery"] == 1 and result.calls["logs.GetQueryResults"] >= 1
+
+
+def test_stats_query_and_limit(obsctl, write_config, events):
+    result = obsctl("query", "errors-per-hour", write_config(CONFIG), "--since", "1h")
+    assert result.exit_code == 0, result.stderr
+    assert "bin(1h)" in result.stdout and "errors" in result.stdout
+    counts = [int(line.split("│")[2]) for line in result.stdout.splitlines() if ":00:00.000" in line]
+    assert sum(counts) == 2
+    limited = obsctl("query", "overhead", write_config(CONFIG), "--since", "6h", "--limit", "1")
+    assert "1 row · Complete" in limited.stderr
+
+
+def test_unknown_query_name_suggests_the_closest_and_calls_nothing(obsctl, write_config):
+    result = obsctl("query", "overhed", write_config(CONFIG))
+    assert result.exit_code == 1
+    assert "no saved query 'overhed' in the config (did you mean 'overhead'?)" in result.stderr
+    assert sum(result.calls.values()) == 0
+
+
+def test_missing_log_group_is_an_aws_error_not_a_traceback(obsctl, write_config):
+    result = obsctl("query", "overhead", write_config(CONFIG))
+    assert result.exit_code == 1
+    assert "ResourceNotFoundException" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_window_is_a_usage_error(obsctl, write_config):
+    result = obsctl("query", "overhead", write_config(CONFIG), "--since", "yesterday")
+    assert result.exit_code == 2 and "use now, a duration like 15m" in result.stderr
+
+
+def test_parse_moment():
+    now = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    assert parse_moment("now", now) == now
+    assert parse_moment("90s", now) == now - timedelta(seconds=90)
+    assert parse_moment("2d", now) == now - timedelta(days=2)
+    assert parse_moment("2024-05-01T10:00:00", now) == datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
+    assert parse_moment("2024-05-01T10:00:00+02:00", now).utcoffset() == timedelta(hours=2)
+    with pytest.raises(click.BadParameter):
+        parse_moment("1 fortnight", now)
+
+
+class SlowLogs:
+    def __init__(self, statuses):
+        self.statuses, self.stopped = list(statuses), []
+
+    def get_query_results(self, queryId):
+        return {"status": self.statuses.pop(0), "results": []}
+
+    def stop_query(self, queryId):
+        self.stopped.append(queryId)
+
+
+def test_polling_backs_off_until_complete():
+    sleeps = []
+    logs = SlowLogs(["Scheduled", "Running", "Running", "Running", "Complete"])
+    response = wait_for_results(logs, "q", timeout=60, sleep=sleeps.append, clock=lambda: 0)
+    assert response["status"] == "Complete"
+    assert sleeps == [0.25, 0.5, 1.0, 2.0]
+
+
+def test_polling_stops_the_query_at_the_timeout():
+    clock = iter(range(0, 100, 3))
+    logs = SlowLogs(["Running"] * 10)
+    with pytest.raises(ObsctlError, match="still Running after 5 s; stopped it"):
+        wait_for_results(logs, "q", timeout=5, sleep=lambda _: None, clock=lambda: next(clock))
+    assert logs.stopped == ["q"]
+
+
+def test_table_hides_ptr_and_keeps_field_order():
+    table = result_table([[{"field": "b", "value": "1"}, {"field": "@ptr", "value": "x"}],
+                          [{"field": "a", "value": "2"}]])
+    assert [column.header for column in table.columns] == ["b", "a"]
