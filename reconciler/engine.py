@@ -12,6 +12,7 @@ from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from reconciler import applied
 from reconciler.aws import AwsContext
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
@@ -84,6 +85,10 @@ def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind]) -> StackState:
         state.live = {name: future.result() for name, future in reads.items()}
         for future in generated:
             _merge_generated(state, future.result())
+    for kind in kinds:
+        if kind.taggable:
+            for desired in state.desired[kind.name].values():
+                applied.mark(desired.spec)
     return state
 
 
@@ -143,7 +148,8 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
     base = dict(stack=stack.name, kind=kind.name, origin=desired.origin if desired else None,
                 fingerprint=fingerprint(live))
     if desired and live is None:
-        return Change(name=desired.name, action=Action.CREATE, before=None, after=desired.spec, **base)
+        return Change(name=desired.name, action=Action.CREATE, before=None, after=desired.spec,
+                      **base)
     if desired and live:
         adopting = desired.adopt and kind.taggable and live.owner is None
         if not (adopting or _owned(stack, kind, live) or _claims(stack, kind, live.name)):
@@ -152,12 +158,13 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
                           reason=f"exists in AWS but is not owned by stack {stack.name!r} ({owner})",
                           **base)
         before = kind.comparable(live.spec, desired.spec)
-        fields = diff_fields(before, desired.spec)
+        fields = diff_fields(applied.hidden(before), applied.hidden(desired.spec))
         if not fields:
             return None
         reason = "adopting: it has no owner tag yet" if adopting else None
-        return Change(name=live.name, action=Action.UPDATE, before=before, after=desired.spec,
-                      fields=fields, reason=reason, **base)
+        return Change(name=live.name, action=Action.UPDATE, before=applied.hidden(before),
+                      after=desired.spec, fields=fields, reason=reason,
+                      cause=applied.cause(live.tags, before, desired.spec), **base)
     if live and prune and _owned(stack, kind, live):
         reason = (f"tagged obsctl:stack={stack.name}" if kind.taggable
                   else f"matches prune pattern of {kind.name}")

@@ -39,6 +39,9 @@ class Change:
     origin: str | None = None  # where the desired resource came from, e.g. a preset expansion
     reason: str | None = None  # why (conflict owner, prune pattern, ...)
     fingerprint: str | None = None  # digest of the live state this change was planned against
+    # Why it differs: "config" (the config changed), "drift" (AWS changed outside obsctl),
+    # "config+drift", or None when unknown (see reconciler/applied.py).
+    cause: str | None = None
 
     @property
     def address(self) -> str:

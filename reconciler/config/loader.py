@@ -215,6 +215,16 @@ class _EventComposer:
         self.events = events
         self.anchors: dict[str, Node] = {}
         self.nodes = 0
+        self.expanded: dict[int, int] = {}  # id(collection) -> values once aliases expand
+
+    def measure(self, node: Node, items: list[Node]) -> None:
+        """Stop a billion-laughs document in one linear pass: a collection's expanded size is
+        1 + its items' (an alias counts as the whole anchored collection, each time)."""
+        size = 1 + sum(self.expanded.get(id(item), 1) for item in items)
+        if size > MAX_NODES:
+            raise _Unreadable.at(f"alias expansion too large: more than {MAX_NODES:,} values",
+                                 node.start_mark)
+        self.expanded[id(node)] = size
 
     def document(self) -> Node:
         root = None
@@ -226,6 +236,7 @@ class _EventComposer:
             if isinstance(event, yaml.CollectionEndEvent):
                 node, items = stack.pop()
                 node.value = list(zip(items[0::2], items[1::2])) if isinstance(node, MappingNode) else items
+                self.measure(node, items)
                 continue
             node = self.node(event, len(stack))
             if node is None:

@@ -7,7 +7,7 @@ fit, and a note says what was left out.
 from __future__ import annotations
 
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import show, summary_line
+from reconciler.render.values import CAUSES, drifted, show, summary_line
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
 MAX_COMMENT_CHARS = 60_000
@@ -21,6 +21,11 @@ def render(plan: Plan) -> str:
     if not plan.has_changes:
         return title + "**No changes.** AWS matches the configuration.\n"
     out = title + f"**{summary_line(plan.counts())}**\n\n"
+    drift = drifted(plan.changes)
+    if drift:
+        names = ", ".join(f"`{c.address}`" for c in drift[:10]) + (" and more" if len(drift) > 10 else "")
+        out += (f"⚠️ **{len(drift)} drifted** — changed outside obsctl since the last apply "
+                f"(applying reverts them): {names}\n\n")
     out += "| Action | Resource | Changed fields |\n| --- | --- | --- |\n"
     rows = [_row(c, show_stack=len(plan.stacks) > 1) for c in plan.changes]
     shown_rows = _fit(out, rows)
@@ -58,7 +63,8 @@ def _row(change: Change, show_stack: bool) -> str:
         fields = change.reason or ""
     origin = f" <sub>from {change.origin}</sub>" if change.origin else ""
     stack = f"`{change.stack}` · " if show_stack else ""
-    return f"| {_ICON[change.action]} | {stack}`{change.address}`{origin} | {fields} |\n"
+    cause = " · drift" if change.cause in CAUSES else ""
+    return f"| {_ICON[change.action]}{cause} | {stack}`{change.address}`{origin} | {fields} |\n"
 
 
 def _details(change: Change) -> str:

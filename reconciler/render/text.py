@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import show, summary_line
+from reconciler.render.values import CAUSES, drifted, show, summary_line
 
 _VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
          Action.DELETE: "will be deleted", Action.CONFLICT: "cannot be managed"}
@@ -23,6 +23,9 @@ def render(plan: Plan) -> str:
             lines.append("")
     counts = plan.counts()
     lines.append(summary_line(counts))
+    if drifted(plan.changes):
+        lines.append(f"{len(drifted(plan.changes))} of the updates are drift: AWS was changed "
+                     "outside obsctl since the last apply.")
     if counts["conflict"]:
         lines.append(f"{counts['conflict']} conflict(s): resources that exist in AWS but are not "
                      "owned by this stack are never changed.")
@@ -35,6 +38,8 @@ def _change_lines(change: Change) -> list[str]:
         header += f" (from {change.origin})"
     if change.reason:
         header += f": {change.reason}"
+    if change.cause in CAUSES:
+        header += f" ({CAUSES[change.cause]})"
     lines = [header, f"  {change.action.symbol} {change.address}"]
     if change.action is Action.CREATE:
         lines += [f"      + {f.path} = {show(f.after)}" for f in leaf_fields(change.after or {})]

@@ -20,3 +20,11 @@ def show(value: Any) -> str:
 def summary_line(counts: dict[str, int]) -> str:
     return (f"Plan: {counts['create']} to create, {counts['update']} to update, "
             f"{counts['delete']} to delete.")
+
+
+CAUSES = {"drift": "drifted: changed outside obsctl since the last apply",
+          "config+drift": "config changed, and AWS also changed outside obsctl"}
+
+
+def drifted(changes) -> list:
+    return [c for c in changes if c.cause in CAUSES]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.helpers import without_marker
+
 ACCOUNT_TOPIC = "arn:aws:sns:us-east-1:{account}:ml-oncall"
 CONFIG = """
 stack: test
@@ -73,7 +75,7 @@ def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_
     assert latency["ExtendedStatistic"] == "p90" and latency["Threshold"] == 500000.0
     assert latency["TreatMissingData"] == "notBreaching"  # from defaults.alarm
     assert describe(boto, "churn-invocations-anomaly")["ThresholdMetricId"] == "ad1"
-    assert tags_of(boto, "churn-error-rate") == {"obsctl:stack": "test", "team": "ml"}
+    assert without_marker(tags_of(boto, "churn-error-rate")) == {"obsctl:stack": "test", "team": "ml"}
 
 
 def test_plan_reads_alarms_in_pages_and_tags_in_bulk(aws, obsctl, write_config):
@@ -131,7 +133,7 @@ def test_out_of_band_change_shows_as_a_field_diff_and_apply_repairs_it(obsctl, w
     assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
     assert fixed.calls["cloudwatch.PutMetricAlarm"] == 1
     assert_no_changes(obsctl, path)
-    assert tags_of(boto, "churn-latency-p90") == {"obsctl:stack": "test", "team": "ml"}
+    assert without_marker(tags_of(boto, "churn-latency-p90")) == {"obsctl:stack": "test", "team": "ml"}
 
 
 def test_math_metric_drift_names_the_metric_field(obsctl, write_config, boto):
@@ -165,7 +167,7 @@ def test_tag_drift_is_repaired_without_rewriting_the_alarm(obsctl, write_config,
     fixed = obsctl("apply", path, "--auto-approve")
     assert fixed.exit_code == 0, fixed.stderr
     assert fixed.calls["cloudwatch.PutMetricAlarm"] == 0
-    assert tags_of(boto, "churn-error-rate") == {"obsctl:stack": "test", "team": "ml"}
+    assert without_marker(tags_of(boto, "churn-error-rate")) == {"obsctl:stack": "test", "team": "ml"}
     assert_no_changes(obsctl, path)
 
 

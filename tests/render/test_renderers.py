@@ -23,7 +23,8 @@ def sample_plan() -> Plan:
         Change("ml-prod", "alarms", "churn-latency-p90", Action.UPDATE,
                {"threshold": 500000, "evaluation_periods": 3},
                {"threshold": 400000, "evaluation_periods": 3},
-               fields=[FieldChange("threshold", 500000, 400000)], fingerprint="abc123"),
+               fields=[FieldChange("threshold", 500000, 400000)], fingerprint="abc123",
+               cause="drift"),
         Change("ml-prod", "dashboards", "ml-old", Action.DELETE, {"body": {"widgets": []}}, None,
                reason="not in config; matches prune pattern of dashboards"),
         Change("ml-prod", "alarms", "legacy", Action.CONFLICT, None, {"threshold": 1},
@@ -49,6 +50,8 @@ def test_text_is_terraform_like():
     assert "  + topics/ml-oncall" in text
     assert '      + display_name = "ML on-call"' in text
     assert "      ~ threshold: 500000 -> 400000" in text
+    assert "(drifted: changed outside obsctl since the last apply)" in text
+    assert "1 of the updates are drift" in text
     assert "  - dashboards/ml-old" in text
     assert "  ! alarms/legacy" in text
     assert "Plan: 1 to create, 1 to update, 1 to delete." in text
