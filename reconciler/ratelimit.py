@@ -36,6 +36,10 @@ AWS_RATES: dict[str, float] = {
     "logs.PutMetricFilter": 10,
     "logs.DeleteMetricFilter": 10,
     "logs.DeleteLogGroup": 10,
+    "logs.PutSubscriptionFilter": 10,
+    "logs.DeleteSubscriptionFilter": 10,
+    "logs.PutQueryDefinition": 10,
+    "logs.DeleteQueryDefinition": 10,
     "cloudtrail.LookupEvents": 2,
 }
 
