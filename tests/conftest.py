@@ -7,7 +7,6 @@ import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import boto3
 import pytest

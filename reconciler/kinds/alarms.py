@@ -43,7 +43,7 @@ from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, T
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (as_number, concurrently, describe_all_alarms, desired_tags,
-                                     read_owned_tags, resolve_action, tag_delta, tag_list)
+                                     read_owned_tags, resolve_action, sync_cloudwatch_tags, tag_list)
 
 # AWS: 1-255 characters; control characters are rejected ("AlarmName" in PutMetricAlarm).
 AlarmName = Annotated[str, StringConstraints(min_length=1, max_length=255,
@@ -536,12 +536,7 @@ class Alarms(Kind):
             # PutMetricAlarm replaces the whole alarm: keep what the config leaves to AWS.
             kept = {key: live.spec[key] for key in COMPARED_ONLY_WHEN_CONFIGURED if key in live.spec}
             cloudwatch.put_metric_alarm(**put_request(desired.name, kept | desired.spec))
-        # PutMetricAlarm ignores Tags on update (AWS-FACTS): tags go through the tagging calls.
-        to_set, to_remove = tag_delta(live.tags, desired.spec["tags"])
-        if to_set:
-            cloudwatch.tag_resource(ResourceARN=live.identity["arn"], Tags=tag_list(to_set))
-        if to_remove:
-            cloudwatch.untag_resource(ResourceARN=live.identity["arn"], TagKeys=to_remove)
+        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.spec["tags"])
 
     def delete(self, aws, live):
         aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
@@ -32,6 +33,29 @@ def for_each(items: Iterable[T], read: Callable[[T], R]) -> list[R]:
         return []
     with ThreadPoolExecutor(max_workers=min(PER_RESOURCE_READERS, len(items))) as pool:
         return list(pool.map(read, items))
+
+
+class KeyedLocks:
+    """One lock per key (e.g. per log group), created on first use; thread-safe."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def __call__(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+def sync_cloudwatch_tags(cloudwatch, arn: str, before: dict[str, str] | None,
+                         after: dict[str, str]) -> None:
+    """Put/Delete alarm APIs ignore Tags on update (AWS-FACTS): tags change through the
+    tagging calls."""
+    to_set, to_remove = tag_delta(before, after)
+    if to_set:
+        cloudwatch.tag_resource(ResourceARN=arn, Tags=tag_list(to_set))
+    if to_remove:
+        cloudwatch.untag_resource(ResourceARN=arn, TagKeys=to_remove)
 
 
 def desired_tags(stack: "Stack", own: dict[str, str] | None = None) -> dict[str, str]:

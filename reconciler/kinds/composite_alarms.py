@@ -42,7 +42,7 @@ from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.alarms import AlarmName, alarm_arn
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, describe_all_alarms, desired_tags,
-                                     read_owned_tags, resolve_action, tag_delta, tag_list)
+                                     read_owned_tags, resolve_action, sync_cloudwatch_tags, tag_list)
 
 MAX_RULE_LENGTH = 10_240  # PutCompositeAlarm AlarmRule
 MAX_CHILDREN = 100  # "An alarm rule can specify as many as 100 children alarms"
@@ -388,12 +388,7 @@ class CompositeAlarms(Kind):
         cloudwatch = aws.client("cloudwatch")
         if _without_tags(live.spec) != _without_tags(desired.spec):
             cloudwatch.put_composite_alarm(**put_request(desired.name, desired.spec))
-        # PutCompositeAlarm ignores Tags on update, as PutMetricAlarm does.
-        to_set, to_remove = tag_delta(live.tags, desired.spec["tags"])
-        if to_set:
-            cloudwatch.tag_resource(ResourceARN=live.identity["arn"], Tags=tag_list(to_set))
-        if to_remove:
-            cloudwatch.untag_resource(ResourceARN=live.identity["arn"], TagKeys=to_remove)
+        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.spec["tags"])
 
     def delete(self, aws, live):
         # One composite per DeleteAlarms request (API reference).

@@ -20,8 +20,6 @@ Comparable form (optional keys only when set):
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
@@ -29,7 +27,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, m
 from reconciler.config.fields import StrictModel, Unit
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import as_number
+from reconciler.kinds.common import KeyedLocks, as_number
 
 def check_filter_name(name: str) -> str:
     if not 1 <= len(name) <= 512 or ":" in name or "*" in name:
@@ -155,8 +153,7 @@ class MetricFilters(Kind):
     def __init__(self) -> None:
         # Concurrent PutMetricFilter/DeleteMetricFilter calls on one log group can clash
         # (Terraform serializes them per log group for this reason); other groups run freely.
-        self._group_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._locks_lock = threading.Lock()
+        self._lock = KeyedLocks()
 
     def desired(self, stack, scope):
         return {
@@ -208,6 +205,3 @@ class MetricFilters(Kind):
                 logGroupName=group, filterName=filter_name, filterPattern=desired.spec["pattern"],
                 metricTransformations=[spec_transformation(desired.spec)])
 
-    def _lock(self, group: str) -> threading.Lock:
-        with self._locks_lock:
-            return self._group_locks[group]

@@ -33,8 +33,6 @@ Comparable form: {"log_group", "pattern" (trimmed), "destination_arn", "role_arn
 from __future__ import annotations
 
 import re
-import threading
-from collections import defaultdict
 from typing import Annotated, Literal
 
 from botocore.exceptions import ClientError
@@ -42,7 +40,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, m
 
 from reconciler.config.fields import OWNER_TAG, StrictModel
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import for_each, read_owned_tags
+from reconciler.kinds.common import KeyedLocks, for_each, read_owned_tags
 from reconciler.kinds.metric_filters import resource_name
 
 MAX_FILTERS_PER_LOG_GROUP = 2  # see the module docstring
@@ -134,8 +132,7 @@ class SubscriptionFilters(Kind):
     def __init__(self) -> None:
         # One writer per log group at a time, as for metric filters: the per-group limit is
         # checked against the group's filters, and concurrent puts on one group can clash.
-        self._group_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._locks_lock = threading.Lock()
+        self._lock = KeyedLocks()
 
     def desired(self, stack, scope):
         return {
@@ -185,9 +182,6 @@ class SubscriptionFilters(Kind):
                 filterPattern=spec["pattern"], destinationArn=spec["destination_arn"],
                 distribution=spec["distribution"], **optional)
 
-    def _lock(self, group: str) -> threading.Lock:
-        with self._locks_lock:
-            return self._group_locks[group]
 
 
 def _read_group(logs, group: str) -> list[dict]:
