@@ -99,6 +99,8 @@ def diff_fields(before: Any, after: Any, prefix: str = "") -> list[FieldChange]:
     metrics) by index, so a diff names the field that changed; other lists (sets of ARNs)
     are compared whole.
     """
+    if before == after:  # most resources of a plan: one comparison, no walk
+        return []
     if isinstance(before, dict) and isinstance(after, dict):
         changes: list[FieldChange] = []
         for key in sorted(set(before) | set(after), key=str):
@@ -108,8 +110,6 @@ def diff_fields(before: Any, after: Any, prefix: str = "") -> list[FieldChange]:
     if _walkable_lists(before, after):
         return [c for i, (b, a) in enumerate(zip(before, after))
                 for c in diff_fields(b, a, f"{prefix}[{i}]")]
-    if before == after:
-        return []
     return [FieldChange(prefix, before, after)]
 
 
