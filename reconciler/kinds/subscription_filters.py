@@ -148,8 +148,13 @@ class SubscriptionFilters(Kind):
     def read_live(self, aws, stack):
         declared = {name for name, group in stack.section("log_groups").items()
                     if group.subscription_filters}
-        owned = {log_group_of(arn) for arn, tags in read_owned_tags(aws, "logs:log-group").items()
-                 if tags.get(OWNER_TAG) == stack.name}
+        # No account-wide listing exists: one call per log group. Filters cannot be tagged, so
+        # the stack owns (and may prune) only names matching its `prune` patterns; without
+        # patterns there is nothing to prune and only the declaring groups are read.
+        owned = set()
+        if stack.prune_patterns(self.name):
+            owned = {log_group_of(arn) for arn, tags in read_owned_tags(aws, "logs:log-group").items()
+                     if tags.get(OWNER_TAG) == stack.name}
         logs = aws.client("logs")
         live = {}
         for filters in for_each(sorted(declared | owned), lambda group: _read_group(logs, group)):

@@ -61,13 +61,22 @@ def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_
     assert live["to-archive"]["roleArn"] == ROLE
 
 
-def test_reads_only_declared_or_owned_log_groups(obsctl, write_config, boto, destinations):
+def test_reads_only_declaring_groups_unless_the_stack_may_prune_filters(obsctl, write_config, boto,
+                                                                         destinations):
     path = write_config(CONFIG)
     obsctl("apply", path, "--auto-approve")
     for other in ("/someone/else", "/another/team"):
         boto("logs").create_log_group(logGroupName=other)
     plan = obsctl("plan", path, "--target", "subscription_filters/*")
-    # /ml/churn declares filters, /ml/fraud is owned (tagged); no account-wide listing exists.
+    # No account-wide listing exists; without prune patterns the stack can own no other
+    # filter, so only /ml/churn, which declares filters, is read.
+    assert plan.calls["logs.DescribeSubscriptionFilters"] == 1
+    assert plan.calls["resourcegroupstaggingapi.GetResources"] == 0
+
+    pruning = write_config(CONFIG.replace("stack: test\n", "stack: test\nprune: {subscription_filters: ['/ml/*']}\n"),
+                           name="pruning.yaml")
+    plan = obsctl("plan", pruning, "--target", "subscription_filters/*")
+    # /ml/churn declares filters, /ml/fraud is owned (tagged) and may hold prunable ones.
     assert plan.calls["logs.DescribeSubscriptionFilters"] == 2
     assert plan.calls["resourcegroupstaggingapi.GetResources"] == 1
 
