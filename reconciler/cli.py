@@ -15,18 +15,18 @@ from concurrent.futures import ThreadPoolExecutor
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
+from reconciler import importer, saved_plan
 from reconciler.aws import AwsContext, CallStats
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
 from reconciler.engine import Outcome, PlanOptions, Target, apply_stack, plan_stack
-from reconciler import importer, saved_plan
 from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
 from reconciler.render import RENDERERS
 from reconciler.saved_plan import PlanRequest
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2  # 130 after Ctrl-C, as shells do
 
 
 class Context:
@@ -58,6 +58,9 @@ def reports_errors(command):
             _fail(f"error: AWS {error.operation_name}: {info.get('Code')}: {info.get('Message')}")
         except BotoCoreError as error:
             _fail(f"error: {error}")
+        except KeyboardInterrupt:
+            click.echo("interrupted: changes already made stay; rerun to converge.", err=True)
+            sys.exit(130)
         finally:
             _print_stats()
     return wrapper

@@ -35,7 +35,8 @@ class Target:
     def parse(cls, text: str) -> "Target":
         kind, _, pattern = text.partition("/")
         if kind not in KINDS or not pattern:
-            raise ObsctlError(f"--target {text!r}: expected KIND/NAME with KIND one of {', '.join(KINDS)}")
+            raise ObsctlError(f"--target {text!r}: expected KIND/NAME with KIND one of "
+                              f"{', '.join(KINDS)}")
         return cls(kind, pattern)
 
     def matches(self, kind: str, name: str) -> bool:
@@ -147,28 +148,30 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
              prune: bool) -> Change | None:
     base = dict(stack=stack.name, kind=kind.name, origin=desired.origin if desired else None,
                 fingerprint=fingerprint(live))
+    # Changes show specs without the last-applied marker; apply writes it from `desired`.
+    after = applied.hidden(desired.spec) if desired else None
     if desired and live is None:
-        return Change(name=desired.name, action=Action.CREATE, before=None, after=desired.spec,
-                      **base)
+        return Change(name=desired.name, action=Action.CREATE, before=None, after=after, **base)
     if desired and live:
         adopting = desired.adopt and kind.taggable and live.owner is None
         if not (adopting or _owned(stack, kind, live) or _claims(stack, kind, live.name)):
             owner = live.owner or "no owner tag"
-            return Change(name=live.name, action=Action.CONFLICT, before=None, after=desired.spec,
+            return Change(name=live.name, action=Action.CONFLICT, before=None, after=after,
                           reason=f"exists in AWS but is not owned by stack {stack.name!r} ({owner})",
                           **base)
         before = kind.comparable(live.spec, desired.spec)
-        fields = diff_fields(applied.hidden(before), applied.hidden(desired.spec))
+        fields = diff_fields(applied.hidden(before), after)
         if not fields:
             return None
         reason = "adopting: it has no owner tag yet" if adopting else None
         return Change(name=live.name, action=Action.UPDATE, before=applied.hidden(before),
-                      after=desired.spec, fields=fields, reason=reason,
+                      after=after, fields=fields, reason=reason,
                       cause=applied.cause(live.tags, before, desired.spec), **base)
     if live and prune and _owned(stack, kind, live):
         reason = (f"tagged obsctl:stack={stack.name}" if kind.taggable
                   else f"matches prune pattern of {kind.name}")
-        return Change(name=live.name, action=Action.DELETE, before=live.spec, after=None,
+        return Change(name=live.name, action=Action.DELETE, before=applied.hidden(live.spec),
+                      after=None,
                       reason=f"not in config; {reason}", **base)
     return None
 

@@ -54,3 +54,13 @@ def test_the_marker_is_never_shown_as_a_change(obsctl, write_config, boto):
     boto("cloudwatch").untag_resource(ResourceARN=arn, TagKeys=["obsctl:applied"])
     plan = obsctl("plan", path, "--detailed-exitcode")
     assert plan.exit_code == 0, plan.stdout  # no marker: cause unknown, and nothing to change
+
+
+def test_plans_never_show_the_marker(obsctl, write_config, boto):
+    path = write_config(CONFIG)
+    created = obsctl("plan", path, "--format", "json")
+    assert "obsctl:applied" not in created.stdout
+    assert "obsctl:applied" not in obsctl("plan", path).stdout
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+    put_threshold(boto, 900)
+    assert "obsctl:applied" not in obsctl("plan", path, "--format", "markdown").stdout
