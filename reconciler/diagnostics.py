@@ -6,10 +6,13 @@ Diagnostics are collected and shown together (Terraform's model), never raised o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Location:
+class Location(NamedTuple):
+    """Where a value was written. A tuple, not a dataclass: the loader makes one per YAML
+    node (tens of thousands for a large stack), and tuples are several times cheaper."""
+
     file: str
     line: int  # 1-based
     col: int  # 1-based
