@@ -176,7 +176,7 @@ def test_same_seed_same_faults(aws):
 
     first = run()
     assert first == run()
-    assert True in first and False in first
+    assert {True, False} <= set(first)  # some requests faulted, some did not
 
 
 def test_latency_is_added(aws):
