@@ -37,11 +37,15 @@ def install() -> None:
 
             warnings.warn(f"obsctl's emulator extensions target moto=={MOTO_VERSION}, found {version('moto')}",
                           RuntimeWarning, stacklevel=2)
-        from . import cloudwatch, logs, logs_insights, logs_subscriptions, tagging
+        from . import (autoscaling, cloudtrail, cloudwatch, logs, logs_insights,
+                       logs_subscriptions, sagemaker, tagging)
 
+        autoscaling.install()
+        cloudtrail.install()
         cloudwatch.install()
         logs.install()
         logs_insights.install()
         logs_subscriptions.install()
+        sagemaker.install()
         tagging.install()
         _installed = True

@@ -42,7 +42,10 @@ def serve(host: str = "127.0.0.1", port: int = 5000, seed: bool = False) -> None
     from . import install
 
     install()
-    app = DomainDispatcherApplication(create_backend_app)
+    from .cloudtrail import recording
+
+    # Successful writes become CloudTrail events (LookupEvents), as AWS logs them.
+    app = recording(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=_quiet_handler())
     actual_port = server.server_port
     # moto builds some URLs (e.g. SQS queue URLs) from MOTO_PORT.

@@ -4,6 +4,9 @@ GetResources' ResourceTypeFilters use ``service:resource-type`` from the ARN for
 CloudWatch Logs that is ``logs:log-group`` (ARN ``arn:aws:logs:REGION:ACCOUNT:log-group:NAME``).
 moto 5.2.5 labels log groups ``logs:loggroup``, so the AWS filter matched nothing.
 
+moto lists EventBridge event buses but not rules (``events:rule``, ARN
+``arn:aws:events:REGION:ACCOUNT:rule/[BUS/]NAME``), which AWS's GetResources covers.
+
 moto also cuts pages one resource short (it stops when the tag count *reaches* TagsPerPage,
 and applies a TagsPerPage of 100 even when the caller did not ask for one), and its tokens
 die after one use."""
@@ -16,6 +19,7 @@ from typing import Any
 
 from moto.core.resource_tagging import TaggedResource
 from moto.core.responses import ActionResult
+from moto.events.models import EventsBackend
 from moto.logs.models import LogsBackend
 from moto.moto_api._internal import mock_random
 from moto.resourcegroupstaggingapi.exceptions import ResourceGroupsTaggingAPIError
@@ -32,6 +36,15 @@ def _log_group_resources(self: LogsBackend) -> Iterator[TaggedResource]:
             tags=self.tagger.get_tag_dict_for_resource(group.arn),
             resource_type="logs:log-group",
         )
+
+
+def _event_resources(self: EventsBackend) -> Iterator[TaggedResource]:
+    for bus in self.event_buses.values():
+        yield TaggedResource(arn=bus.arn, tags=self.tagger.get_tag_dict_for_resource(bus.arn),
+                             resource_type="events:event-bus")
+        for rule in bus.rules.values():
+            yield TaggedResource(arn=rule.arn, tags=self.tagger.get_tag_dict_for_resource(rule.arn),
+                                 resource_type="events:rule")
 
 
 def _get_resources(
@@ -97,5 +110,6 @@ def get_resources(self: ResourceGroupsTaggingAPIResponse) -> ActionResult:
 
 def install() -> None:
     patch(LogsBackend, "iter_tagged_resources", _log_group_resources)
+    patch(EventsBackend, "iter_tagged_resources", _event_resources)
     patch(ResourceGroupsTaggingAPIBackend, "get_resources", _get_resources)
     patch(ResourceGroupsTaggingAPIResponse, "get_resources", get_resources)
