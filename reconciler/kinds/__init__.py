@@ -19,18 +19,23 @@ def _register(*kinds: Kind) -> dict[str, Kind]:
 
 
 def _load() -> dict[str, Kind]:
-    from reconciler.kinds import (alarms, composite_alarms, dashboards, log_groups, metric_filters,
-                                  queries, subscription_filters, topics)
+    from reconciler.kinds import (alarms, composite_alarms, dashboards, endpoint_monitors,
+                                  event_rules, log_groups, metric_filters, model_monitors, queries,
+                                  scaling_policies, subscription_filters, topics)
 
     return _register(
         topics.Topics(),
         log_groups.LogGroups(),
         metric_filters.MetricFilters(),
         subscription_filters.SubscriptionFilters(),
+        scaling_policies.ScalingPolicies(),
+        event_rules.EventRules(),
         alarms.Alarms(),
         composite_alarms.CompositeAlarms(),
         dashboards.Dashboards(),
         queries.Queries(),
+        model_monitors.ModelMonitors(),
+        endpoint_monitors.EndpointMonitors(),
     )
 
 

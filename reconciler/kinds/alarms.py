@@ -20,13 +20,17 @@ PutMetricAlarm request in snake_case, so any live alarm can be expressed in it:
   treat_missing_data           explicit; absent on read means "missing"
   evaluate_low_sample_count_percentile   compared only when configured (AWS may fill it in)
   actions_enabled              explicit; AWS default true
-  alarm_actions, ok_actions, insufficient_data_actions   sorted, duplicate-free ARNs
+  alarm_actions, ok_actions, insufficient_data_actions   sorted, duplicate-free ARNs; a
+                               scaling policy the stack declares stays `scaling:NAME` (its ARN
+                               holds a UUID AWS picks), resolved only at apply
   tags
 
 Output-only fields (state, timestamps, AlarmArn, EvaluationState) are never copied: the live
-form is built from a whitelist. Validation: per-field rules and rules between fields of one
-alarm live in the config model (errors point at the field); references to topics and scaling
-policies are checked in `Alarms.check`.
+form is built from a whitelist. The alarms Application Auto Scaling creates for target
+tracking policies (`TargetTracking-...`, AWS-managed) are left out of the live state.
+Validation: per-field rules and rules between fields of one alarm live in the config model
+(errors point at the field); references to topics and scaling policies are checked in
+`Alarms.check`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (as_number, concurrently, describe_all_alarms, desired_tags,
                                      read_owned_tags, resolve_action, sync_cloudwatch_tags, tag_list)
+from reconciler.kinds.scaling_policies import (declared_targets, policy_arns, reference_for,
+                                               reference_problem)
 
 # AWS: 1-255 characters; control characters are rejected ("AlarmName" in PutMetricAlarm).
 AlarmName = Annotated[str, StringConstraints(min_length=1, max_length=255,
@@ -456,13 +462,14 @@ def put_request(name: str, spec: dict) -> dict:
 
 # --- the kind ---------------------------------------------------------------------------
 
-def _action_problem(reference: str, topics: set[str], band_alarm: bool) -> tuple[str, str | None] | None:
-    """(message, hint) when an action reference cannot be used."""
+def action_problem(reference: str, topics: set[str], band_alarm: bool,
+                   scaling_policies: dict | None = None) -> tuple[str, str | None] | None:
+    """(message, hint) when an alarm action reference cannot be used (shared with the
+    alarms that presets generate). `scaling_policies`: the stack's section."""
     if band_alarm and (reference.startswith("scaling:") or _AUTOSCALING_ARN.match(reference)):
         return "anomaly_band alarms cannot have Auto Scaling actions (CloudWatch rejects them)", None
     if reference.startswith("scaling:"):
-        return ("`scaling:` references are not supported yet (scaling policies are not managed "
-                "by obsctl yet); use the scaling policy's ARN", None)
+        return reference_problem(reference.removeprefix("scaling:"), scaling_policies or {})
     topic = reference.removeprefix("topic:")
     if reference.startswith("topic:") and topic not in topics:
         close = difflib.get_close_matches(topic, sorted(topics), n=1)
@@ -475,21 +482,49 @@ def _without_tags(spec: dict) -> dict:
     return {key: value for key, value in spec.items() if key != "tags"}
 
 
+def _with_scaling_references(spec: dict, declared: dict[str, str]) -> dict:
+    """Actions naming a scaling policy of the stack as `scaling:NAME`, whether written as a
+    reference or as the policy's ARN (its UUID is AWS's choice; see scaling_policies)."""
+    actions = {field: sorted({reference_for(arn, declared) for arn in spec[field]})
+               for _, field, _ in _ACTION_STATES if field in spec}
+    return spec | actions
+
+
+def _with_policy_arns(aws, spec: dict) -> dict:
+    """`scaling:NAME` actions resolved to the policies' ARNs, for PutMetricAlarm."""
+    names = [ref.removeprefix("scaling:") for _, field, _ in _ACTION_STATES
+             for ref in spec.get(field, []) if ref.startswith("scaling:")]
+    if not names:
+        return spec
+    arns = policy_arns(aws, names)
+    return spec | {field: sorted(arns.get(ref.removeprefix("scaling:"), ref)
+                                 if ref.startswith("scaling:") else ref for ref in spec[field])
+                   for _, field, _ in _ACTION_STATES if field in spec}
+
+
+def _managed_by_auto_scaling(alarm: dict) -> bool:
+    """The alarms Application Auto Scaling creates for a target tracking policy: AWS's to
+    change and delete ("DO NOT EDIT OR DELETE"), so never planned, adopted or imported."""
+    return (alarm["AlarmName"].startswith("TargetTracking-") and
+            (alarm.get("AlarmDescription") or "").startswith("DO NOT EDIT OR DELETE."))
+
+
 class Alarms(Kind):
     name = "alarms"
     section = "alarms"
     entry_model = AlarmConfig
     name_type = AlarmName
     defaults_key = "alarm"
-    depends_on = ("topics",)
+    depends_on = ("topics", "scaling_policies")
 
     def check(self, stack):
-        topics = set(stack.section("topics"))
+        topics, policies = set(stack.section("topics")), stack.section("scaling_policies")
         diagnostics = []
         for name, alarm in stack.section("alarms").items():
             for state, _, _ in _ACTION_STATES:
                 for index, reference in enumerate(getattr(alarm.actions, state)):
-                    problem = _action_problem(reference, topics, alarm.anomaly_band is not None)
+                    problem = action_problem(reference, topics, alarm.anomaly_band is not None,
+                                             policies)
                     if problem:
                         location = stack.locate("alarms", name, "actions", state, index)
                         diagnostics.append(Diagnostic(problem[0], location, hint=problem[1]))
@@ -500,8 +535,10 @@ class Alarms(Kind):
                 if key in desired_spec or key not in COMPARED_ONLY_WHEN_CONFIGURED}
 
     def desired(self, stack, scope):
+        declared = declared_targets(stack)
         return {
-            name: Desired(name, desired_spec(alarm, desired_tags(stack, alarm.tags), scope),
+            name: Desired(name, _with_scaling_references(
+                              desired_spec(alarm, desired_tags(stack, alarm.tags), scope), declared),
                           location=stack.locate("alarms", name))
             for name, alarm in stack.section("alarms").items()
         }
@@ -511,12 +548,14 @@ class Alarms(Kind):
         # composite alarms kind; DescribeAlarms returns no tags: they come in bulk.
         read = concurrently(alarms=lambda: describe_all_alarms(aws)["MetricAlarms"],
                             tags=lambda: read_owned_tags(aws, "cloudwatch:alarm", owned_only))
-        tags, scope = read["tags"], aws.scope
+        tags, scope, declared = read["tags"], aws.scope, declared_targets(stack)
         live = {}
         for alarm in read["alarms"]:
+            if _managed_by_auto_scaling(alarm):
+                continue
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
-            live[name] = Live(name, live_spec(alarm, tags.get(arn, {}), scope),
-                              tags=tags.get(arn), identity={"arn": arn})
+            spec = _with_scaling_references(live_spec(alarm, tags.get(arn, {}), scope), declared)
+            live[name] = Live(name, spec, tags=tags.get(arn), identity={"arn": arn})
         return live
 
     def read_for_import(self, aws, stack, prefix):
@@ -527,15 +566,16 @@ class Alarms(Kind):
         return ("alarms", live.name), alarm_config(live.spec, refs.own_tags(live.tags), refs)
 
     def create(self, aws, desired):
-        aws.client("cloudwatch").put_metric_alarm(**put_request(desired.name, desired.spec),
-                                                  Tags=tag_list(desired.spec["tags"]))
+        request = put_request(desired.name, _with_policy_arns(aws, desired.spec))
+        aws.client("cloudwatch").put_metric_alarm(**request, Tags=tag_list(desired.spec["tags"]))
 
     def update(self, aws, desired, live):
         cloudwatch = aws.client("cloudwatch")
         if _without_tags(self.comparable(live.spec, desired.spec)) != _without_tags(desired.spec):
             # PutMetricAlarm replaces the whole alarm: keep what the config leaves to AWS.
             kept = {key: live.spec[key] for key in COMPARED_ONLY_WHEN_CONFIGURED if key in live.spec}
-            cloudwatch.put_metric_alarm(**put_request(desired.name, kept | desired.spec))
+            cloudwatch.put_metric_alarm(**put_request(desired.name,
+                                                      _with_policy_arns(aws, kept | desired.spec)))
         sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.spec["tags"])
 
     def delete(self, aws, live):

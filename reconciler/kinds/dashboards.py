@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, Literal, Union
 
 from botocore.exceptions import ClientError
-from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from reconciler.config.fields import AccountId, MetricRef, Period, Region, StrictModel
 from reconciler.diagnostics import Diagnostic, ObsctlError
@@ -141,7 +141,7 @@ def _metric_count(widget: dict) -> int:
     return len(metrics) if isinstance(metrics, list) else 0
 
 
-def parse_raw_body(value: dict | str) -> dict:
+def parse_raw_body(value: Any) -> dict:
     """A raw `body` (mapping, or JSON string) checked against the dashboard limits."""
     if isinstance(value, str):
         try:
@@ -149,7 +149,7 @@ def parse_raw_body(value: dict | str) -> dict:
         except json.JSONDecodeError as error:
             raise ValueError(f"body is not valid JSON: {error}") from None
     if not isinstance(value, dict) or not isinstance(value.get("widgets"), list):
-        raise ValueError("body must be a dashboard object with a `widgets` list")
+        raise ValueError("body must be a dashboard object with a `widgets` list, or a JSON string of one")
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as error:  # YAML dates, NaN: not JSON, PutDashboard refuses
@@ -167,7 +167,10 @@ def parse_raw_body(value: dict | str) -> dict:
     return value
 
 
-RawBody = Annotated[Union[dict[str, Any], str], AfterValidator(parse_raw_body)]
+# One type check inside parse_raw_body gives one clear error, not one per union member.
+RawBody = Annotated[Any, AfterValidator(parse_raw_body), WithJsonSchema({
+    "anyOf": [{"type": "object", "required": ["widgets"]}, {"type": "string"}],
+    "description": "raw dashboard JSON: a mapping with a `widgets` list, or a JSON string"})]
 
 
 class DashboardConfig(StrictModel):

@@ -3,10 +3,20 @@
 Live state: ListTopics and ListSubscriptions are account-wide and paginated (100 a page);
 tags come in bulk from the tagging API. SNS has no batched attribute read, so
 GetTopicAttributes runs only for the topics the stack declares.
+
+Topic policy: managed only for a topic that an event rule of the stack targets (EventBridge
+needs the topic's permission to publish). Then `policy` is SNS's default policy for the topic
+(the owner account's statement, which CloudWatch alarm actions rely on) plus a statement letting
+`events.amazonaws.com` publish, limited to those rules (aws:SourceArn); other topics' policies
+are left alone and not compared (SNS answers a default policy when none was set). Both sides
+are parsed and normalized: statements by Sid, single values as one-element lists, sorted.
+Statements added out of band to a managed policy show as drift and are replaced on apply; a
+topic no rule targets any more keeps its last policy.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from pydantic import StringConstraints
@@ -14,7 +24,8 @@ from pydantic import StringConstraints
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
-                                     tag_delta, tag_list)
+                                     tag_delta, tag_list, topic_arn)
+from reconciler.kinds.event_rules import topics_targeted
 
 TopicName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,256}(\.fifo)?$")]
 Protocol = Literal["email", "email-json", "http", "https", "sqs", "lambda", "sms",
@@ -40,6 +51,58 @@ def _subscription_key(protocol: str, endpoint: str) -> str:
     return f"{protocol}:{endpoint}"
 
 
+EVENTS_SID = "obsctl-eventbridge-publish"
+# What SNS lets the owner account do by default (its "__default_statement_ID").
+_OWNER_ACTIONS = ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                  "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                  "SNS:ListSubscriptionsByTopic", "SNS:Publish"]
+_LIST_VALUED = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def _as_list(value) -> list:
+    return sorted(value if isinstance(value, list) else [value], key=str)
+
+
+def normalized_policy(policy: dict) -> dict:
+    """A policy document in one spelling: IAM takes "x" and ["x"] alike and ignores order."""
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+
+    def statement(entry: dict) -> dict:
+        result = dict(entry)
+        for key in _LIST_VALUED:
+            if key in result:
+                result[key] = _as_list(result[key])
+        if isinstance(result.get("Principal"), dict):
+            result["Principal"] = {k: _as_list(v) for k, v in sorted(result["Principal"].items())}
+        if isinstance(result.get("Condition"), dict):
+            result["Condition"] = {op: {k: _as_list(v) for k, v in sorted(test.items())}
+                                   for op, test in sorted(result["Condition"].items())}
+        return dict(sorted(result.items()))
+
+    return {**{k: v for k, v in policy.items() if k != "Statement"},
+            "Statement": sorted((statement(s) for s in statements),
+                                key=lambda s: (str(s.get("Sid", "")), json.dumps(s, sort_keys=True)))}
+
+
+def events_policy(topic: str, rule_arns: list[str], scope) -> dict:
+    """SNS's default policy for `topic` plus EventBridge's permission to publish for `rule_arns`."""
+    arn = topic_arn(topic, scope)
+    return normalized_policy({"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [
+        {"Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": _OWNER_ACTIONS, "Resource": arn,
+         "Condition": {"StringEquals": {"AWS:SourceOwner": scope.account_id}}},
+        {"Sid": EVENTS_SID, "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": "sns:Publish", "Resource": arn,
+         "Condition": {"ArnEquals": {"aws:SourceArn": rule_arns}}},
+    ]})
+
+
+def _policy_field(attributes: dict[str, str]) -> dict:
+    policy = attributes.get("Policy")
+    return {"policy": normalized_policy(json.loads(policy))} if policy else {}
+
+
 class Topics(Kind):
     name = "topics"
     section = "topics"
@@ -47,15 +110,22 @@ class Topics(Kind):
     name_type = TopicName
 
     def desired(self, stack, scope):
+        targeted = topics_targeted(stack, scope)
         return {
             name: Desired(name, {
                 "display_name": topic.display_name or None,
                 "subscriptions": sorted({_subscription_key(s.protocol, s.endpoint)
                                          for s in topic.subscriptions}),
+                **({"policy": events_policy(name, targeted[name], scope)} if name in targeted else {}),
                 "tags": desired_tags(stack, topic.tags),
             }, location=stack.locate("topics", name))
             for name, topic in stack.section("topics").items()
         }
+
+    def comparable(self, live_spec, desired_spec):
+        # The policy is compared only where obsctl manages it (see the module docstring).
+        return {key: value for key, value in live_spec.items()
+                if key != "policy" or "policy" in desired_spec}
 
     def read_live(self, aws, stack):
         return self._read(aws, lambda name: name in stack.section("topics"))
@@ -87,20 +157,21 @@ class Topics(Kind):
         )
         tags, subscriptions = listed["tags"], listed["subscriptions"]
         declared = [arn for arn in listed["arns"] if detailed(_name(arn))]
-        display_names = dict(zip(declared, for_each(declared, lambda arn: self._display_name(sns, arn))))
+        attributes = dict(zip(declared, for_each(declared, lambda arn: self._attributes(sns, arn))))
         return {
             _name(arn): Live(_name(arn), {
-                "display_name": display_names.get(arn),
+                "display_name": attributes.get(arn, {}).get("DisplayName") or None,
                 "subscriptions": sorted(subscriptions.get(arn, {})),
+                **_policy_field(attributes.get(arn, {})),
                 "tags": tags.get(arn, {}),
             }, tags=tags.get(arn), identity={"arn": arn, "subscriptions": subscriptions.get(arn, {})})
             for arn in listed["arns"]
         }
 
     @staticmethod
-    def _display_name(sns, arn: str) -> str | None:
+    def _attributes(sns, arn: str) -> dict[str, str]:
         # SNS has no batched attribute read: one call per declared topic.
-        return sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("DisplayName") or None
+        return sns.get_topic_attributes(TopicArn=arn)["Attributes"]
 
     @staticmethod
     def _subscriptions_by_topic(sns) -> dict[str, dict[str, str]]:
@@ -115,6 +186,8 @@ class Topics(Kind):
     def create(self, aws, desired):
         sns = aws.client("sns")
         attributes = {"DisplayName": desired.spec["display_name"]} if desired.spec["display_name"] else {}
+        if "policy" in desired.spec:
+            attributes["Policy"] = json.dumps(desired.spec["policy"])
         arn = sns.create_topic(Name=desired.name, Attributes=attributes,
                                Tags=tag_list(desired.spec["tags"]))["TopicArn"]
         for key in desired.spec["subscriptions"]:
@@ -126,6 +199,9 @@ class Topics(Kind):
         if desired.spec["display_name"] != live.spec["display_name"]:
             sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName",
                                      AttributeValue=desired.spec["display_name"] or "")
+        if "policy" in desired.spec and desired.spec["policy"] != live.spec.get("policy"):
+            sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy",
+                                     AttributeValue=json.dumps(desired.spec["policy"]))
         wanted, present = set(desired.spec["subscriptions"]), live.identity["subscriptions"]
         for key in sorted(wanted - set(present)):
             self._subscribe(sns, arn, key)

@@ -345,11 +345,12 @@ def test_dangling_topic_is_an_error_at_the_reference_with_a_hint():
     assert diagnostic.location == Location("stack.yaml", 11, 7)
 
 
-def test_scaling_references_are_not_supported_yet():
+def test_scaling_reference_to_an_undeclared_policy_is_an_error():
+    # Valid references are covered in test_scaling_policies_unit.py.
     stack = make_stack({"latency": {"metric": LATENCY, "when": "> 1",
                                     "actions": {"alarm": ["scaling:churn-step-out"]}}})
     [diagnostic] = Alarms().check(stack)
-    assert "`scaling:` references are not supported yet" in diagnostic.message
+    assert diagnostic.message == "scaling policy 'churn-step-out' is not defined in `scaling_policies`"
 
 
 def test_band_alarms_cannot_have_auto_scaling_actions():

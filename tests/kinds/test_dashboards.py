@@ -128,7 +128,7 @@ def test_bodies_are_read_only_for_declared_or_prunable_dashboards_and_prune_keep
     assert names == {"ml-overview", "ml-raw", "team-x", "other"}
 
 
-def test_alarm_status_widget_points_at_the_stack_alarm(obsctl, write_config, boto):
+def test_alarm_status_widget_points_at_the_stack_alarms(obsctl, write_config, boto):
     path = write_config("""
         stack: test
         alarms:
@@ -137,17 +137,23 @@ def test_alarm_status_widget_points_at_the_stack_alarm(obsctl, write_config, bot
                      stat: p90, period: 60}
             when: "> 500000"
             evaluation_periods: 3
+        composite_alarms:
+          churn-unhealthy:
+            rule: ALARM(churn-latency-p90)
         dashboards:
           ml-alarms:
             widgets:
-              - {type: alarm_status, title: Health, alarms: [churn-latency-p90]}
+              - {type: alarm_status, title: Health, alarms: [churn-latency-p90, churn-unhealthy]}
         """)
     applied = obsctl("apply", path, "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    [alarm] = boto("cloudwatch").describe_alarms(AlarmNames=["churn-latency-p90"])["MetricAlarms"]
+    alarms = boto("cloudwatch").describe_alarms(AlarmNames=["churn-latency-p90", "churn-unhealthy"],
+                                                AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    [metric_alarm], [composite] = alarms["MetricAlarms"], alarms["CompositeAlarms"]
     widget = stored_body(boto, "ml-alarms")["widgets"][0]
     assert widget["type"] == "alarm"
-    assert widget["properties"] == {"title": "Health", "alarms": [alarm["AlarmArn"]]}
+    assert widget["properties"] == {"title": "Health",
+                                    "alarms": [metric_alarm["AlarmArn"], composite["AlarmArn"]]}
     assert obsctl("plan", path, "--detailed-exitcode").exit_code == 0
 
 

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from reconciler.aws import Scope
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import Location, ObsctlError
+from reconciler.kinds import apply_order
 from reconciler.kinds.base import Desired
 from reconciler.kinds.dashboards import (
     DashboardConfig,
@@ -260,6 +261,11 @@ def test_alarm_references_resolve_against_composite_alarms_too():
 
 
 # --- apply --------------------------------------------------------------------------------
+
+def test_dashboards_are_applied_after_the_alarms_their_widgets_name():
+    order = apply_order({"dashboards", "alarms", "composite_alarms"})
+    assert order.index("dashboards") > max(order.index("alarms"), order.index("composite_alarms"))
+
 
 class FakeCloudWatch:
     def __init__(self, messages):
