@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import boto3
 import botocore.config
 
-from reconciler import ratelimit
+from reconciler import __version__, ratelimit
 
 # Total attempts per call (first try included). Standard mode, not adaptive: adaptive's
 # client-side limiter is shared by every operation of a client, so throttles on
@@ -23,6 +23,8 @@ from reconciler import ratelimit
 # AWS_RETRY_MODE / AWS_MAX_ATTEMPTS override both, as they do for every botocore client.
 DEFAULT_RETRY_MODE = "standard"
 DEFAULT_MAX_ATTEMPTS = 10
+# Appended to botocore's User-Agent of every request obsctl sends (see reconciler/drift.py).
+USER_AGENT = f"obsctl/{__version__}"
 # Operation-name prefixes that change AWS state; the rest are reads.
 WRITE_PREFIXES = ("Put", "Create", "Delete", "Update", "Tag", "Untag", "Associate",
                   "Disassociate", "Subscribe", "Unsubscribe", "Set", "Register",
@@ -102,6 +104,8 @@ class AwsContext:
                 config = botocore.config.Config(
                     retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
                     max_pool_connections=32,
+                    # CloudTrail records it (userAgent): `plan --explain-drift` skips our own writes.
+                    user_agent_extra=USER_AGENT,
                 )
                 client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
                 # before-sign fires once per attempt, so retries are counted as the calls they are.

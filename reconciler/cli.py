@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reconciler import importer, saved_plan
+from reconciler import drift, importer, saved_plan
 from reconciler.aws import AwsContext, CallStats
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
@@ -171,13 +171,20 @@ def _request(paths, targets, adopt, prune, allow_mass_delete) -> PlanRequest:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--out", "out", type=click.Path(dir_okay=False),
               help="Save the plan (JSON) for `obsctl apply PLANFILE`.")
+@click.option("--explain-drift", is_flag=True,
+              help="Show who changed drifted resources and when (CloudTrail, last 7 days).")
 @aws_options
 @reports_errors
 def plan(paths, targets, prune, allow_mass_delete, adopt, output_format, detailed_exitcode, out,
-         endpoint_url, region, profile, quiet):
+         explain_drift, endpoint_url, region, profile, quiet):
     """Show what apply would change."""
     request = _request(paths, targets, adopt, prune, allow_mass_delete)
-    result, _ = _make_plan(request, endpoint_url, region, profile, quiet)
+    result, states = _make_plan(request, endpoint_url, region, profile, quiet)
+    if explain_drift:
+        with Progress.create("Looking up CloudTrail", quiet) as progress:
+            notes = drift.explain(result, states, progress=progress)
+        for note in notes:
+            click.echo(note, err=True)
     click.echo(RENDERERS[output_format](result), nl=False)
     if out:
         saved_plan.save(result, request, out)

@@ -42,6 +42,9 @@ class Change:
     # Why it differs: "config" (the config changed), "drift" (AWS changed outside obsctl),
     # "config+drift", or None when unknown (see reconciler/applied.py).
     cause: str | None = None
+    # Who last changed the drifted resource, from CloudTrail (`plan --explain-drift`; see
+    # reconciler/drift.py): {"status": "found"|"none"|"unavailable", ...}; None when not asked.
+    attribution: dict | None = None
 
     @property
     def address(self) -> str:

@@ -6,6 +6,7 @@ fit, and a note says what was left out.
 
 from __future__ import annotations
 
+from reconciler.drift import describe
 from reconciler.plan import Action, Change, Plan, leaf_fields
 from reconciler.render.values import CAUSES, drifted, show, summary_line
 
@@ -64,7 +65,16 @@ def _row(change: Change, show_stack: bool) -> str:
     origin = f" <sub>from {change.origin}</sub>" if change.origin else ""
     stack = f"`{change.stack}` · " if show_stack else ""
     cause = " · drift" if change.cause in CAUSES else ""
+    attribution = describe(change.attribution)
+    if attribution:
+        fields += f"<br><sub>{_escape(attribution)}</sub>"
     return f"| {_ICON[change.action]}{cause} | {stack}`{change.address}`{origin} | {fields} |\n"
+
+
+def _escape(text: str) -> str:
+    """A CloudTrail user name inside a table cell and HTML: no markup, no column breaks."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("|", "\\|"))
 
 
 def _details(change: Change) -> str:
@@ -75,5 +85,7 @@ def _details(change: Change) -> str:
         lines = [f"+ {f.path}: {show(f.after)}" for f in leaf_fields(change.after or {})]
     else:
         lines = [f"{change.action.symbol} {change.address}: {change.reason or ''}"]
+    attribution = describe(change.attribution)
+    note = f"{_escape(attribution)}\n\n" if attribution else ""
     return (f"\n<details><summary><code>{change.address}</code> ({change.action.value})"
-            "</summary>\n\n```diff\n" + "\n".join(lines) + "\n```\n</details>\n")
+            "</summary>\n\n" + note + "```diff\n" + "\n".join(lines) + "\n```\n</details>\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.drift import describe
 from reconciler.plan import Action, Change, Plan, leaf_fields
 from reconciler.render.values import CAUSES, drifted, show, summary_line
 
@@ -40,7 +41,11 @@ def _change_lines(change: Change) -> list[str]:
         header += f": {change.reason}"
     if change.cause in CAUSES:
         header += f" ({CAUSES[change.cause]})"
-    lines = [header, f"  {change.action.symbol} {change.address}"]
+    lines = [header]
+    attribution = describe(change.attribution)
+    if attribution:
+        lines.append(f"  # {attribution}")
+    lines.append(f"  {change.action.symbol} {change.address}")
     if change.action is Action.CREATE:
         lines += [f"      + {f.path} = {show(f.after)}" for f in leaf_fields(change.after or {})]
     elif change.action is Action.UPDATE:
