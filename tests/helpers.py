@@ -11,3 +11,17 @@ def without_marker(tags: dict[str, str]) -> dict[str, str]:
     """The tags of an applied resource minus the last-applied marker, which must be there."""
     assert re.fullmatch(r"[0-9a-f]{16}", tags.get(APPLIED_TAG, "")), tags
     return {k: v for k, v in tags.items() if k != APPLIED_TAG}
+
+
+def apply_ok(obsctl, path, *flags):
+    """`obsctl apply --auto-approve`, which must succeed."""
+    result = obsctl("apply", path, "--auto-approve", *flags)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return result
+
+
+def assert_no_changes(obsctl, path, *flags):
+    """The idempotency check: a plan right after an apply is empty."""
+    plan = obsctl("plan", path, "--detailed-exitcode", *flags)
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert "No changes." in plan.stdout

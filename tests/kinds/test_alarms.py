@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import without_marker
+from tests.helpers import assert_no_changes, without_marker
 
 ACCOUNT_TOPIC = "arn:aws:sns:us-east-1:{account}:ml-oncall"
 CONFIG = """
@@ -50,12 +50,6 @@ def tags_of(boto, name: str) -> dict:
     cloudwatch = boto("cloudwatch")
     arn = describe(boto, name)["AlarmArn"]
     return {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]}
-
-
-def assert_no_changes(obsctl, path):
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
 
 
 def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_config, boto):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.helpers import assert_no_changes
+
 CONFIG = """
 stack: test
 tags: {team: ml}
@@ -27,12 +29,6 @@ composite_alarms:
 def composite(boto, name: str) -> dict:
     return boto("cloudwatch").describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])[
         "CompositeAlarms"][0]
-
-
-def assert_no_changes(obsctl, path):
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
 
 
 def test_apply_creates_children_first_then_plan_is_empty(obsctl, write_config, boto):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import without_marker
+from tests.helpers import assert_no_changes, without_marker
 
 CONFIG = """
 stack: test
@@ -56,12 +56,6 @@ def json_plan(obsctl, path, *args) -> dict:
 
 def changes(plan: dict) -> set[tuple[str, str, str, str]]:
     return {(c["action"], c["kind"], c["name"], c["origin"]) for c in plan["changes"]}
-
-
-def assert_no_changes(obsctl, path, *args):
-    plan = obsctl("plan", path, "--detailed-exitcode", *args)
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
 
 
 def test_plan_shows_generated_resources_with_their_origin_and_apply_converges(obsctl, write_config, boto):

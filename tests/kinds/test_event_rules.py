@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import without_marker
+from tests.helpers import apply_ok, assert_no_changes, without_marker
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ml-oncall"
 RULE_ARN = "arn:aws:events:us-east-1:123456789012:rule/training-job-failed"
@@ -25,18 +25,6 @@ event_rules:
 """
 
 
-def assert_no_changes(obsctl, path, *flags):
-    plan = obsctl("plan", path, "--detailed-exitcode", *flags)
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
-
-
-def apply(obsctl, path, *flags):
-    result = obsctl("apply", path, "--auto-approve", *flags)
-    assert result.exit_code == 0, result.stdout + result.stderr
-    return result
-
-
 def policy_statements(boto, topic_arn: str) -> dict[str, dict]:
     policy = boto("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"]
     return {s.get("Sid"): s for s in json.loads(policy)["Statement"]}
@@ -44,10 +32,10 @@ def policy_statements(boto, topic_arn: str) -> dict[str, dict]:
 
 def test_apply_then_plan_is_empty_and_eventbridge_may_publish(obsctl, write_config, boto):
     path = write_config(CONFIG)
-    first = apply(obsctl, path)
+    first = apply_ok(obsctl, path)
     assert "+ event_rules/training-job-failed: created" in first.stdout
     assert_no_changes(obsctl, path)
-    again = apply(obsctl, path)
+    again = apply_ok(obsctl, path)
     assert again.writes == 0, again.calls
     assert again.calls["events.ListTargetsByRule"] == 1  # only for the declared rule
 
@@ -65,7 +53,7 @@ def test_apply_then_plan_is_empty_and_eventbridge_may_publish(obsctl, write_conf
 
 def test_target_removed_out_of_band_is_a_field_diff(obsctl, write_config, boto):
     path = write_config(CONFIG)
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     boto("events").remove_targets(Rule="training-job-failed", Ids=["ds-team"])
     boto("events").disable_rule(Name="training-job-failed")
     plan = obsctl("plan", path, "--detailed-exitcode")
@@ -73,7 +61,7 @@ def test_target_removed_out_of_band_is_a_field_diff(obsctl, write_config, boto):
     assert "~ event_rules/training-job-failed" in plan.stdout
     assert "targets" in plan.stdout and "ds-team" in plan.stdout
     assert 'state: "DISABLED" -> "ENABLED"' in plan.stdout.replace("→", "->")
-    fixed = apply(obsctl, path)
+    fixed = apply_ok(obsctl, path)
     assert fixed.calls["events.PutTargets"] == 1 and fixed.calls["events.RemoveTargets"] == 0
     assert_no_changes(obsctl, path)
 
@@ -81,7 +69,7 @@ def test_target_removed_out_of_band_is_a_field_diff(obsctl, write_config, boto):
 def test_policy_edited_out_of_band_is_drift_and_untargeted_topics_are_left_alone(obsctl, write_config,
                                                                                  boto):
     path = write_config(CONFIG.replace("topic:ml-oncall, topic:ds-team", "topic:ml-oncall"))
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     sns = boto("sns")
     sns.set_topic_attributes(TopicArn=TOPIC.replace("ml-oncall", "ds-team"), AttributeName="Policy",
                              AttributeValue=json.dumps({"Version": "2012-10-17", "Statement": []}))
@@ -90,21 +78,21 @@ def test_policy_edited_out_of_band_is_drift_and_untargeted_topics_are_left_alone
                              AttributeValue=json.dumps({"Version": "2012-10-17", "Statement": []}))
     plan = obsctl("plan", path, "--detailed-exitcode")
     assert plan.exit_code == 2 and "~ topics/ml-oncall" in plan.stdout and "policy" in plan.stdout
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     assert "obsctl-eventbridge-publish" in policy_statements(boto, TOPIC)
     assert_no_changes(obsctl, path)
 
 
 def test_pattern_change_and_prune(obsctl, write_config, boto):
     path = write_config(CONFIG)
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     changed = write_config(CONFIG.replace("[Failed, Stopped]", "[Stopped, Failed, Stopping]"))
     plan = obsctl("plan", changed, "--target", "event_rules/*")
     assert "pattern.detail.TrainingJobStatus" in plan.stdout and "topics/" not in plan.stdout
-    apply(obsctl, changed)
+    apply_ok(obsctl, changed)
     assert_no_changes(obsctl, changed)
 
     empty = write_config("stack: test\ntags: {team: ml}\ntopics:\n  ml-oncall: {}\n  ds-team: {}\n")
-    pruned = apply(obsctl, empty, "--prune")
+    pruned = apply_ok(obsctl, empty, "--prune")
     assert "- event_rules/training-job-failed: deleted" in pruned.stdout
     assert boto("events").list_rules()["Rules"] == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import without_marker
+from tests.helpers import assert_no_changes, without_marker
 
 import re
 
@@ -41,12 +41,6 @@ def applied(obsctl, write_config, aws):
     result = obsctl("apply", path, "--auto-approve")
     assert result.exit_code == 0, result.stdout + result.stderr
     return path
-
-
-def assert_no_changes(obsctl, path):
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
 
 
 def drift(obsctl, path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.helpers import apply_ok, assert_no_changes
+
 LATENCY_FILTER = """\
       latency:
         pattern: '{ $.latency = * }'
@@ -36,26 +38,14 @@ def filters(boto, group: str) -> dict[str, dict]:
     return {f["filterName"]: f for f in found}
 
 
-def apply(obsctl, path, *args):
-    result = obsctl("apply", path, "--auto-approve", *args)
-    assert result.exit_code == 0, result.stdout + result.stderr
-    return result
-
-
-def assert_no_changes(obsctl, path):
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
-
-
 def test_apply_then_plan_is_empty_despite_values_aws_rewrites(obsctl, write_config, boto):
     # default_value 0 comes back as 0.0, `unit: None` as no unit, dimensions in any order,
     # and the pattern is sent without its surrounding spaces.
     path = write_config(CONFIG)
-    first = apply(obsctl, path)
+    first = apply_ok(obsctl, path)
     assert "metric_filters//ml/churn:errors" in first.stdout
     assert_no_changes(obsctl, path)
-    again = apply(obsctl, path)
+    again = apply_ok(obsctl, path)
     assert again.writes == 0, again.calls
 
     errors = filters(boto, "/ml/churn")["errors"]
@@ -68,14 +58,14 @@ def test_apply_then_plan_is_empty_despite_values_aws_rewrites(obsctl, write_conf
 
 def test_filters_are_read_account_wide_in_one_listing(obsctl, write_config, aws):
     path = write_config(CONFIG)
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     plan = obsctl("plan", path, "--target", "metric_filters/*")
     assert plan.calls["logs.DescribeMetricFilters"] == 1
 
 
 def test_pattern_drift_is_shown_and_repaired(obsctl, write_config, boto):
     path = write_config(CONFIG)
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     boto("logs").put_metric_filter(
         logGroupName="/ml/churn", filterName="errors", filterPattern="ERROR",
         metricTransformations=[{"metricName": "InferenceErrors", "metricNamespace": "ML/Churn",
@@ -85,7 +75,7 @@ def test_pattern_drift_is_shown_and_repaired(obsctl, write_config, boto):
     assert '~ pattern: "ERROR" -> "?ERROR ?Exception"' in plan.stdout
     assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
 
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     # PutMetricFilter replaced the filter of that name rather than adding a second one.
     [errors] = boto("logs").describe_metric_filters(logGroupName="/ml/churn",
                                                     filterNamePrefix="errors")["metricFilters"]
@@ -95,7 +85,7 @@ def test_pattern_drift_is_shown_and_repaired(obsctl, write_config, boto):
 
 def test_metric_drift_names_each_field(obsctl, write_config, boto):
     path = write_config(CONFIG)
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     boto("logs").put_metric_filter(
         logGroupName="/ml/churn", filterName="latency", filterPattern="{ $.latency = * }",
         metricTransformations=[{"metricName": "Latency", "metricNamespace": "ML/Churn",
@@ -116,7 +106,7 @@ def test_target_selects_one_filter_by_group_and_name(obsctl, write_config, aws):
 
 def test_removed_filter_is_pruned_by_pattern_and_others_are_left_alone(obsctl, write_config, boto):
     path = write_config(CONFIG)
-    apply(obsctl, path)
+    apply_ok(obsctl, path)
     boto("logs").create_log_group(logGroupName="/other/app")
     boto("logs").put_metric_filter(
         logGroupName="/other/app", filterName="theirs", filterPattern="",
@@ -125,6 +115,6 @@ def test_removed_filter_is_pruned_by_pattern_and_others_are_left_alone(obsctl, w
     plan = obsctl("plan", path, "--prune")
     assert "- metric_filters//ml/churn:latency" in plan.stdout
     assert "theirs" not in plan.stdout
-    apply(obsctl, path, "--prune")
+    apply_ok(obsctl, path, "--prune")
     assert set(filters(boto, "/ml/churn")) == {"errors"}
     assert set(filters(boto, "/other/app")) == {"theirs"}

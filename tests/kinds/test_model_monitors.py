@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.emulator.seed import seed
-from tests.helpers import without_marker
+from tests.helpers import apply_ok, assert_no_changes, without_marker
 
 CONFIG = """
 stack: test
@@ -39,18 +39,6 @@ def config(write_config, instances: int = 1, **replace) -> str:
     return write_config(text)
 
 
-def applied(obsctl, path):
-    result = obsctl("apply", path, "--auto-approve")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    return result
-
-
-def assert_no_changes(obsctl, path):
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
-
-
 def definition_names(sagemaker) -> list[str]:
     return [d["MonitoringJobDefinitionName"]
             for d in sagemaker.list_data_quality_job_definitions()["JobDefinitionSummaries"]]
@@ -59,11 +47,11 @@ def definition_names(sagemaker) -> list[str]:
 def test_apply_creates_schedule_definition_and_drift_alarm_then_plan_is_empty(
         obsctl, write_config, boto, endpoints):
     path = config(write_config)
-    first = applied(obsctl, path)
+    first = apply_ok(obsctl, path)
     assert "+ model_monitors/churn-dq: created" in first.stdout
     assert "+ alarms/churn-dq-drift-age: created" in first.stdout
     assert_no_changes(obsctl, path)
-    again = applied(obsctl, path)
+    again = apply_ok(obsctl, path)
     assert again.writes == 0, again.calls
 
     sagemaker = boto("sagemaker")
@@ -92,7 +80,7 @@ def test_plan_shows_the_generated_alarm_with_its_origin(obsctl, write_config, en
 
 def test_schedule_changed_out_of_band_is_a_field_diff(obsctl, write_config, boto, endpoints):
     path = config(write_config)
-    applied(obsctl, path)
+    apply_ok(obsctl, path)
     sagemaker = boto("sagemaker")
     current = sagemaker.describe_monitoring_schedule(MonitoringScheduleName="churn-dq")["MonitoringScheduleConfig"]
     current["ScheduleConfig"]["ScheduleExpression"] = "cron(0 0 ? * * *)"
@@ -103,13 +91,13 @@ def test_schedule_changed_out_of_band_is_a_field_diff(obsctl, write_config, boto
     assert "~ model_monitors/churn-dq" in plan.stdout
     assert '~ schedule: "cron(0 0 ? * * *)" -> "cron(0 * ? * * *)"' in plan.stdout
     assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
-    fixed = applied(obsctl, path)
+    fixed = apply_ok(obsctl, path)
     assert fixed.calls["sagemaker.UpdateMonitoringSchedule"] == 1
     assert_no_changes(obsctl, path)
 
 
 def test_definition_change_makes_a_new_definition_and_deletes_the_old(obsctl, write_config, boto, endpoints):
-    applied(obsctl, config(write_config))
+    apply_ok(obsctl, config(write_config))
     sagemaker = boto("sagemaker")
     [old] = definition_names(sagemaker)
 
@@ -117,7 +105,7 @@ def test_definition_change_makes_a_new_definition_and_deletes_the_old(obsctl, wr
     plan = obsctl("plan", path, "--detailed-exitcode")
     assert plan.exit_code == 2
     assert "~ job_definition.instance_count: 1 -> 2" in plan.stdout
-    result = applied(obsctl, path)
+    result = apply_ok(obsctl, path)
     assert result.calls["sagemaker.CreateDataQualityJobDefinition"] == 1
     assert result.calls["sagemaker.DeleteDataQualityJobDefinition"] == 1
 
@@ -132,7 +120,7 @@ def test_definition_change_makes_a_new_definition_and_deletes_the_old(obsctl, wr
 
 def test_a_definition_left_by_a_failed_apply_is_cleaned_up(obsctl, write_config, boto, endpoints):
     path = config(write_config)
-    applied(obsctl, path)
+    apply_ok(obsctl, path)
     sagemaker = boto("sagemaker")
     [current] = definition_names(sagemaker)
     # What a run that failed between UpdateMonitoringSchedule and the delete leaves behind.
@@ -146,7 +134,7 @@ def test_a_definition_left_by_a_failed_apply_is_cleaned_up(obsctl, write_config,
     plan = obsctl("plan", path, "--detailed-exitcode")
     assert plan.exit_code == 2, plan.stdout
     assert "stale_job_definitions" in plan.stdout and "churn-dq-00000000" in plan.stdout
-    applied(obsctl, path)
+    apply_ok(obsctl, path)
     assert definition_names(sagemaker) == [current]
     assert_no_changes(obsctl, path)
 
@@ -162,7 +150,7 @@ def test_missing_endpoint_is_an_error_at_its_line_and_nothing_is_written(obsctl,
 
 
 def test_prune_deletes_schedule_definition_and_drift_alarm(obsctl, write_config, boto, endpoints):
-    applied(obsctl, config(write_config))
+    apply_ok(obsctl, config(write_config))
     empty = write_config("stack: test\ntopics:\n  ds-team: {}\n", name="empty.yaml")
     plan = obsctl("plan", empty, "--prune", "--allow-mass-delete")
     assert "- model_monitors/churn-dq" in plan.stdout and "- alarms/churn-dq-drift-age" in plan.stdout

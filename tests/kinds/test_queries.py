@@ -9,6 +9,7 @@ import pytest
 
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.queries import Queries, read_definitions
+from tests.helpers import assert_no_changes
 
 CONFIG = """
 stack: test
@@ -26,12 +27,6 @@ queries:
 
 def definitions(boto) -> dict:
     return {d["name"]: d for d in boto("logs").describe_query_definitions()["queryDefinitions"]}
-
-
-def assert_no_changes(obsctl, path):
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
 
 
 def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_config, boto):

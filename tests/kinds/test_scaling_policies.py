@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.emulator.test_autoscaling import make_endpoint
+from tests.helpers import assert_no_changes
 
 NAMESPACE, DIMENSION = "sagemaker", "sagemaker:variant:DesiredInstanceCount"
 RESOURCE = "endpoint/churn/variant/AllTraffic"
@@ -48,12 +49,6 @@ def applied(endpoint, obsctl, write_config):
     result = obsctl("apply", path, "--auto-approve")
     assert result.exit_code == 0, result.stdout + result.stderr
     return path
-
-
-def assert_no_changes(obsctl, path, *flags):
-    plan = obsctl("plan", path, "--detailed-exitcode", *flags)
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
 
 
 def policies(boto) -> dict[str, dict]:

@@ -4,6 +4,7 @@ emulator (like CloudWatch Logs) refuses a filter whose Kinesis/Firehose stream d
 from __future__ import annotations
 
 import pytest
+from tests.helpers import assert_no_changes
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/cwl-to-streams"
@@ -38,12 +39,6 @@ def destinations(boto):
 def filters(boto, group: str) -> dict:
     return {f["filterName"]: f for f in
             boto("logs").describe_subscription_filters(logGroupName=group)["subscriptionFilters"]}
-
-
-def assert_no_changes(obsctl, path):
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
 
 
 def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_config, boto,
