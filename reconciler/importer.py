@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime
 import glob
 import io
+import json
 from dataclasses import dataclass
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler.aws import AwsContext
 from reconciler.config.stack import Stack
@@ -67,16 +69,33 @@ def _put(document: CommentedMap, path: tuple[str, ...], entry: dict) -> None:
     node[path[-1]] = _flowing(entry)
 
 
+FLOW_MAX_CHARS = 80  # a leaf mapping longer than this as `{k: v, ...}` stays in block style
+
+
 def _flowing(value):
     """Small leaf mappings and lists read best on one line (`dimensions: {A: b}`)."""
     if isinstance(value, dict):
         mapping = CommentedMap((k, _flowing(v)) for k, v in value.items())
-        if all(not isinstance(v, (dict, list)) for v in value.values()) and len(value) <= 4:
+        if (all(not isinstance(v, (dict, list)) for v in value.values()) and len(value) <= 4
+                and len(json.dumps(value, default=str)) <= FLOW_MAX_CHARS):
             mapping.fa.set_flow_style()
+            for key, item in mapping.items():
+                mapping[key] = _flow_safe(item)
         return mapping
     if isinstance(value, list):
         return [_flowing(v) for v in value]
     return value
+
+
+def _flow_safe(item):
+    """ruamel writes `{pattern: ?ERROR}` plain, which libyaml (the config loader) cannot
+    read inside a flow mapping: quote strings that start with a YAML indicator."""
+    if isinstance(item, str) and item[:1] in _FLOW_INDICATORS:
+        return DoubleQuotedScalarString(item)
+    return item
+
+
+_FLOW_INDICATORS = set("?:-!&*|>%@`'\"#,[]{}")
 
 
 def _dump(document: CommentedMap, kind: str, prefix: str) -> str:

@@ -27,6 +27,13 @@ Comparable form (a key whose value is None is left out):
 
 Live state: DescribeAlarms with AlarmTypes=[CompositeAlarm], 100 a page (the alarms kind reads
 MetricAlarm only); tags in bulk from the tagging API (resource type cloudwatch:alarm).
+
+Import (`obsctl import --kind composite_alarms`): the rule as obsctl would send it (canonical,
+alarms named as AWS stores them: by name, or by ARN where the rule uses one), actions as
+`topic:NAME` where the config defines the topic, only the tags the stack does not give every
+resource. `check` needs every alarm a rule (or suppressor) names by name to be defined in the
+config, so import those too (`--kind alarms`; composites naming composites come in the same
+import). `--adopt` tags the imported composites `obsctl:stack=<stack>`, as for metric alarms.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from reconciler.config.fields import Actions, StrictModel, Tags
-from reconciler.diagnostics import Diagnostic
+from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarms import AlarmName, alarm_arn
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, describe_all_alarms, desired_tags,
@@ -245,6 +252,23 @@ def put_request(name: str, spec: dict) -> dict:
     return request
 
 
+def composite_config(spec: dict, tags: dict[str, str], refs) -> dict:
+    """The `composite_alarms` entry a person would write for a comparable form: AWS defaults
+    (actions enabled, no actions, no description) left out, topics as `topic:NAME`."""
+    entry = _present({"description": spec.get("description"), "rule": spec["rule"]})
+    actions = {state: [refs.action(arn) for arn in spec[field]]
+               for state, field, _ in _ACTION_STATES if spec.get(field)}
+    if actions:
+        entry["actions"] = actions
+    if spec.get("actions_enabled") is False:
+        entry["actions_enabled"] = False
+    if spec.get("actions_suppressor"):
+        entry["actions_suppressor"] = dict(spec["actions_suppressor"])
+    if tags:
+        entry["tags"] = tags
+    return entry
+
+
 def dependencies(spec: dict) -> list[str]:
     """Alarms a composite needs to exist first: its rule's children and its suppressor."""
     suppressor = spec.get("actions_suppressor")
@@ -348,10 +372,10 @@ class CompositeAlarms(Kind):
             for name, config in stack.section("composite_alarms").items()
         }
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only: bool = True):
         # One DescribeAlarms listing and one tag read serve metric and composite alarms.
         read = concurrently(alarms=lambda: describe_all_alarms(aws)["CompositeAlarms"],
-                            tags=lambda: read_owned_tags(aws, "cloudwatch:alarm"))
+                            tags=lambda: read_owned_tags(aws, "cloudwatch:alarm", owned_only))
         tags, scope = read["tags"], aws.scope
         live = {}
         for alarm in read["alarms"]:
@@ -359,6 +383,21 @@ class CompositeAlarms(Kind):
             live[name] = Live(name, live_spec(alarm, tags.get(arn, {}), scope),
                               tags=tags.get(arn), identity={"arn": arn})
         return live
+
+    def read_for_import(self, aws, stack, prefix):
+        # Every tag, not only owned alarms': the import writes the alarms' own tags.
+        live = self.read_live(aws, stack, owned_only=False)
+        return {name: alarm for name, alarm in live.items() if name.startswith(prefix)}
+
+    def to_config(self, live, refs):
+        try:
+            parse_rule(live.spec["rule"])
+        except RuleError as error:
+            raise ObsctlError(f"composite_alarms/{live.name}: obsctl cannot read its rule "
+                              f"{live.spec['rule']!r} ({error}); leave it out with "
+                              "--name-prefix") from None
+        return (("composite_alarms", live.name),
+                composite_config(live.spec, refs.own_tags(live.tags), refs))
 
     def order(self, changes):
         """Waves by depth: a composite goes one wave after the deepest composite it names

@@ -23,8 +23,28 @@ Comparable form:
   pattern       parsed; mappings by key, value arrays sorted (an array is an OR: order is no change)
   state         ENABLED | DISABLED
   description   absent when empty
-  targets       [{id, arn}] by id; the id is derived from the target (the topic name)
+  targets       target ARNs, sorted (a duplicate ARN is listed twice). Target ids are not
+                compared: a rule made elsewhere keeps its ids (the console picks random ones);
+                targets obsctl adds get an id derived from the target (the topic name)
   tags
+
+Import (`obsctl import --kind event_rules`): the rules of every event bus (ListEventBuses)
+whose name starts with the prefix, with their targets and all their tags. The pattern is
+written as AWS holds it (the author's key and value order); targets as `topic:NAME` where a
+topic of the config has that ARN, otherwise as the ARN; `enabled`, `description` and
+`event_bus` only when not the default. Left out: rules an AWS service manages (ManagedBy) and
+rules without an event pattern (schedules), which `event_rules` has no form for. A rule name
+used on several buses, or a rule the config cannot express (no targets, a state other than
+ENABLED/DISABLED, a pattern obsctl's local check refuses, a target with settings beyond its
+ARN such as an input transformer, a role or a dead-letter queue: obsctl's PutTargets would
+drop them) stops the import with the reason. A retry policy equal to EventBridge's default
+(185 attempts, 24 hours) is no setting: the console writes it out.
+
+One difference can remain after an import, and `--adopt` then reports the rule instead of
+tagging it (take it over with `obsctl apply --adopt event_rules/NAME`):
+- the topic policy: a topic of the config that a rule now targets gets obsctl's policy for
+  EventBridge (reconciler/kinds/topics.py), which replaces the statement the console or
+  another tool added; the plan shows it as an update of that topic.
 """
 
 from __future__ import annotations
@@ -35,7 +55,7 @@ import json
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, ValidationError
 
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
@@ -207,11 +227,11 @@ def rule_arn(name: str, bus: str, scope) -> str:
     return scope.arn("events", f"rule/{name}" if bus == DEFAULT_BUS else f"rule/{bus}/{name}")
 
 
-def target_id(arn: str) -> str:
+def target_id(arn: str, taken: frozenset[str] = frozenset()) -> str:
     """A stable target id: the resource name (a topic's name), or that plus a digest when the
-    name does not fit the id rules."""
+    name does not fit the id rules or another target of the rule has that id already."""
     name = re.split(r"[:/]", arn)[-1]
-    if TARGET_ID.match(name):
+    if TARGET_ID.match(name) and name not in taken:
         return name
     readable = _NOT_IN_ID.sub("-", name)[:47]
     return f"{readable}-{hashlib.sha256(arn.encode()).hexdigest()[:16]}"
@@ -236,8 +256,7 @@ def desired_spec(rule: EventRuleConfig, tags: dict[str, str], scope) -> dict:
         "pattern": canonical_pattern(rule.pattern),
         "state": "ENABLED" if rule.enabled else "DISABLED",
         "description": rule.description or None,
-        "targets": sorted(({"id": target_id(arn), "arn": arn} for arn in arns),
-                          key=lambda t: t["id"]),
+        "targets": arns,
         "tags": tags,
     })
 
@@ -250,14 +269,62 @@ def live_spec(rule: dict, bus: str, targets: list[dict] | None, tags: dict[str, 
         "schedule": rule.get("ScheduleExpression"),  # obsctl makes none: any is a difference
         "state": rule.get("State"),
         "description": rule.get("Description") or None,
-        "targets": None if targets is None else sorted(
-            ({"id": t["Id"], "arn": t["Arn"]} for t in targets), key=lambda t: t["id"]),
+        "targets": None if targets is None else sorted(t["Arn"] for t in targets),
         "tags": tags,
     })
 
 
 def _present(values: dict) -> dict:
     return {key: value for key, value in values.items() if value is not None}
+
+
+# --- import: comparable form -> config ---------------------------------------------------
+
+def importable(rule: dict, prefix: str) -> bool:
+    """A ListRules entry the import writes: selected by name, not managed by an AWS service
+    (ManagedBy), and with an event pattern (a schedule-only rule has no `event_rules` form)."""
+    return (rule["Name"].startswith(prefix) and not rule.get("ManagedBy")
+            and bool(rule.get("EventPattern")))
+
+
+def rule_config(spec: dict, pattern: dict | None, tags: dict[str, str], refs) -> dict:
+    """The `event_rules` entry a person would write for a comparable form and the rule's own
+    tags. `pattern` is the rule's pattern as AWS holds it (author's order); without it, the
+    canonical one."""
+    entry = {"pattern": spec.get("pattern") if pattern is None else pattern,
+             "targets": [refs.action(arn) for arn in spec.get("targets", [])]}
+    if spec.get("description"):
+        entry["description"] = spec["description"]
+    if spec.get("state") == "DISABLED":
+        entry["enabled"] = False
+    if spec.get("event_bus", DEFAULT_BUS) != DEFAULT_BUS:
+        entry["event_bus"] = spec["event_bus"]
+    if tags:
+        entry["tags"] = tags
+    return entry
+
+
+DEFAULT_RETRY_POLICY = {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+
+
+def unexpressed_target_settings(targets: list[dict]) -> list[str]:
+    """`<target id>.<setting>` for every ListTargetsByRule setting beyond Id and Arn (a retry
+    policy equal to EventBridge's default aside)."""
+    return [f"{target['Id']}.{key}" for target in targets for key, value in target.items()
+            if key not in ("Id", "Arn")
+            and not (key == "RetryPolicy" and value == DEFAULT_RETRY_POLICY)]
+
+
+def _bus_names(events) -> list[str]:
+    """Every event bus of the account and region (ListEventBuses has no paginator)."""
+    names, token = [], None
+    while True:
+        page = events.list_event_buses(**({"NextToken": token} if token else {}))
+        names += [bus["Name"] for bus in page.get("EventBuses", [])]
+        following = page.get("NextToken")
+        if not following or following == token:
+            return sorted(set(names) | {DEFAULT_BUS})
+        token = following
 
 
 # --- the kind ---------------------------------------------------------------------------
@@ -313,8 +380,64 @@ class EventRules(Kind):
         targets = dict(zip(detailed, for_each(detailed, lambda name: self._targets(
             events, name, found[name][0]))))
         return {name: Live(name, live_spec(rule, bus, targets.get(name), tags.get(rule["Arn"], {})),
-                           tags=tags.get(rule["Arn"]), identity={"arn": rule["Arn"], "bus": bus})
+                           tags=tags.get(rule["Arn"]),
+                           identity={"arn": rule["Arn"], "bus": bus,
+                                     "targets": [(t["Id"], t["Arn"]) for t in targets.get(name, [])]})
                 for name, (bus, rule) in found.items()}
+
+    def read_for_import(self, aws, stack, prefix):
+        events = aws.client("events")
+
+        def rules_of(bus: str) -> list[tuple[str, dict]]:
+            pages = events.get_paginator("list_rules").paginate(
+                EventBusName=bus, **({"NamePrefix": prefix} if prefix else {}))
+            return [(bus, rule) for page in pages for rule in page["Rules"]]
+
+        read = concurrently(tags=lambda: read_owned_tags(aws, "events:rule", owned_only=False),
+                            buses=lambda: _bus_names(events))
+        listed = [pair for rules in for_each(read["buses"], rules_of) for pair in rules]
+        selected = [(bus, rule) for bus, rule in listed if importable(rule, prefix)]
+        buses_by_name: dict[str, list[str]] = {}
+        for bus, rule in selected:
+            buses_by_name.setdefault(rule["Name"], []).append(bus)
+        shared = {name: buses for name, buses in sorted(buses_by_name.items()) if len(buses) > 1}
+        if shared:
+            raise ObsctlError(
+                "a config names event rules by name, and these names are used on several event "
+                "buses: " + "; ".join(f"{name} ({', '.join(sorted(buses))})"
+                                      for name, buses in shared.items())
+                + ". Import with a --name-prefix that leaves all but one out.")
+        targets = for_each(selected, lambda pair: self._targets(events, pair[1]["Name"], pair[0]))
+        tags, live = read["tags"], {}
+        for (bus, rule), found in zip(selected, targets):
+            arn = rule["Arn"]
+            live[rule["Name"]] = Live(
+                rule["Name"], live_spec(rule, bus, found, tags.get(arn, {})), tags=tags.get(arn),
+                identity={"arn": arn, "bus": bus, "pattern": json.loads(rule["EventPattern"]),
+                          "unexpressed": unexpressed_target_settings(found)})
+        return live
+
+    def to_config(self, live, refs):
+        entry = rule_config(live.spec, live.identity.get("pattern"), refs.own_tags(live.tags),
+                            refs)
+        problems = [f"event pattern: {message}"
+                    for _, message in pattern_problems(entry["pattern"])]
+        try:
+            EventRuleConfig.model_validate(entry)
+        except ValidationError as error:
+            problems += [f"{'.'.join(map(str, e['loc']))}: "
+                         f"{e['msg'].removeprefix('Value error, ')}" for e in error.errors()]
+        unexpressed = live.identity.get("unexpressed")
+        if unexpressed:
+            problems.append(f"target settings the config has no field for: "
+                            f"{', '.join(unexpressed)}")
+        if live.spec.get("state") not in ("ENABLED", "DISABLED"):
+            problems.append(f"state {live.spec.get('state')!r}: the config has only `enabled: "
+                            "true/false` (ENABLED/DISABLED)")
+        if problems:
+            raise ObsctlError(f"event_rules/{live.name} cannot be written as a config entry: "
+                              + "; ".join(problems))
+        return (self.section, live.name), entry
 
     @staticmethod
     def _one_per_name(listed: list[tuple[str, dict]], declared: dict) -> dict[str, tuple[str, dict]]:
@@ -336,7 +459,8 @@ class EventRules(Kind):
         events = aws.client("events")
         spec = desired.spec
         events.put_rule(**_rule_request(desired.name, spec), Tags=tag_list(spec["tags"]))
-        _put_targets(events, desired.name, spec["event_bus"], spec["targets"])
+        _put_targets(events, desired.name, spec["event_bus"],
+                     [(target_id(arn), arn) for arn in spec["targets"]])
 
     def update(self, aws, desired, live):
         if live.identity["bus"] != desired.spec["event_bus"]:
@@ -347,11 +471,9 @@ class EventRules(Kind):
         rule_fields = ("pattern", "state", "description", "schedule")
         if any(spec.get(key) != live.spec.get(key) for key in rule_fields):
             events.put_rule(**_rule_request(desired.name, spec))  # a full replace, tags aside
-        current = {t["id"]: t for t in live.spec.get("targets", [])}
-        wanted = {t["id"]: t for t in spec["targets"]}
-        _put_targets(events, desired.name, spec["event_bus"],
-                     [t for i, t in wanted.items() if current.get(i) != t])
-        _remove_targets(events, desired.name, spec["event_bus"], sorted(set(current) - set(wanted)))
+        added, removed = target_changes(live.identity["targets"], spec["targets"])
+        _put_targets(events, desired.name, spec["event_bus"], added)
+        _remove_targets(events, desired.name, spec["event_bus"], removed)
         to_set, to_remove = tag_delta(live.tags, spec["tags"])
         if to_set:
             events.tag_resource(ResourceARN=live.identity["arn"], Tags=tag_list(to_set))
@@ -371,11 +493,27 @@ def _rule_request(name: str, spec: dict) -> dict:
                      "State": spec["state"], "Description": spec.get("description")})
 
 
-def _put_targets(events, rule: str, bus: str, targets: list[dict]) -> None:
+def target_changes(live: list[tuple[str, str]], wanted: list[str]
+                   ) -> tuple[list[tuple[str, str]], list[str]]:
+    """(targets to put as (id, arn), ids to remove): each wanted ARN once, under the id it has
+    if it is there already; a new target's id never collides with one that stays."""
+    kept: dict[str, str] = {}  # arn -> id
+    for target, arn in live:
+        if arn in wanted and arn not in kept:
+            kept[arn] = target
+    taken = frozenset(kept.values())
+    added = [(target_id(arn, taken), arn) for arn in wanted if arn not in kept]
+    overwritten = {target for target, _ in added}  # PutTargets replaces a target of that id
+    removed = sorted(target for target, _ in live
+                     if target not in taken and target not in overwritten)
+    return added, removed
+
+
+def _put_targets(events, rule: str, bus: str, targets: list[tuple[str, str]]) -> None:
     if not targets:
         return
     answer = events.put_targets(Rule=rule, EventBusName=bus,
-                                Targets=[{"Id": t["id"], "Arn": t["arn"]} for t in targets])
+                                Targets=[{"Id": target, "Arn": arn} for target, arn in targets])
     _raise_failed(answer, f"PutTargets on rule {rule}")
 
 

@@ -26,9 +26,11 @@ from pydantic import AfterValidator, PlainValidator, StringConstraints, WithJson
 
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import concurrently, desired_tags, read_owned_tags, tag_delta
+from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
+                                     tag_delta)
 from reconciler.kinds.metric_filters import MetricFilterMap, filter_config
-from reconciler.kinds.subscription_filters import SubscriptionFilterMap
+from reconciler.kinds.subscription_filters import SubscriptionFilterMap, comparable_filter, read_group
+from reconciler.kinds.subscription_filters import filter_config as subscription_config
 
 NEVER = "never"
 # The values PutRetentionPolicy accepts (API reference, retentionInDays). The botocore model
@@ -147,12 +149,21 @@ class LogGroups(Kind):
 
         read = concurrently(groups=lambda: self.read_live(aws, stack, owned_only=False),
                             filters=lambda: KINDS["metric_filters"].read_live(aws, stack))
-        read["groups"] = {n: g for n, g in read["groups"].items() if n.startswith(prefix)}
+        groups = {n: g for n, g in read["groups"].items() if n.startswith(prefix)}
         for live in read["filters"].values():
-            group = read["groups"].get(live.identity["log_group"])
+            group = groups.get(live.identity["log_group"])
             if group:
                 group.identity.setdefault("metric_filters", {})[live.identity["filter_name"]] = live.spec
-        return read["groups"]
+        # No account-wide listing of subscription filters: one call per imported group.
+        logs = aws.client("logs")
+        for name, filters in zip(sorted(groups), for_each(sorted(groups),
+                                                          lambda group: read_group(logs, group))):
+            groups[name].identity["subscription_filters"] = {
+                item["filterName"]: comparable_filter(name, item.get("filterPattern", ""),
+                                                      item["destinationArn"], item.get("roleArn"),
+                                                      item.get("distribution"))
+                for item in filters}
+        return groups
 
     def to_config(self, live, refs):
         # Never-expiring is AWS's default, so it is left out rather than spelled `never`.
@@ -164,6 +175,10 @@ class LogGroups(Kind):
         filters = live.identity.get("metric_filters", {})
         if filters:
             entry["metric_filters"] = {name: filter_config(spec) for name, spec in sorted(filters.items())}
+        subscriptions = live.identity.get("subscription_filters", {})
+        if subscriptions:
+            entry["subscription_filters"] = {name: subscription_config(spec)
+                                             for name, spec in sorted(subscriptions.items())}
         return ("log_groups", live.name), entry
 
     def create(self, aws, desired):

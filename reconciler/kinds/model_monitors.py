@@ -52,6 +52,28 @@ and AWS's drift detection sample alarms on `feature_baseline_drift_<feature>` in
 obsctl uses the latter, observed form; `metrics_namespace` / `metrics_dimensions` override
 it per monitor. The statistic is Sum (the data quality page: "query for MetricName:
 feature_baseline_drift_{feature_name}, Stat: Sum"), over one schedule interval.
+
+Import (`obsctl import --kind model_monitors`): every schedule whose name starts with the
+prefix, described with its job definition, becomes an entry without defaults: `schedule:
+hourly` / `daily` where the cron expression is that one, no `image_uri` when it is SageMaker's
+image for the type and region, no instance_type ml.m5.xlarge, instance_count 1,
+volume_size_gb 20 or max_runtime_seconds 3600. The import stops, naming the monitor and what
+does not fit, when the config cannot hold the monitor: an inline or missing job definition, an
+S3 input mode other than File / FullyReplicated, or any other setting the definition or the
+schedule has (network config, KMS keys, environment, container entrypoint or arguments,
+record preprocessor, several outputs, a batch transform input, data analysis window, ...).
+Those are not in the comparable form, so the plan would not show them, and the first apply
+that changes the monitor would make a new definition without them.
+
+`drift_alarms` are not recovered from live alarms, and the import writes none. The alarms a
+monitor would generate can be recognized (the monitor's metric namespace and its `Endpoint` /
+`MonitoringSchedule` dimensions), and one whose regeneration gives back the same alarm could
+be written as a drift alarm; but the import could not make the plan empty with it: `--adopt`
+tags only the imported kind's resources (model_monitors/NAME), so a generated alarm that has
+no owner tag yet would stay a conflict, and an alarm also imported with `--kind alarms` would
+collide with the generated one. Import the alarms with `obsctl import --kind alarms` (plain
+`alarms` entries are their exact inverse and round-trip); turning one into a `drift_alarms`
+entry is then an edit, and `obsctl plan` shows whether the generated alarm matches.
 """
 
 from __future__ import annotations
@@ -347,6 +369,103 @@ def _snake(monitoring_type: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", monitoring_type).lower()  # ModelBias -> model_bias
 
 
+# --- import: comparable form -> config ---------------------------------------------------
+
+SCHEDULE_SHORTHANDS = {expression: name for name, expression in SHORTHANDS.items()}
+CONFIG_TYPES = {monitoring_type: name for name, monitoring_type in TYPES.items()}
+_MANAGED_INPUT = ("EndpointName", "LocalPath", "S3InputMode", "S3DataDistributionType",
+                  "InferenceAttribute", "ProbabilityAttribute", "ProbabilityThresholdAttribute")
+
+
+def _managed_paths(monitoring_type: str) -> dict[str, str | None]:
+    """Paths of a Describe<Type>JobDefinition answer the comparable form covers (or that do
+    not matter), each with the one value it may have (None: any value)."""
+    t = monitoring_type
+    paths: dict[str, str | None] = dict.fromkeys([
+        "JobDefinitionArn", "JobDefinitionName", "CreationTime", "RoleArn",
+        "StoppingCondition.MaxRuntimeInSeconds",
+        f"{t}AppSpecification.ImageUri", f"{t}AppSpecification.ConfigUri",
+        f"{t}AppSpecification.ProblemType",
+        *(f"{t}JobInput.EndpointInput.{key}" for key in _MANAGED_INPUT),
+        f"{t}JobInput.GroundTruthS3Input.S3Uri",
+        f"{t}JobOutputConfig.MonitoringOutputs[0].S3Output.S3Uri",
+        f"{t}JobOutputConfig.MonitoringOutputs[0].S3Output.LocalPath",
+        f"{t}BaselineConfig.ConstraintsResource.S3Uri",
+        f"{t}BaselineConfig.StatisticsResource.S3Uri",
+        f"{t}BaselineConfig.BaseliningJobName",  # the job that made the baseline: a record only
+        "JobResources.ClusterConfig.InstanceCount", "JobResources.ClusterConfig.InstanceType",
+        "JobResources.ClusterConfig.VolumeSizeInGB",
+    ])
+    # The default upload mode, which SageMaker may report.
+    paths[f"{t}JobOutputConfig.MonitoringOutputs[0].S3Output.S3UploadMode"] = "EndOfJob"
+    return paths
+
+
+def _leaves(value, path: str = ""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def unexpressed_settings(schedule: dict, definition: dict | None) -> list[str]:
+    """Settings of a described schedule and job definition that the comparable form (so the
+    config) does not hold, as `path=value`."""
+    found = [f"MonitoringScheduleConfig.ScheduleConfig.{key}={value!r}"
+             for key, value in schedule.get("MonitoringScheduleConfig", {})
+             .get("ScheduleConfig", {}).items() if key != "ScheduleExpression"]
+    if definition is None:
+        return found
+    managed = _managed_paths(schedule["MonitoringType"])
+    for path, value in _leaves({k: v for k, v in definition.items() if k != "ResponseMetadata"}):
+        if path not in managed or managed[path] not in (None, value):
+            found.append(f"{path}={value!r}")
+    return found
+
+
+def monitor_config(spec: dict, region: str, tags: dict[str, str]) -> dict:
+    """The `model_monitors` entry a person would write for a comparable form and the
+    schedule's own tags: MonitorConfig's field order, its defaults left out."""
+    definition = spec.get("job_definition") or {}
+    monitoring_type = spec.get("type")
+    values = {
+        "endpoint": spec.get("endpoint"),
+        "type": CONFIG_TYPES.get(monitoring_type, monitoring_type),
+        "schedule": SCHEDULE_SHORTHANDS.get(spec.get("schedule"), spec.get("schedule")),
+        "tags": tags,
+        **{key: value for key, value in definition.items() if key in MonitorConfig.model_fields},
+    }
+    if monitoring_type in IMAGES and values.get("image_uri") == image_uri(monitoring_type, region):
+        del values["image_uri"]
+    defaults = {key: field.default for key, field in MonitorConfig.model_fields.items()}
+    defaults["baseline"] = {}
+    return {key: values[key] for key in MonitorConfig.model_fields
+            if values.get(key) is not None and values[key] != defaults[key]}
+
+
+def _import_problems(spec: dict, entry: dict, unexpressed: list[str]) -> list[str]:
+    definition = spec.get("job_definition")
+    if definition is None:
+        return ["its schedule has no job definition obsctl can read (an inline "
+                "MonitoringJobDefinition, or a definition that no longer exists)"]
+    problems = [f"{key} {definition.get(key)!r} (obsctl always uses {wanted})"
+                for key, wanted in (("s3_input_mode", "File"),
+                                    ("s3_data_distribution_type", "FullyReplicated"))
+                if definition.get(key) != wanted]
+    if unexpressed:
+        problems.append(f"settings the config has no field for: {', '.join(unexpressed)}")
+    try:
+        MonitorConfig.model_validate(entry)
+    except ValidationError as error:
+        problems += [f"{'.'.join(map(str, e['loc'])) or 'entry'}: "
+                     f"{e['msg'].removeprefix('Value error, ')}" for e in error.errors()]
+    return problems
+
+
 # --- drift alarms ------------------------------------------------------------------------
 
 def drift_alarm_name(monitor_name: str, alarm: DriftAlarm) -> str:
@@ -496,6 +615,29 @@ class ModelMonitors(Kind):
             live[name] = self._live(name, schedule, definition, schedule_tags,
                                     stale.get(name, set()))
         return live
+
+    def read_for_import(self, aws, stack, prefix):
+        sagemaker = aws.client("sagemaker")
+        read = concurrently(
+            schedules=lambda: _list_schedules(sagemaker),
+            tags=lambda: read_owned_tags(aws, "sagemaker:monitoring-schedule", owned_only=False))
+        selected = [s for s in read["schedules"] if s["MonitoringScheduleName"].startswith(prefix)]
+        live = {}
+        for summary, (schedule, definition) in zip(
+                selected, for_each(selected, lambda s: self._describe(sagemaker, s))):
+            name = summary["MonitoringScheduleName"]
+            live[name] = self._live(name, schedule, definition,
+                                    read["tags"].get(summary["MonitoringScheduleArn"]), set())
+            live[name].identity["unexpressed"] = unexpressed_settings(schedule, definition)
+        return live
+
+    def to_config(self, live, refs):
+        entry = monitor_config(live.spec, refs.scope.region, refs.own_tags(live.tags))
+        problems = _import_problems(live.spec, entry, live.identity.get("unexpressed", []))
+        if problems:
+            raise ObsctlError(f"model_monitors/{live.name} cannot be written as a config entry: "
+                              + "; ".join(problems))
+        return (self.section, live.name), entry
 
     @staticmethod
     def _check_endpoints(stack, existing: set[str]) -> None:

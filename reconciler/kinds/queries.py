@@ -20,13 +20,24 @@ the token back would otherwise loop for ever, as moto does for DescribeMetricFil
 
 Comparable form: {"log_groups": sorted, duplicate-free names, "query": text without
 surrounding whitespace (YAML block scalars add a newline), "language": "CWLI"}.
+
+Import (`obsctl import --kind queries`): `log_groups` and `query`, a query of several lines as
+a `|` block. Refused (ObsctlError, nothing written): a selected name shared by several
+definitions (as in plan), and definitions the config cannot express: another query language
+(OpenSearch PPL or SQL) or no log groups (chosen when the query runs). `--adopt` writes
+nothing, as for dashboards: there is no tag to set. Declaring the name is what claims the
+query; for `--prune` to delete it once it leaves the config, list it (or a pattern) under
+`prune.queries`. If the stack has `prune.queries` patterns and an imported name matches none,
+the plan shows it as a conflict and `--adopt` reports it as not adopted.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
+from ruamel.yaml.scalarstring import LiteralScalarString
 
 from reconciler.config.fields import StrictModel
 from reconciler.diagnostics import ObsctlError
@@ -37,6 +48,8 @@ MAX_QUERY_LENGTH = 10_000  # PutQueryDefinition queryString
 MAX_LOG_GROUPS = 50  # a Logs Insights query searches at most 50 log groups
 PAGE_SIZE = 1000  # DescribeQueryDefinitions maxResults
 LANGUAGE = "CWLI"  # Logs Insights QL; AWS's default queryLanguage
+# Text a YAML `|` block holds as it is: "\n" the only line break, no control characters.
+_BLOCK_SAFE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]*")
 
 QueryName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 QueryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_LENGTH,
@@ -91,21 +104,23 @@ class Queries(Kind):
         }
 
     def read_live(self, aws, stack):
-        by_name: dict[str, list[dict]] = {}
-        for definition in read_definitions(aws.client("logs")):
-            by_name.setdefault(definition["name"], []).append(definition)
         declared = set(stack.section("queries"))
-        live = {}
-        for name, definitions in by_name.items():
-            if len(definitions) > 1 and (name in declared or stack.owns_by_pattern(self.name, name)):
-                raise _duplicates_error(name, definitions)
-            # A shared name the stack neither declares nor owns is not ours to resolve.
-            definition = min(definitions, key=lambda d: d["queryDefinitionId"])
-            live[name] = Live(name, comparable(definition.get("logGroupNames"),
-                                               definition.get("queryString", ""),
-                                               definition.get("queryLanguage")),
-                              identity={"id": definition["queryDefinitionId"]})
+        return _read(aws, lambda name: name in declared or stack.owns_by_pattern(self.name, name))
+
+    def read_for_import(self, aws, stack, prefix):
+        # Every selected name is about to be declared: a shared one would stop the next plan.
+        live = {name: query for name, query in _read(aws, lambda n: n.startswith(prefix)).items()
+                if name.startswith(prefix)}
+        problems = [f"{name} ({problem})" for name, query in sorted(live.items())
+                    for problem in [inexpressible(query.spec)] if problem]
+        if problems:
+            raise ObsctlError(f"{len(problems)} saved queries cannot be written as `queries` "
+                              f"entries: {'; '.join(problems[:5])}. Leave them out with "
+                              "--name-prefix.")
         return live
+
+    def to_config(self, live, refs):
+        return ("queries", live.name), query_config(live.spec)
 
     def create(self, aws, desired):
         aws.client("logs").put_query_definition(**_put_request(desired))
@@ -117,6 +132,43 @@ class Queries(Kind):
 
     def delete(self, aws, live):
         aws.client("logs").delete_query_definition(queryDefinitionId=live.identity["id"])
+
+
+def _read(aws, strict) -> dict[str, Live]:
+    """Every query definition by name; two sharing a name that `strict` selects are an error
+    (a shared name the stack neither declares nor owns is not ours to resolve)."""
+    by_name: dict[str, list[dict]] = {}
+    for definition in read_definitions(aws.client("logs")):
+        by_name.setdefault(definition["name"], []).append(definition)
+    live = {}
+    for name, definitions in by_name.items():
+        if len(definitions) > 1 and strict(name):
+            raise _duplicates_error(name, definitions)
+        definition = min(definitions, key=lambda d: d["queryDefinitionId"])
+        live[name] = Live(name, comparable(definition.get("logGroupNames"),
+                                           definition.get("queryString", ""),
+                                           definition.get("queryLanguage")),
+                          identity={"id": definition["queryDefinitionId"]})
+    return live
+
+
+def inexpressible(spec: dict) -> str | None:
+    """Why a live definition (comparable form) has no `queries` entry, or None."""
+    if spec["language"] != LANGUAGE:
+        return f"query language {spec['language']}; obsctl manages Logs Insights QL ({LANGUAGE})"
+    if not spec["log_groups"]:
+        return "no log groups; a `queries` entry names at least one"
+    if not spec["query"]:
+        return "an empty query"
+    return None
+
+
+def query_config(spec: dict) -> dict:
+    """The `queries` entry a person would write: a query of several lines as a `|` block."""
+    query = spec["query"]
+    block = "\n" in query and _BLOCK_SAFE.fullmatch(query)
+    return {"log_groups": list(spec["log_groups"]),
+            "query": LiteralScalarString(query) if block else query}
 
 
 def _put_request(desired: Desired) -> dict:

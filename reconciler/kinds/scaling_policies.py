@@ -24,6 +24,19 @@ declared target first; a name found on several other targets is an error.
 Live state: DescribeScalableTargets and DescribeScalingPolicies, paginated (50 a page), for
 the whole `sagemaker` namespace.
 
+Import (`obsctl import --kind scaling_policies`): every policy on a SageMaker variant whose
+name starts with the prefix, written short (no `variant: AllTraffic`, no 300 s cooldowns, no
+`disable_scale_in: false`, no `metric_aggregation: Average`, no custom metric `stat: Average`).
+A name found on several variants cannot be one config entry: the import stops and names them.
+A policy the config cannot express (a metric math target tracking metric, a predefined metric
+other than the two SageMaker variant ones, a MinAdjustmentMagnitude, a resource label) stops
+the import too, naming what does not fit: PutScalingPolicy on a later change would drop it.
+`--adopt` writes nothing for this kind (there is no tag to set): the imported entries claim
+their policies by being declared, as long as the stack lists no `prune.scaling_policies`
+patterns or one of them matches; when the stack has patterns and none matches, the policy is
+a conflict and `--adopt` reports it: add a pattern (e.g. `prune: {scaling_policies:
+["churn-*"]}`), which also lets `--prune` delete those policies later.
+
 Comparable form:
   endpoint, variant, min_capacity, max_capacity     (the last two from the scalable target)
   policy_type          TargetTrackingScaling | StepScaling
@@ -44,7 +57,8 @@ import re
 from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import (Field, StringConstraints, ValidationError, field_validator,
+                      model_validator)
 
 from reconciler.config.fields import Dimensions, StrictModel, Unit
 from reconciler.diagnostics import Diagnostic, ObsctlError
@@ -313,6 +327,83 @@ def live_spec(policy: dict, target: dict | None) -> dict:
         "metric_aggregation": config.get("MetricAggregationType") or "Average"})}
 
 
+# --- import: comparable form -> config ----------------------------------------------------
+
+def _without(values: dict, defaults: dict) -> dict:
+    """`values` without None and without the keys whose value is the default."""
+    return {key: value for key, value in values.items()
+            if value is not None and (key not in defaults or defaults[key] != value)}
+
+
+def _metric_config(metric: str | dict | None):
+    if not isinstance(metric, dict):
+        return metric  # a predefined metric type (or None: the config check says what is missing)
+    return _without({"namespace": metric.get("namespace"), "name": metric.get("metric_name"),
+                     "dimensions": metric.get("dimensions") or None,
+                     "stat": metric.get("statistic"), "unit": metric.get("unit")},
+                    {"stat": "Average"})
+
+
+def policy_config(spec: dict) -> dict:
+    """The `scaling_policies` entry a person would write for a comparable form: the defaults
+    of ScalingPolicyConfig (variant AllTraffic, cooldowns 300 s, scale-in enabled, Average)
+    left out."""
+    entry = _without({"endpoint": spec.get("endpoint"), "variant": spec.get("variant"),
+                      "min_capacity": spec.get("min_capacity"),
+                      "max_capacity": spec.get("max_capacity")}, {"variant": "AllTraffic"})
+    if "target_tracking" in spec:
+        tracking = spec["target_tracking"]
+        entry["target_tracking"] = {"metric": _metric_config(tracking.get("metric")),
+                                    "target": tracking.get("target")} | _without(
+            {key: tracking.get(key) for key in ("scale_in_cooldown", "scale_out_cooldown",
+                                                "disable_scale_in")},
+            {"scale_in_cooldown": DEFAULT_COOLDOWN, "scale_out_cooldown": DEFAULT_COOLDOWN,
+             "disable_scale_in": False})
+    elif "step_scaling" in spec:
+        step = spec["step_scaling"]
+        entry["step_scaling"] = _without(
+            {key: step.get(key) for key in ("adjustment_type", "steps", "cooldown",
+                                            "metric_aggregation")},
+            {"cooldown": DEFAULT_COOLDOWN, "metric_aggregation": "Average"})
+    return entry
+
+
+# What the config expresses of a DescribeScalingPolicies entry, by configuration key.
+_EXPRESSED = {
+    "StepScalingPolicyConfiguration": {"AdjustmentType", "StepAdjustments", "Cooldown",
+                                       "MetricAggregationType"},
+    "TargetTrackingScalingPolicyConfiguration": {"TargetValue", "ScaleInCooldown",
+                                                 "ScaleOutCooldown", "DisableScaleIn"},
+    "TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification": {
+        "PredefinedMetricType"},
+    "TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification": {
+        "Namespace", "MetricName", "Dimensions", "Statistic", "Unit"},
+}
+
+
+def unexpressed_settings(policy: dict) -> list[str]:
+    """Settings of a DescribeScalingPolicies entry that the config has no field for."""
+    found = []
+    for path, expressed in _EXPRESSED.items():
+        node = policy
+        for key in path.split("."):
+            node = node.get(key) or {}
+        found += [f"{path}.{key}" for key in node
+                  if key not in expressed and f"{path}.{key}" not in _EXPRESSED]
+    return found
+
+
+def _config_problems(entry: dict) -> list[str]:
+    """Why `entry` is not a valid config entry: what the live policy has that obsctl cannot
+    express."""
+    try:
+        ScalingPolicyConfig.model_validate(entry)
+    except ValidationError as error:
+        return [f"{'.'.join(map(str, e['loc'])) or 'entry'}: "
+                f"{e['msg'].removeprefix('Value error, ')}" for e in error.errors()]
+    return []
+
+
 # --- requests --------------------------------------------------------------------------
 
 def _target_request(spec: dict) -> dict:
@@ -389,6 +480,44 @@ class ScalingPolicies(Kind):
                 for name, policy in stack.section(self.section).items()}
 
     def read_live(self, aws, stack):
+        targets, policies = self._read(aws)
+        return {name: self._live(name, policy, targets)
+                for name, policy in self._one_per_name(policies, stack).items()}
+
+    def read_for_import(self, aws, stack, prefix):
+        targets, policies = self._read(aws)
+        by_name: dict[str, list[dict]] = {}
+        for policy in policies:
+            if policy["PolicyName"].startswith(prefix):
+                by_name.setdefault(policy["PolicyName"], []).append(policy)
+        shared = {name: found for name, found in sorted(by_name.items()) if len(found) > 1}
+        if shared:
+            raise ObsctlError("a config names scaling policies by name, and these names are used "
+                              "on several endpoint variants: " + "; ".join(
+                                  f"{name} ({', '.join(sorted(p['ResourceId'] for p in found))})"
+                                  for name, found in shared.items())
+                              + ". Rename all but one of each, or import with a --name-prefix "
+                              "that leaves them out.")
+        live = {}
+        for name, [found] in by_name.items():
+            live[name] = self._live(name, found, targets)
+            live[name].identity["unexpressed"] = unexpressed_settings(found)
+        return live
+
+    def to_config(self, live, refs):
+        entry = policy_config(live.spec)
+        problems = _config_problems(entry)
+        if live.identity.get("unexpressed"):
+            problems.append("settings the config has no field for: "
+                            + ", ".join(live.identity["unexpressed"]))
+        if problems:
+            raise ObsctlError(f"scaling_policies/{live.name} ({live.identity['resource_id']}) "
+                              f"cannot be written as a config entry: {'; '.join(problems)}")
+        return (self.section, live.name), entry
+
+    @staticmethod
+    def _read(aws) -> tuple[dict[str, dict], list[dict]]:
+        """Scalable targets by resource id, and every policy, of SageMaker variants."""
         client = aws.client("application-autoscaling")
 
         def listing(operation: str, key: str) -> list[dict]:
@@ -400,13 +529,12 @@ class ScalingPolicies(Kind):
         read = concurrently(
             targets=lambda: listing("describe_scalable_targets", "ScalableTargets"),
             policies=lambda: listing("describe_scaling_policies", "ScalingPolicies"))
-        targets = {t["ResourceId"]: t for t in read["targets"]}
-        live = {}
-        for name, policy in self._one_per_name(read["policies"], stack).items():
-            live[name] = Live(name, live_spec(policy, targets.get(policy["ResourceId"])),
-                              identity={"resource_id": policy["ResourceId"],
-                                        "arn": policy["PolicyARN"]})
-        return live
+        return {t["ResourceId"]: t for t in read["targets"]}, read["policies"]
+
+    @staticmethod
+    def _live(name: str, policy: dict, targets: dict[str, dict]) -> Live:
+        return Live(name, live_spec(policy, targets.get(policy["ResourceId"])),
+                    identity={"resource_id": policy["ResourceId"], "arn": policy["PolicyARN"]})
 
     def _one_per_name(self, policies: list[dict], stack) -> dict[str, dict]:
         """Names are unique per scalable target only: pick the declared target's policy."""

@@ -28,6 +28,10 @@ AWS cannot tag subscription filters: a stack owns the ones matching its
 
 Comparable form: {"log_group", "pattern" (trimmed), "destination_arn", "role_arn"?,
 "distribution"} with distribution explicit (ByLogStream when unset, as AWS reports it).
+
+Import: filters are imported with their log group (`obsctl import --kind log_groups` writes
+each group's metric and subscription filters), so that `--adopt` tags the group that holds
+them; AWS cannot tag the filters themselves.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
 
 from reconciler.config.fields import OWNER_TAG, StrictModel
+from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import KeyedLocks, for_each, read_owned_tags
 from reconciler.kinds.metric_filters import resource_name
@@ -46,6 +51,8 @@ from reconciler.kinds.metric_filters import resource_name
 MAX_FILTERS_PER_LOG_GROUP = 2  # see the module docstring
 PAGE_SIZE = 50  # DescribeSubscriptionFilters limit
 DEFAULT_DISTRIBUTION = "ByLogStream"
+IMPORTED_WITH_LOG_GROUP = ("subscription filters are imported with their log group: "
+                           "obsctl import --kind log_groups")
 _DESTINATION = re.compile(
     r"^arn:aws[a-z-]*:(?:"
     r"(?P<kinesis>kinesis):[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]{1,128}"
@@ -122,6 +129,17 @@ def log_group_of(arn: str) -> str:
     return arn.split(":log-group:", 1)[1].removesuffix(":*")
 
 
+def filter_config(spec: dict) -> dict:
+    """The `subscription_filters` entry a person would write for a comparable form."""
+    entry = {"pattern": spec["pattern"],
+             "destination_arn": spec["destination_arn"]}
+    if "role_arn" in spec:
+        entry["role_arn"] = spec["role_arn"]
+    if spec.get("distribution", DEFAULT_DISTRIBUTION) != DEFAULT_DISTRIBUTION:
+        entry["distribution"] = spec["distribution"]
+    return entry
+
+
 class SubscriptionFilters(Kind):
     name = "subscription_filters"
     section = None  # declared inside `log_groups` entries
@@ -157,7 +175,7 @@ class SubscriptionFilters(Kind):
                      if tags.get(OWNER_TAG) == stack.name}
         logs = aws.client("logs")
         live = {}
-        for filters in for_each(sorted(declared | owned), lambda group: _read_group(logs, group)):
+        for filters in for_each(sorted(declared | owned), lambda group: read_group(logs, group)):
             for item in filters:
                 name = resource_name(item["logGroupName"], item["filterName"])
                 live[name] = Live(name, comparable_filter(
@@ -165,6 +183,12 @@ class SubscriptionFilters(Kind):
                     item.get("roleArn"), item.get("distribution")),
                     identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
         return live
+
+    def read_for_import(self, aws, stack, prefix):
+        raise ObsctlError(IMPORTED_WITH_LOG_GROUP)
+
+    def to_config(self, live, refs):
+        raise ObsctlError(IMPORTED_WITH_LOG_GROUP)
 
     def create(self, aws, desired):
         self._put(aws, desired)
@@ -189,7 +213,8 @@ class SubscriptionFilters(Kind):
 
 
 
-def _read_group(logs, group: str) -> list[dict]:
+def read_group(logs, group: str) -> list[dict]:
+    """Every subscription filter of one log group (there is no account-wide listing)."""
     pages = logs.get_paginator("describe_subscription_filters").paginate(
         logGroupName=group, PaginationConfig={"PageSize": PAGE_SIZE})
     try:

@@ -11,7 +11,8 @@ from reconciler.aws import Scope
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import Location
 from reconciler.kinds.event_rules import (EventRuleConfig, EventRules, canonical_pattern,
-                                          desired_spec, live_spec, pattern_problems, target_id,
+                                          desired_spec, live_spec, pattern_problems, target_changes,
+                                          target_id,
                                           topics_targeted)
 from reconciler.kinds.topics import EVENTS_SID, Topics, events_policy, normalized_policy
 
@@ -78,11 +79,23 @@ def rule(**fields) -> EventRuleConfig:
 def test_live_form_of_what_was_put_equals_the_desired_form():
     spec = desired_spec(rule(description="failed", targets=["topic:ml-oncall", TOPIC]),
                         {"obsctl:stack": "t"}, SCOPE)
-    assert spec["targets"] == [{"id": "ml-oncall", "arn": TOPIC}]  # one topic, one target
+    assert spec["targets"] == [TOPIC]  # one topic, one target
     listed = {"Name": "r", "Arn": "arn", "State": "ENABLED", "Description": "failed",
               "EventPattern": json.dumps({"detail": FAILED["detail"], "source": FAILED["source"],
                                           "detail-type": FAILED["detail-type"]}, indent=2)}
     assert live_spec(listed, "default", [{"Id": "ml-oncall", "Arn": TOPIC}], {"obsctl:stack": "t"}) == spec
+    # Target ids are not compared: the console's random ids are no difference.
+    assert live_spec(listed, "default", [{"Id": "Id4f1c2b7a", "Arn": TOPIC}], {"obsctl:stack": "t"}) == spec
+
+
+def test_target_changes_keep_ids_that_stay_and_never_collide():
+    other = "arn:aws:sns:us-east-1:222222222222:ml-oncall"  # same name, other account
+    assert target_changes([("Id1", TOPIC)], [TOPIC]) == ([], [])
+    assert target_changes([("Id1", TOPIC), ("Id2", TOPIC)], [TOPIC]) == ([], ["Id2"])
+    assert target_changes([("ml-oncall", other)], [TOPIC]) == ([("ml-oncall", TOPIC)], [])
+    added, removed = target_changes([("ml-oncall", other)], [other, TOPIC])
+    assert removed == [] and added[0][1] == TOPIC and added[0][0].startswith("ml-oncall-")
+    assert target_changes([("old", other)], []) == ([], ["old"])
 
 
 def make_stack(rules: dict, topics=("ml-oncall", "ds-team")) -> Stack:
