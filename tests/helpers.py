@@ -25,3 +25,14 @@ def assert_no_changes(obsctl, path, *flags):
     plan = obsctl("plan", path, "--detailed-exitcode", *flags)
     assert plan.exit_code == 0, plan.stdout + plan.stderr
     assert "No changes." in plan.stdout
+
+
+def create_log_destinations(boto, role_arn: str) -> None:
+    """A Firehose stream `archive` (to S3) and a Kinesis stream `errors`: subscription filter
+    destinations, which CloudWatch Logs requires to exist."""
+    boto("s3").create_bucket(Bucket="obsctl-test-archive")
+    boto("firehose").create_delivery_stream(
+        DeliveryStreamName="archive",
+        ExtendedS3DestinationConfiguration={"RoleARN": role_arn,
+                                            "BucketARN": "arn:aws:s3:::obsctl-test-archive"})
+    boto("kinesis").create_stream(StreamName="errors", ShardCount=1)

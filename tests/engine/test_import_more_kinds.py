@@ -15,7 +15,7 @@ from reconciler.kinds.base import ImportRefs
 from reconciler.kinds.composite_alarms import composite_config
 from reconciler.kinds.queries import inexpressible, query_config
 from reconciler.kinds.subscription_filters import filter_config
-from tests.helpers import assert_no_changes
+from tests.helpers import assert_no_changes, create_log_destinations
 
 ACCOUNT = "123456789012"
 OWNED = [{"Key": "obsctl:stack", "Value": "adopted"}, {"Key": "team", "Value": "ml"}]
@@ -184,11 +184,7 @@ def test_queries_the_config_cannot_express_are_refused(obsctl, boto, tmp_path):
 
 @pytest.fixture
 def destinations(boto):
-    boto("s3").create_bucket(Bucket="obsctl-test-archive")
-    boto("firehose").create_delivery_stream(
-        DeliveryStreamName="archive",
-        ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::obsctl-test-archive"})
-    boto("kinesis").create_stream(StreamName="errors", ShardCount=1)
+    create_log_destinations(boto, ROLE)
 
 
 def make_filters_by_hand(boto):

@@ -4,7 +4,7 @@ emulator (like CloudWatch Logs) refuses a filter whose Kinesis/Firehose stream d
 from __future__ import annotations
 
 import pytest
-from tests.helpers import assert_no_changes
+from tests.helpers import assert_no_changes, create_log_destinations
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/cwl-to-streams"
@@ -29,11 +29,7 @@ log_groups:
 
 @pytest.fixture
 def destinations(boto):
-    boto("s3").create_bucket(Bucket="obsctl-test-archive")
-    boto("firehose").create_delivery_stream(
-        DeliveryStreamName="archive",
-        ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::obsctl-test-archive"})
-    boto("kinesis").create_stream(StreamName="errors", ShardCount=1)
+    create_log_destinations(boto, ROLE)
 
 
 def filters(boto, group: str) -> dict:
