@@ -15,8 +15,8 @@ drift):
   applies the minimum writes for the planned changes;
 - for plans, a list-only floor: plain boto3 paging through the same state with the same calls,
   the independent listings on 8 threads like obsctl's reader, timed right after the plan.
-Separately: local normalize + diff of 10,000 alarms (no AWS): YAML load+validate, desired
-form, live form from fake DescribeAlarms entries, field diff.
+Separately: local normalize + diff of 10,000 alarms (no AWS): YAML load+validate (and the YAML
+alone), desired form, live form from fake DescribeAlarms entries, field diff.
 
 Results: one table on stdout and JSON in bench/results/<UTC timestamp>.json.
 """
@@ -332,7 +332,7 @@ def drift(endpoint_url: str, names: list[str], share: float) -> list[str]:
 def local_diff(count: int, directory: Path) -> dict:
     """Normalize and diff `count` alarms without AWS: the CPU cost of a plan."""
     from reconciler.aws import Scope
-    from reconciler.config import load_stacks
+    from reconciler.config import load_documents, load_stacks
     from reconciler.engine import _compare
     from reconciler.kinds import KINDS
     from reconciler.kinds.alarms import live_spec, put_request
@@ -344,11 +344,16 @@ def local_diff(count: int, directory: Path) -> dict:
     started = time.perf_counter()
     stack = load_stacks(paths)[0]
     timings["load_validate_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    load_documents(paths)  # the YAML alone again, for the split
+    yaml_s = time.perf_counter() - started
     scope = Scope(region=REGION, account_id="123456789012")
     kind = KINDS["alarms"]
+    cpu_desired = time.process_time()
     started = time.perf_counter()
     desired = kind.desired(stack, scope)
     timings["desired_s"] = time.perf_counter() - started
+    cpu = time.process_time() - cpu_desired
     # What DescribeAlarms would answer: the PutMetricAlarm request plus read-only fields, with
     # dimensions reordered; 1% with another threshold (drift).
     described = []
@@ -360,6 +365,7 @@ def local_diff(count: int, directory: Path) -> dict:
         if i % 100 == 0 and "Threshold" in alarm:
             alarm["Threshold"] += 1
         described.append((name, alarm, want.spec["tags"]))
+    cpu_rest = time.process_time()
     started = time.perf_counter()
     live = {name: Live(name, live_spec(alarm, tags, scope), tags=tags,
                        identity={"arn": alarm["AlarmArn"]}) for name, alarm, tags in described}
@@ -368,9 +374,15 @@ def local_diff(count: int, directory: Path) -> dict:
     changes = [c for name in desired
                if (c := _compare(stack, kind, desired[name], live.get(name), False))]
     timings["diff_s"] = time.perf_counter() - started
+    cpu += time.process_time() - cpu_rest
     timings["changes"] = len(changes)
     timings["resources"] = len(desired)
-    timings["total_s"] = sum(v for k, v in timings.items() if k.endswith("_s"))
+    timings["total_s"] = (timings["load_validate_s"] + timings["desired_s"]
+                          + timings["normalize_live_s"] + timings["diff_s"])
+    # The issue's target (< 1 s for 10,000): what a plan computes once the config is loaded.
+    timings["normalize_diff_s"] = timings["desired_s"] + timings["normalize_live_s"] + timings["diff_s"]
+    timings["yaml_s"] = yaml_s  # part of load_validate_s, measured on its own
+    timings["normalize_diff_cpu_s"] = cpu  # the same, in CPU time: less at the mercy of load
     return timings
 
 
@@ -490,9 +502,11 @@ def print_table(results: dict) -> None:
     console.print(ops)
     d = results["local_diff"]
     console.print(f"local normalize+diff of {d['resources']} alarms (no AWS): "
-                  f"load+validate {d['load_validate_s']:.2f}s, desired {d['desired_s']:.2f}s, "
-                  f"normalize live {d['normalize_live_s']:.2f}s, diff {d['diff_s']:.2f}s "
-                  f"= {d['total_s']:.2f}s; {d['changes']} changes found")
+                  f"load+validate {d['load_validate_s']:.2f}s (YAML alone {d['yaml_s']:.2f}s), "
+                  f"desired {d['desired_s']:.2f}s, normalize live {d['normalize_live_s']:.2f}s, "
+                  f"diff {d['diff_s']:.2f}s = {d['total_s']:.2f}s; normalize+diff "
+                  f"{d['normalize_diff_s']:.2f}s (CPU {d['normalize_diff_cpu_s']:.2f}s); "
+                  f"{d['changes']} changes found")
     console.print(f"bench wall {results['bench_wall_s']:.0f}s; process ru_maxrss "
                   f"{results['ru_maxrss_mb']:.0f} MB; RSS: {results['rss_method']}")
 

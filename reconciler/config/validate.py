@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, create_model
 
 from reconciler.config.fields import Region, StrictModel, Tags
-from reconciler.config.loader import SourceDocument, load_documents
+from reconciler.config.loader import SourceDocument, gc_paused, load_documents
 from reconciler.config.stack import Stack, locate
 from reconciler.diagnostics import ConfigError, Diagnostic, Location
 
@@ -92,16 +92,17 @@ def load_stacks(paths: list[str]) -> list[Stack]:
     """Validated stacks from the YAML files under `paths`; raises ConfigError with every
     problem found (file problems alone first: half-read stacks give misleading errors)."""
     registered = tuple(kinds().values())
-    drafts, diagnostics = assemble(load_documents(paths), registered)
-    stacks = []
-    for draft in drafts:
-        stack, problems = validate_draft(draft, build_stack_model(registered))
-        diagnostics.extend(problems)
-        if stack is not None:
-            stacks.append(stack)
-    for stack in stacks:
-        for kind in registered:
-            diagnostics.extend(kind.check(stack))
+    with gc_paused():  # see gc_paused: a large stack is hundreds of thousands of objects
+        drafts, diagnostics = assemble(load_documents(paths), registered)
+        stacks = []
+        for draft in drafts:
+            stack, problems = validate_draft(draft, build_stack_model(registered))
+            diagnostics.extend(problems)
+            if stack is not None:
+                stacks.append(stack)
+        for stack in stacks:
+            for kind in registered:
+                diagnostics.extend(kind.check(stack))
     if diagnostics:
         raise ConfigError(_unique(diagnostics))
     return stacks

@@ -402,3 +402,74 @@ def test_reusing_an_anchor_name_is_valid_yaml(recwarn):
 def test_locations_are_1_based():
     location = load_one("stack: s\n").sources[("stack",)]
     assert location == Location("f.yaml", 1, 1)
+
+
+# --- the fast paths agree with the general ones ---------------------------------------------
+
+@pytest.mark.parametrize("value", [
+    "", "~", "null", "Null", "NULL", "nul", "true", "True", "TRUE", "tRue", "false", "yes", "on",
+    "0", "-1", "+1", "1_000", "0x1f", "0o17", "0b101", "017", "1.5", "-.5", "1e3", "1.0e+3",
+    ".inf", "-.inf", ".nan", ".NaN", "2024-01-01", "2024-01-01T10:00:00Z", "<<", "=", "!", "&",
+    "*", "topic:a", "notBreaching", "ANOMALY_DETECTION_BAND(m1, 2)", "é", " x", "12:30",
+])
+@pytest.mark.parametrize("implicit", [(True, False), (False, True), (False, False)])
+def test_resolver_agrees_with_ruamel(value, implicit):
+    from ruamel.yaml.nodes import ScalarNode
+
+    expected = str(loader._RESOLVER.resolve(ScalarNode, value, implicit))
+    assert loader._resolve(value, implicit) == expected
+    assert loader._resolve(value, implicit) == expected  # cached
+
+
+PLAIN = """\
+stack: s
+region: us-east-1
+tags: {team: ml, cost-center: '4242'}
+alarms:
+  model-latency:
+    description: latency too high
+    metric: {namespace: AWS/SageMaker, name: ModelLatency, dimensions: {EndpointName: e}, stat: p90}
+    when: '> 5'
+    evaluation_periods: 3
+    enabled: true
+    ratio: 2.5
+    since: 2024-01-01
+    nothing: ~
+    actions:
+      alarm: [topic:a, "topic:b"]
+      ok:
+        - topic:a
+        - {nested: [1, 2]}
+"""
+
+
+def general_path(path: str):
+    return loader._Builder(path).document(loader._compose_single_document(Path(path).read_text()))
+
+
+def test_plain_path_gives_what_the_general_path_gives():
+    path = write("f.yaml", PLAIN)
+    plain = loader._load_plain(path, Path(path).read_text())
+    assert plain is not None
+    general, problems = general_path(path)
+    assert problems == []
+    assert plain.data == general.data
+    assert list(plain.sources.items()) == list(general.sources.items())
+    assert repr(plain.data) == repr(general.data)  # same key order, same types
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n",  # anchors and aliases
+    "a: {k: 1}\nb: {<<: {k: 2}}\n",  # merge keys
+    "a: !!str 5\n",  # tags
+    "1: a\n",  # keys that are not strings
+    "a: 1\na: 2\n",  # duplicate keys
+    "a: !!int x\n",
+    "- a\n",
+    "a: 1\n---\nb: 2\n",
+    "a: [b\n",  # syntax errors
+    "",
+])
+def test_anything_unusual_goes_the_general_way(text):
+    path = write("f.yaml", text)
+    assert loader._load_plain(path, Path(path).read_text()) is None
