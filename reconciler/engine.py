@@ -75,26 +75,40 @@ def selected_kinds(options: PlanOptions) -> list[Kind]:
     return [KINDS[name] for name in apply_order(wanted)]
 
 
-def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind]) -> StackState:
+def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind], prune: bool) -> StackState:
     """Desired (declared + generated) and live resources of `kinds`; every AWS read, live
-    state and generators' discovery alike, runs concurrently."""
-    scope = aws.scope
+    state and generators' discovery alike, runs concurrently, and the desired forms are
+    computed meanwhile (the reads mostly wait on AWS)."""
+    scope = aws.scope  # before the reads start: they use it too, and it costs a call
     state = StackState(stack, aws, desired={k.name: k.desired(stack, scope) for k in kinds})
+    # Without --prune only declared or generated resources can change: a kind with neither
+    # is not read at all (a stack of alarms makes no SageMaker or EventBridge call).
+    needed = [k for k in kinds if prune or state.desired[k.name] or _generated_here(stack, k)]
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        reads = {k.name: pool.submit(k.read_live, aws, stack) for k in kinds}
-        generated = [pool.submit(g.generate, aws, stack, scope) for g in KINDS.values()]
-        state.live = {name: future.result() for name, future in reads.items()}
-        for future in generated:
-            _merge_generated(state, future.result())
-    for kind in kinds:
-        if kind.taggable:
-            for desired in state.desired[kind.name].values():
-                applied.mark(desired.spec)
+        reads = {k.name: pool.submit(k.read_live, aws, stack) for k in needed}
+        generated = {g: pool.submit(g.generate, aws, stack, scope) for g in KINDS.values()}
+        for kind in kinds:
+            if kind.taggable:  # generated ones are marked as they are merged
+                for desired in state.desired[kind.name].values():
+                    applied.mark(desired.spec)
+        state.live = {k.name: reads[k.name].result() if k in needed else {} for k in kinds}
+        for generator, future in generated.items():
+            _merge_generated(state, generator, future.result())
     return state
 
 
-def _merge_generated(state: StackState, generated: dict[str, dict[str, Desired]]) -> None:
+def _generated_here(stack: Stack, kind: Kind) -> bool:
+    """Does a section of the stack generate resources of `kind` (see Kind.generates)?"""
+    return any(kind.name in g.generates and g.section and stack.section(g.section)
+               for g in KINDS.values())
+
+
+def _merge_generated(state: StackState, generator: Kind,
+                     generated: dict[str, dict[str, Desired]]) -> None:
     for kind, resources in generated.items():
+        if kind not in generator.generates:  # its live state might not have been read
+            raise RuntimeError(f"{generator.name} generated {kind} but does not list it in "
+                               "`generates`")
         if kind not in state.desired:
             continue  # not selected by --target
         declared = state.desired[kind]
@@ -104,11 +118,13 @@ def _merge_generated(state: StackState, generated: dict[str, dict[str, Desired]]
                 raise ObsctlError(f"{kind}/{name} from {desired.origin} collides with the one "
                                   f"from {first}; rename one of them")
             declared[name] = desired
+            if KINDS[kind].taggable:
+                applied.mark(desired.spec)
 
 
 def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[StackPlan, StackState]:
     kinds = selected_kinds(options)
-    state = read_state(stack, aws, kinds)
+    state = read_state(stack, aws, kinds, options.prune)
     plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest)
     for kind in kinds:
         desired, live = state.desired[kind.name], state.live[kind.name]
@@ -146,34 +162,44 @@ def _claims(stack: Stack, kind: Kind, name: str) -> bool:
 
 def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | None,
              prune: bool) -> Change | None:
-    base = dict(stack=stack.name, kind=kind.name, origin=desired.origin if desired else None,
-                fingerprint=fingerprint(live))
-    # Changes show specs without the last-applied marker; apply writes it from `desired`.
-    after = applied.hidden(desired.spec) if desired else None
-    if desired and live is None:
-        return Change(name=desired.name, action=Action.CREATE, before=None, after=after, **base)
     if desired and live:
         adopting = desired.adopt and kind.taggable and live.owner is None
         if not (adopting or _owned(stack, kind, live) or _claims(stack, kind, live.name)):
             owner = live.owner or "no owner tag"
-            return Change(name=live.name, action=Action.CONFLICT, before=None, after=after,
+            return Change(name=live.name, action=Action.CONFLICT, before=None,
+                          after=applied.hidden(desired.spec),
                           reason=f"exists in AWS but is not owned by stack {stack.name!r} ({owner})",
-                          **base)
+                          **_change_base(stack, kind, desired, live))
         before = kind.comparable(live.spec, desired.spec)
+        if before == desired.spec:  # most resources of a plan (last-applied marker included)
+            return None
+        # Changes show specs without the last-applied marker; apply writes it from `desired`.
+        after = applied.hidden(desired.spec)
         fields = diff_fields(applied.hidden(before), after)
         if not fields:
             return None
         reason = "adopting: it has no owner tag yet" if adopting else None
         return Change(name=live.name, action=Action.UPDATE, before=applied.hidden(before),
                       after=after, fields=fields, reason=reason,
-                      cause=applied.cause(live.tags, before, desired.spec), **base)
+                      cause=applied.cause(live.tags, before, desired.spec),
+                      **_change_base(stack, kind, desired, live))
+    if desired:
+        return Change(name=desired.name, action=Action.CREATE, before=None,
+                      after=applied.hidden(desired.spec),
+                      **_change_base(stack, kind, desired, live))
     if live and prune and _owned(stack, kind, live):
         reason = (f"tagged obsctl:stack={stack.name}" if kind.taggable
                   else f"matches prune pattern of {kind.name}")
         return Change(name=live.name, action=Action.DELETE, before=applied.hidden(live.spec),
-                      after=None,
-                      reason=f"not in config; {reason}", **base)
+                      after=None, reason=f"not in config; {reason}",
+                      **_change_base(stack, kind, desired, live))
     return None
+
+
+def _change_base(stack: Stack, kind: Kind, desired: Desired | None, live: Live | None) -> dict:
+    # Only for the resources that change: the fingerprint is a JSON dump and a hash.
+    return dict(stack=stack.name, kind=kind.name, origin=desired.origin if desired else None,
+                fingerprint=fingerprint(live))
 
 
 def _guard_mass_delete(plan: StackPlan, state: StackState, options: PlanOptions) -> None:

@@ -72,6 +72,7 @@ class Kind(ABC):
     defaults_key: ClassVar[str | None] = None  # `defaults.<key>` is merged into every entry
     taggable: ClassVar[bool] = True  # carries the obsctl:stack ownership tag
     depends_on: ClassVar[tuple[str, ...]] = ()  # kinds applied before this one
+    generates: ClassVar[tuple[str, ...]] = ()  # kinds that `generate` may return resources of
 
     def check(self, stack: "Stack") -> list[Diagnostic]:
         """Cross-entry checks that need the whole stack (references); no AWS access."""

@@ -355,6 +355,7 @@ class EndpointMonitors(Preset):
     section = "endpoint_monitors"
     entry_model = EndpointMonitorConfig
     name_type = MonitorName
+    generates = ("alarms", "log_groups", "dashboards")
 
     def check(self, stack):
         topics = set(stack.section("topics"))

@@ -526,6 +526,7 @@ class ModelMonitors(Kind):
     section = "model_monitors"
     entry_model = MonitorConfig
     name_type = MonitorName
+    generates = ("alarms",)  # the drift alarms
 
     def check(self, stack):
         topics, declared_alarms = set(stack.section("topics")), set(stack.section("alarms"))
