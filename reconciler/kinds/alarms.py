@@ -535,6 +535,22 @@ def action_problem(reference: str, topics: set[str], band_alarm: bool,
     return None
 
 
+def action_diagnostics(stack, path: tuple, actions: Actions, band_alarm: bool,
+                       extra_problem=None) -> list[Diagnostic]:
+    """A Diagnostic at each action reference of `actions` (at `path` in the config) that an
+    alarm cannot use; `extra_problem(reference)` adds a rule of the caller's."""
+    topics, policies = set(stack.section("topics")), stack.section("scaling_policies")
+    found = []
+    for state, _, _ in _ACTION_STATES:
+        for index, reference in enumerate(getattr(actions, state)):
+            problem = ((extra_problem and extra_problem(reference))
+                       or action_problem(reference, topics, band_alarm, policies))
+            if problem:
+                found.append(Diagnostic(problem[0], stack.locate(*path, "actions", state, index),
+                                        hint=problem[1]))
+    return found
+
+
 def _without_tags(spec: dict) -> dict:
     return {key: value for key, value in spec.items() if key != "tags"}
 
@@ -577,17 +593,9 @@ class Alarms(Kind):
     depends_on = ("topics", "scaling_policies")
 
     def check(self, stack):
-        topics, policies = set(stack.section("topics")), stack.section("scaling_policies")
-        diagnostics = []
-        for name, alarm in stack.section("alarms").items():
-            for state, _, _ in _ACTION_STATES:
-                for index, reference in enumerate(getattr(alarm.actions, state)):
-                    problem = action_problem(reference, topics, alarm.anomaly_band is not None,
-                                             policies)
-                    if problem:
-                        location = stack.locate("alarms", name, "actions", state, index)
-                        diagnostics.append(Diagnostic(problem[0], location, hint=problem[1]))
-        return diagnostics
+        return [diagnostic for name, alarm in stack.section("alarms").items()
+                for diagnostic in action_diagnostics(stack, ("alarms", name), alarm.actions,
+                                                     alarm.anomaly_band is not None)]
 
     def comparable(self, live_spec, desired_spec):
         return {key: value for key, value in live_spec.items()

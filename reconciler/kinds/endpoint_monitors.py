@@ -73,8 +73,8 @@ from pydantic import (AfterValidator, Discriminator, Field, StringConstraints, T
                       WithJsonSchema, model_validator)
 
 from reconciler.config.fields import Actions, MetricRef, Period, StrictModel, Tags
-from reconciler.diagnostics import Diagnostic, ObsctlError
-from reconciler.kinds.alarms import AlarmConfig, AnomalyBand, action_problem
+from reconciler.diagnostics import ObsctlError
+from reconciler.kinds.alarms import AlarmConfig, AnomalyBand, action_diagnostics
 from reconciler.kinds.alarms import desired_spec as alarm_spec
 from reconciler.kinds.base import Desired, Preset
 from reconciler.kinds.common import as_number, desired_tags, for_each
@@ -358,18 +358,12 @@ class EndpointMonitors(Preset):
     generates = ("alarms", "log_groups", "dashboards")
 
     def check(self, stack):
-        topics = set(stack.section("topics"))
-        diagnostics = []
-        for name, config in stack.section(self.section).items():
-            band_alarm = config.invocations_anomaly is not None  # shares the actions
-            for state in Actions.model_fields:
-                for index, reference in enumerate(getattr(config.actions, state)):
-                    problem = _scaling_problem(reference) or action_problem(reference, topics,
-                                                                            band_alarm)
-                    if problem:
-                        location = stack.locate(self.section, name, "actions", state, index)
-                        diagnostics.append(Diagnostic(problem[0], location, hint=problem[1]))
-        return diagnostics
+        # The anomaly band alarm shares the actions, hence band_alarm.
+        return [diagnostic for name, config in stack.section(self.section).items()
+                for diagnostic in action_diagnostics(
+                    stack, (self.section, name), config.actions,
+                    band_alarm=config.invocations_anomaly is not None,
+                    extra_problem=_scaling_problem)]
 
     def generate(self, aws, stack, scope):
         monitors = stack.section(self.section)

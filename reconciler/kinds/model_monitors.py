@@ -89,7 +89,7 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError, 
 from reconciler.config.fields import (OWNER_TAG, Actions, Dimensions, MetricRef, Period,
                                       Statistic, StrictModel, Tags)
 from reconciler.diagnostics import Diagnostic, ObsctlError
-from reconciler.kinds.alarms import AlarmConfig, AlarmName, action_problem, desired_spec
+from reconciler.kinds.alarms import AlarmConfig, AlarmName, action_diagnostics, desired_spec
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
                                      tag_delta, tag_list)
@@ -529,13 +529,13 @@ class ModelMonitors(Kind):
     generates = ("alarms",)  # the drift alarms
 
     def check(self, stack):
-        topics, declared_alarms = set(stack.section("topics")), set(stack.section("alarms"))
+        declared_alarms = set(stack.section("alarms"))
         diagnostics, seen = [], {}
         for monitor_name, monitor in stack.section("model_monitors").items():
             for index, alarm in enumerate(monitor.drift_alarms):
                 path = ("model_monitors", monitor_name, "drift_alarms", index)
                 alarm_name = drift_alarm_name(monitor_name, alarm)
-                diagnostics += self._alarm_diagnostics(stack, path, monitor_name, monitor, alarm, topics)
+                diagnostics += self._alarm_diagnostics(stack, path, monitor_name, monitor, alarm)
                 if alarm_name in declared_alarms or alarm_name in seen:
                     other = stack.locate("alarms", alarm_name) or seen.get(alarm_name)
                     diagnostics.append(Diagnostic(
@@ -545,19 +545,12 @@ class ModelMonitors(Kind):
         return diagnostics
 
     @staticmethod
-    def _alarm_diagnostics(stack, path, monitor_name, monitor, alarm, topics) -> list[Diagnostic]:
+    def _alarm_diagnostics(stack, path, monitor_name, monitor, alarm) -> list[Diagnostic]:
         try:
             drift_alarm_config(monitor_name, monitor, alarm)
         except ValidationError as error:
             return [Diagnostic(_alarm_problem(error), stack.locate(*path))]
-        found = []
-        for state in ("alarm", "ok", "insufficient_data"):
-            for index, reference in enumerate(getattr(alarm.actions, state)):
-                problem = action_problem(reference, topics, band_alarm=False)
-                if problem:
-                    found.append(Diagnostic(problem[0], stack.locate(*path, "actions", state, index),
-                                            hint=problem[1]))
-        return found
+        return action_diagnostics(stack, path, alarm.actions, band_alarm=False)
 
     def desired(self, stack, scope):
         found = {}
