@@ -18,6 +18,7 @@ from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS, apply_order
 from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.common import for_each, list_tags
 from reconciler.plan import Action, Change, StackPlan, diff_fields
 
 READ_WORKERS = 8
@@ -94,7 +95,26 @@ def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind], prune: bool) ->
         state.live = {k.name: reads[k.name].result() if k in needed else {} for k in kinds}
         for generator, future in generated.items():
             _merge_generated(state, generator, future.result())
+    confirm_tags(state, kinds)
     return state
+
+
+def confirm_tags(state: StackState, kinds: list[Kind]) -> None:
+    """Tags of declared resources that the bulk tag read did not list, from their own service.
+
+    The Resource Groups Tagging API is eventually consistent: right after an apply it may not
+    list a resource created (and tagged) a moment ago, which would make the resource look
+    unowned, a conflict. Resources it lists are settled; the rest (just created, or really
+    untagged: conflicts and adoptions) are few, one call each.
+    """
+    unlisted = [live for kind in kinds if kind.taggable
+                for name, live in state.live[kind.name].items()
+                if live.tags is None and name in state.desired[kind.name]]
+    for live, tags in zip(unlisted, for_each(unlisted,
+                                             lambda live: list_tags(state.aws, live.identity["arn"]))):
+        live.tags = tags
+        if "tags" in live.spec:
+            live.spec["tags"] = tags
 
 
 def _generated_here(stack: Stack, kind: Kind) -> bool:

@@ -33,7 +33,8 @@ with one of these faults instead (`kinds`), each one that real AWS gives and bot
 `latency=(lo, hi)` adds a uniform random delay (seconds) to every request. `faults_for_writes_only`
 restricts faults to write operations. `rules` are callables `rule(request) -> Fault | None` run
 before the random draw, for deterministic faults (e.g. `deny(...)`: AccessDenied for one
-resource, as an IAM policy scoped to resource ARNs gives).
+resource, as an IAM policy scoped to resource ARNs gives; `not_yet_indexed()`: empty tagging
+API pages, as right after resources were created).
 
 The proxy listens on 127.0.0.1 only, on a free port; it serves at most `max_connections`
 connections at once and bodies up to `max_body` bytes; `stop()` (or leaving the `with`) closes
@@ -120,6 +121,7 @@ class Fault:
     message: str = ""
     query_type: str = "Sender"  # query-protocol <Type>: Sender (client) or Receiver (server)
     forward_first: bool = False  # `lost`: execute upstream, then drop the connection
+    payload: dict | None = None  # a successful answer (status 200) instead of an error
 
 
 def _fault(kind: str) -> Fault:
@@ -177,10 +179,28 @@ def _cbor_text(value: str) -> bytes:
     return head + data
 
 
-def _cbor_map(values: dict[str, str]) -> bytes:
+def _cbor_map(values: dict[str, str | list]) -> bytes:
     assert len(values) < 24
-    return bytes([0xA0 + len(values)]) + b"".join(_cbor_text(k) + _cbor_text(v)
+    return bytes([0xA0 + len(values)]) + b"".join(_cbor_text(k) + _cbor_value(v)
                                                    for k, v in values.items())
+
+
+def _cbor_value(value: str | list) -> bytes:
+    if isinstance(value, list):  # only what the answers here need: empty lists
+        assert not value
+        return b"\x80"
+    return _cbor_text(value)
+
+
+def not_yet_indexed(operation: str = "GetResources") -> Callable[[ProxiedRequest], Fault | None]:
+    """A rule answering every tagging API GetResources with an empty page, as AWS does for
+    resources tagged moments ago: the Resource Groups Tagging API is fed asynchronously by
+    the services, so a just-created resource can be missing from it for a while."""
+    def rule(request: ProxiedRequest) -> Fault | None:
+        if request.operation != operation:
+            return None
+        return Fault("stale", 200, payload={"ResourceTagMappingList": [], "PaginationToken": ""})
+    return rule
 
 
 def error_response(request: ProxiedRequest, fault: Fault) -> tuple[int, dict[str, str], bytes]:
@@ -194,11 +214,13 @@ def error_response(request: ProxiedRequest, fault: Fault) -> tuple[int, dict[str
                 f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
         headers["Content-Type"] = "text/xml"
         return fault.status, headers, body
-    json_code = _JSON_CODES.get(fault.code, fault.code)
-    if request.service == "monitoring":
+    if fault.payload is not None:
+        payload = fault.payload
+    else:
+        payload = {"__type": _JSON_CODES.get(fault.code, fault.code), "message": fault.message}
+    if request.service == "monitoring" and fault.payload is None:
         # CloudWatch is awsQueryCompatible: keeps its query error codes via this header.
         headers["x-amzn-query-error"] = f"{fault.code};{fault.query_type}"
-    payload = {"__type": json_code, "message": fault.message}
     if request.protocol == "cbor":
         headers["Content-Type"] = "application/cbor"
         headers["smithy-protocol"] = "rpc-v2-cbor"

@@ -83,6 +83,23 @@ def read_owned_tags(aws: "AwsContext", resource_type: str,
     return aws.read_once(("tags", resource_type, owned_only), load)
 
 
+def list_tags(aws: "AwsContext", arn: str) -> dict[str, str]:
+    """One resource's tags from its own service (ListTagsForResource or SageMaker's ListTags):
+    read-after-write consistent, unlike the tagging API (see engine.confirm_tags)."""
+    service = arn.split(":", 3)[2]
+    client = aws.client(service)
+    if service == "logs":
+        return client.list_tags_for_resource(resourceArn=arn.removesuffix(":*"))["tags"]
+    if service == "sagemaker":
+        pages = client.get_paginator("list_tags").paginate(ResourceArn=arn)
+        listed = [tag for page in pages for tag in page["Tags"]]
+    elif service == "sns":
+        listed = client.list_tags_for_resource(ResourceArn=arn)["Tags"]
+    else:  # cloudwatch, events
+        listed = client.list_tags_for_resource(ResourceARN=arn)["Tags"]
+    return {tag["Key"]: tag["Value"] for tag in listed}
+
+
 def describe_all_alarms(aws: "AwsContext") -> dict[str, list[dict]]:
     """Metric and composite alarms from one DescribeAlarms listing (100 a page), shared by
     the two kinds: {"MetricAlarms": [...], "CompositeAlarms": [...]}."""
