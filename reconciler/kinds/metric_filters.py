@@ -25,9 +25,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
 
 from reconciler.config.fields import StrictModel, Unit
-from reconciler.diagnostics import ObsctlError
-from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import KeyedLocks, as_number
+from reconciler.kinds.base import Desired, Live, LogGroupFilter
+from reconciler.kinds.common import as_number
 
 def check_filter_name(name: str) -> str:
     if not 1 <= len(name) <= 512 or ":" in name or "*" in name:
@@ -131,10 +130,6 @@ def spec_transformation(spec: dict) -> dict:
     return item
 
 
-IMPORTED_WITH_LOG_GROUP = ("metric filters are imported with their log group: "
-                           "obsctl import --kind log_groups")
-
-
 def filter_config(spec: dict) -> dict:
     """The `metric_filters` entry a person would write for a comparable form."""
     metric = {"namespace": spec["metric_namespace"], "name": spec["metric_name"],
@@ -143,17 +138,8 @@ def filter_config(spec: dict) -> dict:
     return {"pattern": spec["pattern"], "metric": metric}
 
 
-class MetricFilters(Kind):
+class MetricFilters(LogGroupFilter):
     name = "metric_filters"
-    section = None  # declared inside `log_groups` entries
-    entry_model = None
-    taggable = False  # AWS has no tagging for metric filters
-    depends_on = ("log_groups",)
-
-    def __init__(self) -> None:
-        # Concurrent PutMetricFilter/DeleteMetricFilter calls on one log group can clash
-        # (Terraform serializes them per log group for this reason); other groups run freely.
-        self._lock = KeyedLocks()
 
     def desired(self, stack, scope):
         return {
@@ -180,28 +166,10 @@ class MetricFilters(Kind):
                     identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
         return live
 
-    def read_for_import(self, aws, stack, prefix):
-        raise ObsctlError(IMPORTED_WITH_LOG_GROUP)
+    def put(self, logs, group, filter_name, spec):
+        logs.put_metric_filter(logGroupName=group, filterName=filter_name,
+                               filterPattern=spec["pattern"],
+                               metricTransformations=[spec_transformation(spec)])
 
-    def to_config(self, live, refs):
-        raise ObsctlError(IMPORTED_WITH_LOG_GROUP)
-
-    def create(self, aws, desired):
-        self._put(aws, desired)
-
-    def update(self, aws, desired, live):
-        self._put(aws, desired)  # PutMetricFilter replaces the filter of that name
-
-    def delete(self, aws, live):
-        group, filter_name = live.identity["log_group"], live.identity["filter_name"]
-        with self._lock(group):
-            aws.client("logs").delete_metric_filter(logGroupName=group, filterName=filter_name)
-
-    def _put(self, aws, desired: Desired) -> None:
-        group = desired.spec["log_group"]
-        filter_name = desired.name.removeprefix(f"{group}:")
-        with self._lock(group):
-            aws.client("logs").put_metric_filter(
-                logGroupName=group, filterName=filter_name, filterPattern=desired.spec["pattern"],
-                metricTransformations=[spec_transformation(desired.spec)])
-
+    def remove(self, logs, group, filter_name):
+        logs.delete_metric_filter(logGroupName=group, filterName=filter_name)

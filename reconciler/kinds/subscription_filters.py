@@ -43,16 +43,13 @@ from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
 
 from reconciler.config.fields import OWNER_TAG, StrictModel
-from reconciler.diagnostics import ObsctlError
-from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import KeyedLocks, for_each, read_owned_tags
+from reconciler.kinds.base import Desired, Live, LogGroupFilter
+from reconciler.kinds.common import for_each, read_owned_tags
 from reconciler.kinds.metric_filters import resource_name
 
 MAX_FILTERS_PER_LOG_GROUP = 2  # see the module docstring
 PAGE_SIZE = 50  # DescribeSubscriptionFilters limit
 DEFAULT_DISTRIBUTION = "ByLogStream"
-IMPORTED_WITH_LOG_GROUP = ("subscription filters are imported with their log group: "
-                           "obsctl import --kind log_groups")
 _DESTINATION = re.compile(
     r"^arn:aws[a-z-]*:(?:"
     r"(?P<kinesis>kinesis):[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]{1,128}"
@@ -140,17 +137,10 @@ def filter_config(spec: dict) -> dict:
     return entry
 
 
-class SubscriptionFilters(Kind):
+class SubscriptionFilters(LogGroupFilter):
+    # One writer per log group also because AWS checks the per-group limit of 2 against
+    # the group's filters.
     name = "subscription_filters"
-    section = None  # declared inside `log_groups` entries
-    entry_model = None
-    taggable = False  # AWS has no tagging for subscription filters
-    depends_on = ("log_groups",)
-
-    def __init__(self) -> None:
-        # One writer per log group at a time, as for metric filters: the per-group limit is
-        # checked against the group's filters, and concurrent puts on one group can clash.
-        self._lock = KeyedLocks()
 
     def desired(self, stack, scope):
         return {
@@ -184,33 +174,14 @@ class SubscriptionFilters(Kind):
                     identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
         return live
 
-    def read_for_import(self, aws, stack, prefix):
-        raise ObsctlError(IMPORTED_WITH_LOG_GROUP)
-
-    def to_config(self, live, refs):
-        raise ObsctlError(IMPORTED_WITH_LOG_GROUP)
-
-    def create(self, aws, desired):
-        self._put(aws, desired)
-
-    def update(self, aws, desired, live):
-        self._put(aws, desired)  # PutSubscriptionFilter replaces the filter of that name
-
-    def delete(self, aws, live):
-        group, filter_name = live.identity["log_group"], live.identity["filter_name"]
-        with self._lock(group):
-            aws.client("logs").delete_subscription_filter(logGroupName=group, filterName=filter_name)
-
-    def _put(self, aws, desired: Desired) -> None:
-        spec = desired.spec
-        group = spec["log_group"]
+    def put(self, logs, group, filter_name, spec):
         optional = {"roleArn": spec["role_arn"]} if "role_arn" in spec else {}
-        with self._lock(group):
-            aws.client("logs").put_subscription_filter(
-                logGroupName=group, filterName=desired.name.removeprefix(f"{group}:"),
-                filterPattern=spec["pattern"], destinationArn=spec["destination_arn"],
-                distribution=spec["distribution"], **optional)
+        logs.put_subscription_filter(
+            logGroupName=group, filterName=filter_name, filterPattern=spec["pattern"],
+            destinationArn=spec["destination_arn"], distribution=spec["distribution"], **optional)
 
+    def remove(self, logs, group, filter_name):
+        logs.delete_subscription_filter(logGroupName=group, filterName=filter_name)
 
 
 def read_group(logs, group: str) -> list[dict]:
