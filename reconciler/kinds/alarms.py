@@ -46,8 +46,8 @@ from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, T
                                       is_extended_statistic)
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (as_number, concurrently, describe_all_alarms, desired_tags,
-                                     read_owned_tags, resolve_action, sync_cloudwatch_tags, tag_list)
+from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, resolve_action,
+                                     sync_cloudwatch_tags, tag_list)
 from reconciler.kinds.scaling_policies import (declared_targets, policy_arns, reference_for,
                                                reference_problem)
 
@@ -612,12 +612,11 @@ class Alarms(Kind):
 
     def read_live(self, aws, stack, owned_only: bool = True):
         # One page per 100 alarms (DescribeAlarms MaxRecords <= 100), shared with the
-        # composite alarms kind; DescribeAlarms returns no tags: they come in bulk.
-        read = concurrently(alarms=lambda: describe_all_alarms(aws)["MetricAlarms"],
-                            tags=lambda: read_owned_tags(aws, "cloudwatch:alarm", owned_only))
-        tags, scope, declared = read["tags"], aws.scope, declared_targets(stack)
+        # composite alarms kind; tags in bulk.
+        alarms, tags = alarms_and_tags(aws, "MetricAlarms", owned_only)
+        scope, declared = aws.scope, declared_targets(stack)
         live = {}
-        for alarm in read["alarms"]:
+        for alarm in alarms:
             if _managed_by_auto_scaling(alarm):
                 continue
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]

@@ -114,6 +114,15 @@ def describe_all_alarms(aws: "AwsContext") -> dict[str, list[dict]]:
     return aws.read_once("describe_alarms", load)
 
 
+def alarms_and_tags(aws: "AwsContext", alarm_type: str, owned_only: bool
+                    ) -> tuple[list[dict], dict[str, dict[str, str]]]:
+    """`alarm_type` ("MetricAlarms" or "CompositeAlarms") from the shared DescribeAlarms
+    listing, and the alarms' tags by ARN (DescribeAlarms returns none), read concurrently."""
+    read = concurrently(alarms=lambda: describe_all_alarms(aws)[alarm_type],
+                        tags=lambda: read_owned_tags(aws, "cloudwatch:alarm", owned_only))
+    return read["alarms"], read["tags"]
+
+
 def tag_delta(before: dict[str, str] | None, after: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """What to set and which keys to remove to turn `before` tags into `after`."""
     before = before or {}

@@ -48,8 +48,8 @@ from reconciler.config.fields import Actions, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarms import AlarmName, alarm_arn
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (concurrently, describe_all_alarms, desired_tags,
-                                     read_owned_tags, resolve_action, sync_cloudwatch_tags, tag_list)
+from reconciler.kinds.common import (alarms_and_tags, desired_tags, resolve_action,
+                                     sync_cloudwatch_tags, tag_list)
 
 MAX_RULE_LENGTH = 10_240  # PutCompositeAlarm AlarmRule
 MAX_CHILDREN = 100  # "An alarm rule can specify as many as 100 children alarms"
@@ -374,11 +374,9 @@ class CompositeAlarms(Kind):
 
     def read_live(self, aws, stack, owned_only: bool = True):
         # One DescribeAlarms listing and one tag read serve metric and composite alarms.
-        read = concurrently(alarms=lambda: describe_all_alarms(aws)["CompositeAlarms"],
-                            tags=lambda: read_owned_tags(aws, "cloudwatch:alarm", owned_only))
-        tags, scope = read["tags"], aws.scope
-        live = {}
-        for alarm in read["alarms"]:
+        alarms, tags = alarms_and_tags(aws, "CompositeAlarms", owned_only)
+        scope, live = aws.scope, {}
+        for alarm in alarms:
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
             live[name] = Live(name, live_spec(alarm, tags.get(arn, {}), scope),
                               tags=tags.get(arn), identity={"arn": arn})
