@@ -36,3 +36,10 @@ def create_log_destinations(boto, role_arn: str) -> None:
         ExtendedS3DestinationConfiguration={"RoleARN": role_arn,
                                             "BucketARN": "arn:aws:s3:::obsctl-test-archive"})
     boto("kinesis").create_stream(StreamName="errors", ShardCount=1)
+
+
+def assert_converged(obsctl, path, *flags):
+    """Right after an apply: the plan is empty, and applying again writes nothing."""
+    assert_no_changes(obsctl, path, *flags)
+    again = obsctl("apply", path, "--auto-approve", *flags)
+    assert again.exit_code == 0 and again.writes == 0, again.calls

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_no_changes, without_marker
+from tests.helpers import assert_converged, assert_no_changes, without_marker
 
 ACCOUNT_TOPIC = "arn:aws:sns:us-east-1:{account}:ml-oncall"
 CONFIG = """
@@ -60,10 +60,7 @@ def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_
         assert f"+ alarms/{name}: created" in first.stdout
     assert first.calls["cloudwatch.PutMetricAlarm"] == 3
 
-    assert_no_changes(obsctl, path)
-    again = obsctl("apply", path, "--auto-approve")
-    assert again.exit_code == 0
-    assert again.writes == 0, again.calls
+    assert_converged(obsctl, path)
 
     latency = describe(boto, "churn-latency-p90")
     assert latency["ExtendedStatistic"] == "p90" and latency["Threshold"] == 500000.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from tests.helpers import assert_converged
 
 CONFIG = """
 stack: test
@@ -43,13 +44,7 @@ def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_
     assert "+ dashboards/ml-overview: created" in first.stdout
     assert "+ dashboards/ml-raw: created" in first.stdout
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
-
-    again = obsctl("apply", path, "--auto-approve")
-    assert again.exit_code == 0
-    assert again.writes == 0, again.calls
+    assert_converged(obsctl, path)
     assert stored_body(boto, "ml-raw")["widgets"][0]["properties"] == {"markdown": "raw"}
 
 

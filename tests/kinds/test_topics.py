@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import without_marker
+from tests.helpers import assert_converged, without_marker
 
 CONFIG = """
 stack: test
@@ -24,13 +24,7 @@ def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_
     assert "+ topics/ml-oncall: created" in first.stdout
     assert "Apply complete: 2 created, 0 updated, 0 deleted, 0 failed." in first.stdout
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
-
-    again = obsctl("apply", path, "--auto-approve")
-    assert again.exit_code == 0
-    assert again.writes == 0, again.calls
+    assert_converged(obsctl, path)
 
     sns = boto("sns")
     arns = {t["TopicArn"].rsplit(":", 1)[1]: t["TopicArn"] for t in sns.list_topics()["Topics"]}
