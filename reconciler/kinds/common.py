@@ -123,6 +123,16 @@ def alarms_and_tags(aws: "AwsContext", alarm_type: str, owned_only: bool
     return read["alarms"], read["tags"]
 
 
+def endpoint_names(aws: "AwsContext") -> list[str]:
+    """Every SageMaker endpoint's name: one ListEndpoints listing (100 a page) per run, shared
+    by the kinds that discover or check endpoints."""
+    def load():
+        pages = aws.client("sagemaker").get_paginator("list_endpoints").paginate(
+            PaginationConfig={"PageSize": 100})
+        return [endpoint["EndpointName"] for page in pages for endpoint in page["Endpoints"]]
+    return aws.read_once("sagemaker:endpoints", load)
+
+
 def tag_delta(before: dict[str, str] | None, after: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """What to set and which keys to remove to turn `before` tags into `after`."""
     before = before or {}

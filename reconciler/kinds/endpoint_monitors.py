@@ -44,8 +44,9 @@ CloudWatch" (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwat
   get no alarms on those two.
 - Log group `/aws/sagemaker/Endpoints/[EndpointName]` ("CloudWatch Logs for Amazon SageMaker AI").
 
-Discovery: ListEndpoints (paginated, 100 a page, narrowed with NameContains to the longest
-literal part of the pattern), then DescribeEndpoint for the production variants: there is no
+Discovery: one ListEndpoints listing of every endpoint (paginated, 100 a page), shared by all
+monitors and by model_monitors' endpoint check (a NameContains narrowing per pattern would
+list again for every monitor), then DescribeEndpoint for the production variants: there is no
 batch form, so a few run at a time, each endpoint once however many monitors match it.
 Endpoints that are Creating (variants not final yet), Deleting or Failed (never served) are
 skipped; every other status (InService, Updating, SystemUpdating, RollingBack, OutOfService,
@@ -77,7 +78,7 @@ from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.alarms import AlarmConfig, AnomalyBand, action_diagnostics
 from reconciler.kinds.alarms import desired_spec as alarm_spec
 from reconciler.kinds.base import Desired, Preset
-from reconciler.kinds.common import as_number, desired_tags, for_each
+from reconciler.kinds.common import as_number, desired_tags, endpoint_names, for_each
 from reconciler.kinds.dashboards import (AlarmStatusWidget, Annotations, DashboardConfig,
                                          DashboardMetric, HorizontalAnnotation, MetricWidget,
                                          comparable_body, render_body)
@@ -88,7 +89,6 @@ INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
 SKIPPED_STATUSES = ("Creating", "Deleting", "Failed")
-LIST_PAGE_SIZE = 100  # ListEndpoints MaxResults
 # CreateEndpoint EndpointName / ProductionVariant VariantName.
 _ENDPOINT_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
 # fnmatch wildcards over the endpoint name alphabet: * ? and [classes].
@@ -277,14 +277,6 @@ def expand(stack, monitor: str, config: EndpointMonitorConfig, endpoint: str,
 
 # --- discovery ----------------------------------------------------------------------------
 
-def name_contains(config: EndpointMonitorConfig) -> str | None:
-    """The longest literal part of the pattern: ListEndpoints' NameContains narrows to
-    names containing it (the pattern itself is applied afterwards)."""
-    if not isinstance(config.endpoints, EndpointMatch):
-        return None
-    return max(_WILDCARDS.split(config.endpoints.match), key=len) or None
-
-
 def log_group_prefix(config: EndpointMonitorConfig) -> str:
     """DescribeLogGroups prefix covering every log group of a matching endpoint."""
     if isinstance(config.endpoints, EndpointMatch):
@@ -306,17 +298,11 @@ def _discovery_error(error: ClientError, operation: str) -> ObsctlError:
                        "logs:DescribeLogGroups for endpoint_monitors)")
 
 
-def list_endpoint_names(aws, contains: str | None) -> list[str]:
-    def load():
-        paginator = aws.client("sagemaker").get_paginator("list_endpoints")
-        extra = {"NameContains": contains} if contains else {}
-        try:
-            return [endpoint["EndpointName"]
-                    for page in paginator.paginate(PaginationConfig={"PageSize": LIST_PAGE_SIZE}, **extra)
-                    for endpoint in page["Endpoints"]]
-        except ClientError as error:
-            raise _discovery_error(error, "ListEndpoints") from None
-    return aws.read_once(("sagemaker:endpoints", contains), load)
+def list_endpoint_names(aws) -> list[str]:
+    try:
+        return endpoint_names(aws)
+    except ClientError as error:
+        raise _discovery_error(error, "ListEndpoints") from None
 
 
 def describe_variants(aws, endpoint: str) -> list[Variant] | None:
@@ -369,8 +355,8 @@ class EndpointMonitors(Preset):
         monitors = stack.section(self.section)
         if not monitors:
             return {}  # no discovery, no API call
-        matched = {name: [e for e in list_endpoint_names(aws, name_contains(config))
-                          if matches(config, e)]
+        listed = list_endpoint_names(aws)
+        matched = {name: [e for e in listed if matches(config, e)]
                    for name, config in monitors.items()}
         endpoints = sorted({e for names in matched.values() for e in names})
         variants = dict(zip(endpoints, for_each(endpoints, lambda e: describe_variants(aws, e))))

@@ -91,7 +91,7 @@ from reconciler.config.fields import (OWNER_TAG, Actions, Dimensions, MetricRef,
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarms import AlarmConfig, AlarmName, action_diagnostics, desired_spec
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
+from reconciler.kinds.common import (concurrently, desired_tags, endpoint_names, for_each, read_owned_tags,
                                      tag_delta, tag_list)
 
 # SageMaker names: 1-63 of [a-zA-Z0-9-], no leading or trailing hyphen (the model's pattern).
@@ -501,14 +501,6 @@ def _list_schedules(sagemaker) -> list[dict]:
     return [summary for page in pages for summary in page["MonitoringScheduleSummaries"]]
 
 
-def _endpoint_names(aws) -> set[str]:
-    def load():
-        pages = aws.client("sagemaker").get_paginator("list_endpoints").paginate(
-            PaginationConfig={"PageSize": 100})
-        return {e["EndpointName"] for page in pages for e in page["Endpoints"]}
-    return aws.read_once(("sagemaker", "endpoint names"), load)
-
-
 def _ignore(codes: tuple[str, ...], call, **kwargs) -> None:
     try:
         call(**kwargs)
@@ -587,7 +579,7 @@ class ModelMonitors(Kind):
         read = concurrently(
             schedules=lambda: _list_schedules(sagemaker),
             tags=lambda: read_owned_tags(aws, "sagemaker:monitoring-schedule"),
-            endpoints=lambda: _endpoint_names(aws) if declared else set())
+            endpoints=lambda: set(endpoint_names(aws)) if declared else set())
         self._check_endpoints(stack, read["endpoints"])
         tags = read["tags"]
         wanted = [s for s in read["schedules"] if s["MonitoringScheduleName"] in declared

@@ -68,7 +68,7 @@ def test_plan_shows_generated_resources_with_their_origin_and_apply_converges(ob
             assert f"# alarms/{name} will be created (from {ORIGIN.format(endpoint)})" in plan.stdout
         assert f"dashboards/ml-endpoint-{endpoint} will be created" in plan.stdout
     assert "staging-churn" not in plan.stdout
-    # Discovery: one narrowed listing, one DescribeEndpoint per matching endpoint.
+    # Discovery: one listing of every endpoint, one DescribeEndpoint per matching endpoint.
     assert plan.calls["sagemaker.ListEndpoints"] == 1
     assert plan.calls["sagemaker.DescribeEndpoint"] == 2
 
@@ -172,3 +172,25 @@ def test_validate_and_a_stack_without_monitors_make_no_discovery_calls(obsctl, w
     plain = obsctl("plan", write_config("stack: test\ntopics: {ml-oncall: {}}\n", "plain.yaml"))
     assert plain.exit_code == 0
     assert plain.calls["sagemaker.ListEndpoints"] == plain.calls["sagemaker.DescribeEndpoint"] == 0
+
+
+def test_one_endpoint_listing_serves_monitors_and_model_monitors(obsctl, write_config, boto):
+    seed(boto)
+    path = write_config("""
+        stack: test
+        endpoint_monitors:
+          prod: {endpoints: {match: "prod-*"}, latency_p90_ms: 500}
+          churn: {endpoints: {match: "*-churn"}, error_rate_percent: 1}
+        model_monitors:
+          churn-data:
+            endpoint: prod-churn
+            type: data_quality
+            schedule: hourly
+            output: s3://ml-monitoring/prod-churn/reports
+            role_arn: arn:aws:iam::123456789012:role/model-monitor
+        """)
+    plan = obsctl("plan", path)
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert plan.calls["sagemaker.ListEndpoints"] == 1
+    assert "alarms/prod-churn-AllTraffic-latency-p90 will be created" in plan.stdout
+    assert "alarms/staging-churn-AllTraffic-error-rate will be created" in plan.stdout

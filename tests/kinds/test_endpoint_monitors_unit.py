@@ -16,7 +16,7 @@ from reconciler.kinds.alarms import AlarmConfig
 from reconciler.kinds.alarms import desired_spec as alarm_spec
 from reconciler.kinds.endpoint_monitors import (EndpointMonitorConfig, EndpointMonitors, Variant,
                                                 _merge, alarm_configs, expand, list_endpoint_names,
-                                                log_group_prefix, name_contains)
+                                                log_group_prefix)
 
 SCOPE = Scope(region="us-east-1", account_id="123456789012")
 POLICY_ARN = ("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1a2b:resource/sagemaker/"
@@ -80,23 +80,21 @@ def test_check_resolves_topic_references_and_rejects_auto_scaling_on_band_alarms
                         "anomaly_band alarms cannot have Auto Scaling actions (CloudWatch rejects them)"]
 
 
-# --- discovery narrowing -------------------------------------------------------------------
+# --- log group discovery -------------------------------------------------------------------
 
-@pytest.mark.parametrize("pattern, contains, prefix", [
-    ("prod-*", "prod-", "prod-"),
-    ("*-churn", "-churn", ""),
-    ("p?od-[ab]x*", "od-", "p"),
-    ("*", None, ""),
+@pytest.mark.parametrize("pattern, prefix", [
+    ("prod-*", "prod-"),
+    ("*-churn", ""),
+    ("p?od-[ab]x*", "p"),
+    ("*", ""),
 ])
-def test_pattern_narrows_listing_and_log_group_prefix(pattern, contains, prefix):
+def test_pattern_narrows_the_log_group_prefix(pattern, prefix):
     monitor = config(endpoints={"match": pattern})
-    assert name_contains(monitor) == contains
     assert log_group_prefix(monitor) == "/aws/sagemaker/Endpoints/" + prefix
 
 
-def test_a_list_lists_everything_and_prefixes_log_groups_by_the_common_part():
+def test_a_list_prefixes_log_groups_by_the_common_part():
     monitor = config(endpoints=["prod-churn", "prod-fraud"])
-    assert name_contains(monitor) is None
     assert log_group_prefix(monitor) == "/aws/sagemaker/Endpoints/prod-"
 
 
@@ -197,7 +195,7 @@ class _Denied:
 def test_discovery_without_permission_is_a_clear_error():
     with pytest.raises(ObsctlError, match="cannot discover SageMaker endpoints: ListEndpoints failed "
                                           "with AccessDeniedException: not allowed .*sagemaker:ListEndpoints"):
-        list_endpoint_names(_Denied(), "prod-")
+        list_endpoint_names(_Denied())
 
 
 def test_no_monitors_means_no_discovery():
