@@ -187,15 +187,3 @@ def _reason(error: Exception, region: str) -> str:
             message = message[:197] + "..."
         return f"CloudTrail LookupEvents in {region}: {info.get('Code')}: {message}".rstrip(": ")
     return f"CloudTrail not reachable in {region}: {error}"
-
-
-def describe(attribution: dict | None) -> str | None:
-    """One line for the text and markdown plans, or None (nothing to show)."""
-    if not attribution:
-        return None
-    if attribution.get("status") == "found":
-        return (f"changed by {attribution.get('username')} at {attribution.get('event_time')} "
-                f"({attribution.get('event_name')})")
-    if attribution.get("status") == "none":
-        return f"no CloudTrail event found in the last {attribution.get('window_days', WINDOW_DAYS)} days"
-    return None  # unavailable: one note for the whole stack instead of one per resource

@@ -6,9 +6,8 @@ fit, and a note says what was left out.
 
 from __future__ import annotations
 
-from reconciler.drift import describe
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import CAUSES, drifted, show, summary_line
+from reconciler.render.values import CAUSES, attribution_line, drifted, show, summary_line
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
 MAX_COMMENT_CHARS = 60_000
@@ -65,7 +64,7 @@ def _row(change: Change, show_stack: bool) -> str:
     origin = f" <sub>from {change.origin}</sub>" if change.origin else ""
     stack = f"`{change.stack}` · " if show_stack else ""
     cause = " · drift" if change.cause in CAUSES else ""
-    attribution = describe(change.attribution)
+    attribution = attribution_line(change.attribution)
     if attribution:
         fields += f"<br><sub>{_escape(attribution)}</sub>"
     return f"| {_ICON[change.action]}{cause} | {stack}`{change.address}`{origin} | {fields} |\n"
@@ -85,7 +84,7 @@ def _details(change: Change) -> str:
         lines = [f"+ {f.path}: {show(f.after)}" for f in leaf_fields(change.after or {})]
     else:
         lines = [f"{change.action.symbol} {change.address}: {change.reason or ''}"]
-    attribution = describe(change.attribution)
+    attribution = attribution_line(change.attribution)
     note = f"{_escape(attribution)}\n\n" if attribution else ""
     return (f"\n<details><summary><code>{change.address}</code> ({change.action.value})"
             "</summary>\n\n" + note + "```diff\n" + "\n".join(lines) + "\n```\n</details>\n")

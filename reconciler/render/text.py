@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.drift import describe
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import CAUSES, drifted, show, summary_line
+from reconciler.render.values import CAUSES, attribution_line, drifted, show, summary_line
 
 _VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
          Action.DELETE: "will be deleted", Action.CONFLICT: "cannot be managed"}
@@ -42,7 +41,7 @@ def _change_lines(change: Change) -> list[str]:
     if change.cause in CAUSES:
         header += f" ({CAUSES[change.cause]})"
     lines = [header]
-    attribution = describe(change.attribution)
+    attribution = attribution_line(change.attribution)
     if attribution:
         lines.append(f"  # {attribution}")
     lines.append(f"  {change.action.symbol} {change.address}")

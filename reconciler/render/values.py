@@ -28,3 +28,15 @@ CAUSES = {"drift": "drifted: changed outside obsctl since the last apply",
 
 def drifted(changes) -> list:
     return [c for c in changes if c.cause in CAUSES]
+
+
+def attribution_line(attribution: dict | None) -> str | None:
+    """One line for the text and markdown plans, or None (nothing to show)."""
+    if not attribution:
+        return None
+    if attribution.get("status") == "found":
+        return (f"changed by {attribution.get('username')} at {attribution.get('event_time')} "
+                f"({attribution.get('event_name')})")
+    if attribution.get("status") == "none":
+        return f"no CloudTrail event found in the last {attribution['window_days']} days"
+    return None  # unavailable: one note for the whole stack instead of one per resource
