@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import loader
+from reconciler.config import compose_yaml, loader, plain_yaml, yaml_scalars
 from reconciler.config.loader import load_documents
 from reconciler.diagnostics import ConfigError, Location
 
@@ -327,7 +327,7 @@ def test_merge_key_bomb():
 
 
 def test_too_many_values_without_aliases(monkeypatch):
-    monkeypatch.setattr(loader, "MAX_NODES", 50)
+    monkeypatch.setattr(yaml_scalars, "MAX_NODES", 50)
     assert error_of("k: [" + ", ".join(["1"] * 60) + "]\n") == (
         "f.yaml:1:146: error: document too large: more than 50 values")
 
@@ -416,9 +416,9 @@ def test_locations_are_1_based():
 def test_resolver_agrees_with_ruamel(value, implicit):
     from ruamel.yaml.nodes import ScalarNode
 
-    expected = str(loader._RESOLVER.resolve(ScalarNode, value, implicit))
-    assert loader._resolve(value, implicit) == expected
-    assert loader._resolve(value, implicit) == expected  # cached
+    expected = str(yaml_scalars.RESOLVER.resolve(ScalarNode, value, implicit))
+    assert yaml_scalars.resolve(value, implicit) == expected
+    assert yaml_scalars.resolve(value, implicit) == expected  # cached
 
 
 PLAIN = """\
@@ -444,18 +444,50 @@ alarms:
 
 
 def general_path(path: str):
-    return loader._Builder(path).document(loader._compose_single_document(Path(path).read_text()))
+    return compose_yaml.Builder(path).document(compose_yaml.compose_document(Path(path).read_text()))
 
 
 def test_plain_path_gives_what_the_general_path_gives():
     path = write("f.yaml", PLAIN)
-    plain = loader._load_plain(path, Path(path).read_text())
+    plain = plain_yaml.load_plain(path, Path(path).read_text())
     assert plain is not None
     general, problems = general_path(path)
     assert problems == []
     assert plain.data == general.data
     assert list(plain.sources.items()) == list(general.sources.items())
     assert repr(plain.data) == repr(general.data)  # same key order, same types
+
+
+REPO = Path(__file__).resolve().parents[2]
+EVERY_FILE = sorted(str(p) for folder in ("examples", "tests/corpus")
+                    for p in (REPO / folder).rglob("*") if p.suffix in (".yaml", ".yml"))
+
+
+@pytest.mark.parametrize("path", EVERY_FILE, ids=lambda p: os.path.relpath(p, REPO))
+def test_fast_path_agrees_with_the_general_composer_on_every_example_and_corpus_file(path):
+    """Where the fast path builds a file, it builds exactly what the general composer builds:
+    data, key order, types and sources. Files it hands over (None) are the general path's."""
+    try:
+        text = loader._read_text(path)
+    except yaml_scalars.Unreadable:
+        return  # refused before either path runs (size, encoding, binary)
+    plain = plain_yaml.load_plain(path, text)
+    if plain is None:
+        return
+    try:
+        general, problems = compose_yaml.Builder(path).document(compose_yaml.compose_document(text))
+    except yaml_scalars.Unreadable as refused:
+        pytest.fail(f"fast path built a file the general composer refuses: {refused.message}")
+    assert problems == []
+    assert repr(plain.data) == repr(general.data)
+    assert list(plain.sources.items()) == list(general.sources.items())
+
+
+def test_fast_path_takes_most_example_files():
+    """The fast path is worth keeping only if it serves the files people write."""
+    examples = [p for p in EVERY_FILE if "/examples/" in p]
+    fast = [p for p in examples if plain_yaml.load_plain(p, Path(p).read_text()) is not None]
+    assert len(fast) >= len(examples) * 0.8, (len(fast), len(examples))
 
 
 @pytest.mark.parametrize("text", [
@@ -472,4 +504,4 @@ def test_plain_path_gives_what_the_general_path_gives():
 ])
 def test_anything_unusual_goes_the_general_way(text):
     path = write("f.yaml", text)
-    assert loader._load_plain(path, Path(path).read_text()) is None
+    assert plain_yaml.load_plain(path, Path(path).read_text()) is None
