@@ -2,8 +2,8 @@
 
 Without it, thousands of concurrent writes hit throttling and lean on retries; with it, each
 operation stays under its quota and retries are left for the unexpected. Rates are from the
-CloudWatch quota page (AWS-FACTS.md); Logs publishes no per-API table, so its writes use the
-CreateLogGroup Service Quotas default (10/s).
+CloudWatch quota page (docs/aws-behaviour.md#rate-limits); Logs publishes no per-API table, so
+its writes use the CreateLogGroup Service Quotas default (10/s).
 
 Off by default against a custom endpoint (an emulator has no quotas); OBSCTL_RATE_LIMITS=aws
 turns them on anywhere, OBSCTL_RATE_LIMITS=off turns them off.

@@ -1,6 +1,6 @@
 """CloudWatch alarms as the CloudWatch API reference (2010-08-01) describes them.
 
-moto 5.2.5 gets these wrong (see /work/shared/AWS-FACTS.md): DescribeAlarms ignores
+moto 5.2.5 gets these wrong (docs/aws-behaviour.md#moto): DescribeAlarms ignores
 MaxRecords/NextToken/AlarmTypes and combines no filters; PutMetricAlarm validates almost
 nothing, replaces tags and resets state on update; PutCompositeAlarm is not implemented;
 DeleteAlarms ignores composite dependencies and leaves the tags behind; Untag/ListTags on an

@@ -51,7 +51,7 @@ _EXTENDED_STAT = re.compile(
 _METRIC_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
 MAX_ACTIONS = 5  # ResourceList max 5
 MAX_DIMENSIONS = 30
-MAX_MATH_METRICS = 10  # AWS-FACTS: a metric math alarm reads at most 10 metrics
+MAX_MATH_METRICS = 10  # docs/aws-behaviour.md: a metric math alarm reads at most 10 metrics
 
 
 def _validation(field: str, value: Any, constraint: str) -> ValidationError:

@@ -1,6 +1,6 @@
 """CloudWatch Logs as the Logs API reference (2014-03-28) describes it.
 
-moto 5.2.5 differs (see /work/shared/AWS-FACTS.md): no Associate/DisassociateKmsKey; any
+moto 5.2.5 differs (docs/aws-behaviour.md#moto): no Associate/DisassociateKmsKey; any
 retention value accepted; PutMetricFilter adds a duplicate instead of replacing;
 DescribeMetricFilters ignores ``limit`` and echoes ``nextToken``; DescribeLogGroups' token
 breaks when the next group is deleted; deleting a log group leaves its tags and metric

@@ -19,7 +19,7 @@ What this module does, per the API reference (sagemaker 2017-07-24):
   (ValidationException "Could not find ...", the wording moto's own endpoint reads use) and
   leaves the schedule ``Scheduled`` at once (AWS passes through ``Pending``; moto likewise
   makes endpoints InService at once);
-- Describe fills in the defaults SageMaker reports (AWS-FACTS.md): StoppingCondition
+- Describe fills in the defaults SageMaker reports (docs/aws-behaviour.md): StoppingCondition
   MaxRuntimeInSeconds 3600, S3InputMode File, S3DataDistributionType FullyReplicated, and
   MonitoringType DataQuality for a schedule with an inline job definition;
 - unknown names answer ResourceNotFound (the error the model lists for Describe/Update/Delete;

@@ -49,7 +49,7 @@ class KeyedLocks:
 
 def sync_cloudwatch_tags(cloudwatch, arn: str, before: dict[str, str] | None,
                          after: dict[str, str]) -> None:
-    """Put/Delete alarm APIs ignore Tags on update (AWS-FACTS): tags change through the
+    """Put/Delete alarm APIs ignore Tags on update (docs/aws-behaviour.md): tags change through the
     tagging calls."""
     to_set, to_remove = tag_delta(before, after)
     if to_set:
@@ -69,7 +69,7 @@ def read_owned_tags(aws: "AwsContext", resource_type: str,
     import, any tag), by ARN.
 
     One Resource Groups Tagging API page covers 100 resources; the per-resource
-    ListTagsForResource calls are limited to 10/s (AWS-FACTS: Tags).
+    ListTagsForResource calls are limited to 10/s (docs/aws-behaviour.md#tags).
     """
     def load():
         paginator = aws.client("resourcegroupstaggingapi").get_paginator("get_resources")

@@ -2,8 +2,8 @@
 
 Comparable form: `{"body": <the dashboard JSON as a canonical dict>}`. PutDashboard stores the
 body as a string and GetDashboard returns that string, so key order, whitespace and `5` vs
-`5.0` are the only differences between what was written and what reads back (AWS-FACTS:
-"Dashboard bodies come back as a JSON string"); both sides are parsed and canonicalized.
+`5.0` are the only differences between what was written and what reads back
+(docs/aws-behaviour.md#read-back); both sides are parsed and canonicalized.
 
 Rendering follows the CloudWatch API reference "Dashboard Body Structure and Syntax".
 Dashboards cannot be tagged: ownership for prune comes from the stack's `prune` patterns.
@@ -24,7 +24,7 @@ from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import as_number
 
-# Limits from AWS-FACTS (CloudWatch quotas) and the dashboard body reference.
+# Limits from docs/aws-behaviour.md (CloudWatch quotas) and the dashboard body reference.
 MAX_WIDGETS = 500
 MAX_METRICS_PER_WIDGET = 500
 MAX_METRICS_PER_DASHBOARD = 2500

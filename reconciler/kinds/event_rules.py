@@ -86,7 +86,6 @@ class EventRuleConfig(StrictModel):
 # --- event pattern validation ------------------------------------------------------------
 
 _NUMERIC_OPERATORS = ("<", "<=", "=", ">", ">=")
-_STRING_MATCHERS = ("prefix", "suffix", "equals-ignore-case", "wildcard")
 
 
 def _is_number(value) -> bool:

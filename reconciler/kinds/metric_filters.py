@@ -153,7 +153,8 @@ class MetricFilters(LogGroupFilter):
 
     def read_live(self, aws, stack):
         # Only botocore's paginator: moto echoes `nextToken` back, so a hand-written token
-        # loop never ends (AWS-FACTS). No logGroupName: one listing for the whole account.
+        # loop never ends (docs/aws-behaviour.md#moto). No logGroupName: one listing for the
+        # whole account.
         pages = aws.client("logs").get_paginator("describe_metric_filters").paginate(
             PaginationConfig={"PageSize": 50})
         live = {}

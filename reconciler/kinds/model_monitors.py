@@ -13,8 +13,8 @@ Comparable form (both sides):
                           problem_type, inference_attribute, probability_attribute,
                           probability_threshold_attribute when set). The defaults SageMaker
                           fills in on Describe (MaxRuntimeInSeconds 3600, S3InputMode File,
-                          S3DataDistributionType FullyReplicated: AWS-FACTS.md) are explicit on
-                          both sides.
+                          S3DataDistributionType FullyReplicated: docs/aws-behaviour.md)
+                          are explicit on both sides.
   stale_job_definitions   live only, when not empty: definitions this stack made for the
                           monitor that its schedule no longer uses (left by an apply that
                           failed half-way); the update deletes them

@@ -26,7 +26,7 @@ MATH = {"expression": "100 * errors / invocations", "period": 300, "when": "> 5"
                                "stat": "Sum"}}}
 BAND = {"metric": {"namespace": "AWS/SageMaker", "name": "Invocations", "stat": "Sum", "period": 300},
         "anomaly_band": {"deviations": 2, "direction": "above"}}
-# What DescribeAlarms returns for these alarms, with every quirk AWS-FACTS lists.
+# What DescribeAlarms returns for these alarms, with every quirk docs/aws-behaviour.md lists.
 OUTPUT_ONLY = {"AlarmArn": "arn:aws:cloudwatch:us-east-1:111111111111:alarm:x",
                "StateValue": "INSUFFICIENT_DATA", "StateReason": "Unchecked",
                "StateReasonData": "{}", "StateUpdatedTimestamp": "2024-01-01T00:00:00Z",
