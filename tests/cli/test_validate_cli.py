@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.corpus.test_corpus import expectations
+
 CORPUS = Path(__file__).parents[1] / "corpus"
 HOSTILE = sorted(p for p in CORPUS.iterdir() if p.suffix in (".yaml", ".yml"))
 LOCATION = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): error: ", re.MULTILINE)
@@ -23,9 +25,8 @@ def test_hostile_file_fails_cleanly(obsctl, path):
     elapsed = time.monotonic() - started
     assert result.exit_code == 1, result.stdout
     assert "Traceback" not in result.stderr
-    match = LOCATION.search(result.stderr)
-    assert match, result.stderr
-    assert Path(match["file"]).name == path.name and int(match["line"]) >= 1
+    reported = {(Path(m["file"]).name, int(m["line"])) for m in LOCATION.finditer(result.stderr)}
+    assert reported == {(path.name, line) for line, _ in expectations(path)}, result.stderr
     assert sum(result.calls.values()) == 0
     assert elapsed < 2, f"{path.name} took {elapsed:.1f}s"
 
