@@ -234,6 +234,14 @@ def test_import_selects_by_prefix(tmp_path):
     assert list(QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")) == ["ml-ok"]
 
 
+def test_import_refuses_a_selected_name_shared_by_two_definitions(tmp_path):
+    # every selected name is about to be declared, so it would stop the next plan
+    aws, _ = aws_with([([definition("ml-twin", "id-2"), definition("ml-twin", "id-1"),
+                         definition("twin", "id-3"), definition("twin", "id-4")], None)])
+    with pytest.raises(ObsctlError, match=r"^queries/ml-twin: 2 saved .* \(ids id-1, id-2\)"):
+        QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")
+
+
 def test_query_config_writes_several_lines_as_a_block_and_one_line_plain():
     block = query_config(comparable(["/b", "/a"], QUERY, None))
     assert block == {"log_groups": ["/a", "/b"], "query": QUERY}
