@@ -187,7 +187,7 @@ def plan(paths, targets, prune, allow_mass_delete, adopt, output_format, detaile
             click.echo(note, err=True)
     click.echo(RENDERERS[output_format](result), nl=False)
     if out:
-        saved_plan.save(result, request, out)
+        saved_plan.save(result, states, request, out)
         click.echo(f"Saved the plan to {out}; apply exactly it with `obsctl apply {out}`.", err=True)
     if result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)
@@ -214,6 +214,7 @@ def apply(paths, targets, prune, allow_mass_delete, adopt, auto_approve, endpoin
         request = _request(paths, targets, adopt, prune, allow_mass_delete)
     result, states = _make_plan(request, endpoint_url, region, profile, quiet)
     if saved:
+        saved_plan.check_planned_in(saved, states, paths[0])
         saved_plan.check_fresh(saved, result, paths[0])
         auto_approve = True  # the saved plan was the reviewed one
     if not result.actionable:
