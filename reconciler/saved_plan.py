@@ -91,6 +91,7 @@ def load(path: str) -> SavedPlan:
         request = PlanRequest(**{k: tuple(v) if isinstance(v, list) else v
                                  for k, v in saved["request"].items()})
         stacks = saved["stacks"]
+        _change_keys(document["changes"])  # what check_fresh compares must be there
         return SavedPlan(
             request=request,
             digests={name: s["config_digest"] for name, s in stacks.items()},
@@ -124,16 +125,16 @@ def _saved_section(path: str) -> tuple[dict, dict]:
     version = saved.get("version", 1)
     if version == SAVED_VERSION:
         return saved, document
-    if isinstance(version, int) and not isinstance(version, bool) and version < SAVED_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ObsctlError(f"{path} has an unknown saved-plan version {show(version)} (this "
+                          f"obsctl reads version {SAVED_VERSION}); run `obsctl plan --out` again")
+    if version < SAVED_VERSION:
         raise ObsctlError(f"{path} was saved by an older obsctl (saved-plan version {version}) "
                           "that did not record the account, region and endpoint it was made "
                           "for; run `obsctl plan --out` again")
-    if isinstance(version, int) and not isinstance(version, bool):
-        raise ObsctlError(f"{path} was saved by a newer obsctl (saved-plan version {version}; "
-                          f"this one reads version {SAVED_VERSION}): upgrade obsctl, or run "
-                          "`obsctl plan --out` again with this one")
-    raise ObsctlError(f"{path} has an unknown saved-plan version {show(version)} (this obsctl "
-                      f"reads version {SAVED_VERSION}); run `obsctl plan --out` again")
+    raise ObsctlError(f"{path} was saved by a newer obsctl (saved-plan version {version}; this "
+                      f"one reads version {SAVED_VERSION}): upgrade obsctl, or run `obsctl plan "
+                      "--out` again with this one")
 
 
 def _brief(error: Exception) -> str:

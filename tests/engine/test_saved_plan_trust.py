@@ -142,3 +142,9 @@ def test_damaged_saved_plan(obsctl, planfile):
     _rewrite(planfile, lambda d: d["saved"].pop("stacks"))
     line = refused(obsctl("apply", planfile))
     assert "damaged" in line and "stacks" in line
+
+
+def test_damaged_changes(obsctl, planfile):
+    _rewrite(planfile, lambda d: d["changes"][0].pop("action"))
+    line = refused(obsctl("apply", planfile))
+    assert "damaged" in line and "action" in line
