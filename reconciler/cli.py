@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -187,7 +188,7 @@ def plan(paths, targets, prune, allow_mass_delete, adopt, output_format, detaile
             click.echo(note, err=True)
     click.echo(RENDERERS[output_format](result), nl=False)
     if out:
-        saved_plan.save(result, request, out)
+        saved_plan.save(result, states, request, out)
         click.echo(f"Saved the plan to {out}; apply exactly it with `obsctl apply {out}`.", err=True)
     if result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)
@@ -214,6 +215,7 @@ def apply(paths, targets, prune, allow_mass_delete, adopt, auto_approve, endpoin
         request = _request(paths, targets, adopt, prune, allow_mass_delete)
     result, states = _make_plan(request, endpoint_url, region, profile, quiet)
     if saved:
+        saved_plan.check_planned_in(saved, states, paths[0])
         saved_plan.check_fresh(saved, result, paths[0])
         auto_approve = True  # the saved plan was the reviewed one
     if not result.actionable:
@@ -273,23 +275,31 @@ def _summarize(outcomes: list[Outcome]) -> None:
 @click.option("--adopt", "adopt_resources", is_flag=True,
               help="Also tag the imported resources without an owner tag as this stack's "
                    "(needs --output), so the next plan is empty.")
+@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 @aws_options
 @reports_errors
-def import_(paths, kind_name, name_prefix, output, stack_name, adopt_resources, endpoint_url,
-            region, profile, quiet):
+def import_(paths, kind_name, name_prefix, output, stack_name, adopt_resources, force,
+            endpoint_url, region, profile, quiet):
     """Write YAML for live resources (PATH: existing config, for the stack and `topic:` refs)."""
     if adopt_resources and not output:
         raise ObsctlError("--adopt needs --output: the stack must own resources its config has")
-    stack = _import_stack(paths, stack_name)
+    if output and not force and os.path.lexists(output):
+        raise _exists(output)
+    stack, others = _import_stack(paths, stack_name)
     aws = AwsContext.create(region=region or stack.region, profile=profile or stack.config.profile,
                             role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
                             stats=click.get_current_context().find_object(Context).calls)
-    imported = importer.import_kind(kind_name, name_prefix, stack, aws)
+    imported = importer.import_kind(kind_name, name_prefix, stack, aws, others)
+    for skipped in imported.skipped:
+        click.echo(f"skipped {skipped}", err=True)
     if not output:
         click.echo(imported.yaml_text, nl=False)
         return
-    with open(output, "w", encoding="utf-8") as handle:
-        handle.write(imported.yaml_text)
+    try:
+        with open(output, "w" if force else "x", encoding="utf-8") as handle:
+            handle.write(imported.yaml_text)
+    except FileExistsError:  # created meanwhile
+        raise _exists(output) from None
     click.echo(f"Imported {len(imported.addresses)} {kind_name} into {output}.", err=True)
     if adopt_resources and imported.unowned:
         adopted = next(s for s in load_stacks([*paths, output]) if s.name == stack.name)
@@ -303,19 +313,26 @@ def import_(paths, kind_name, name_prefix, output, stack_name, adopt_resources, 
             sys.exit(EXIT_ERROR)
 
 
-def _import_stack(paths, stack_name):
+def _exists(output: str) -> ObsctlError:
+    return ObsctlError(f"{output} exists; obsctl import never overwrites a file: choose "
+                       "another --output, or pass --force")
+
+
+def _import_stack(paths, stack_name) -> tuple[Stack, tuple[Stack, ...]]:
+    """The stack to import into, and every stack under PATH (whose prune patterns claim
+    names of untaggable kinds)."""
     if paths:
         stacks = load_stacks(list(paths))
         chosen = [s for s in stacks if s.name == stack_name] if stack_name else stacks
         if len(chosen) != 1:
             raise ObsctlError(f"{len(stacks)} stacks under {' '.join(paths)}: choose one with "
                               "--stack" if not stack_name else f"no stack {stack_name!r} there")
-        return chosen[0]
+        return chosen[0], tuple(stacks)
     if not stack_name:
         raise ObsctlError("give the existing config (PATH) or --stack NAME for a new stack")
     from reconciler.config import stack_model
 
-    return Stack(name=stack_name, config=stack_model()(stack=stack_name))
+    return Stack(name=stack_name, config=stack_model()(stack=stack_name)), ()
 
 
 @main.command()

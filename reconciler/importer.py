@@ -10,15 +10,17 @@ import io
 import json
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler.aws import AwsContext
+from reconciler.config.fields import OWNER_TAG
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import ImportRefs, Kind
+from reconciler.kinds.base import ImportRefs, Kind, Live
 from reconciler.kinds.common import topic_arn
 
 
@@ -27,28 +29,127 @@ class Imported:
     yaml_text: str
     addresses: list[str]  # KIND/NAME of every imported resource
     unowned: list[str]  # of those, the ones without an owner tag
+    skipped: list[str]  # "KIND/NAME: why" of the selected resources another stack owns
 
 
-def import_kind(kind_name: str, prefix: str, stack: Stack, aws: AwsContext) -> Imported:
+def import_kind(kind_name: str, prefix: str, stack: Stack, aws: AwsContext,
+                others: tuple[Stack, ...] = ()) -> Imported:
+    """Config for `kind_name`'s live resources named `prefix`*, other than those owned by
+    another stack: by tag, or, for kinds AWS cannot tag, by the prune patterns of `others`
+    (the other stacks of the run)."""
     kind = _importable(kind_name)
     scope = aws.scope
     refs = ImportRefs(scope=scope,
                       topic_names={topic_arn(name, scope): name for name in stack.section("topics")},
                       stack_tags=stack.tags)
     lives = kind.read_for_import(aws, stack, prefix)
-    foreign = sorted(n for n, live in lives.items() if live.owner not in (None, stack.name))
-    if foreign:
-        raise ObsctlError(f"{len(foreign)} {kind_name} are owned by other stacks and cannot be "
-                          f"imported into {stack.name!r}: {', '.join(foreign[:5])}")
+    owners = {name: owner for name in lives
+              for owner in [_other_owner(kind, lives[name], stack, others)] if owner}
+    kept = sorted(name for name in lives if name not in owners)
     document = CommentedMap(stack=stack.name)
-    for name in sorted(lives):
-        path, entry = kind.to_config(lives[name], refs)
+    for path, entry in _entries(kind, [lives[name] for name in kept], refs, stack):
         _put(document, path, entry)
     return Imported(
         yaml_text=_dump(document, kind_name, prefix),
-        addresses=[f"{kind_name}/{name}" for name in sorted(lives)],
-        unowned=[f"{kind_name}/{name}" for name in sorted(lives) if lives[name].owner is None],
+        addresses=[f"{kind_name}/{name}" for name in kept],
+        unowned=[f"{kind_name}/{name}" for name in kept if lives[name].owner is None],
+        skipped=[f"{kind_name}/{_printable(name)}: {owners[name]}" for name in sorted(owners)],
     )
+
+
+def _other_owner(kind: Kind, live: Live, stack: Stack, others: tuple[Stack, ...]) -> str | None:
+    """Why another stack owns `live`, or None."""
+    if kind.taggable:
+        owner = live.owner
+        return (f"owned by stack {_printable(owner)} (tag {OWNER_TAG})"
+                if owner not in (None, stack.name) else None)
+    claimants = [other.name for other in others
+                 if other.name != stack.name and other.owns_by_pattern(kind.name, live.name)]
+    return (f"matches prune.{kind.name} of stack {', '.join(claimants)}" if claimants else None)
+
+
+def _entries(kind: Kind, lives: list[Live], refs: ImportRefs, stack: Stack):
+    """(path, entry) of each resource, with the stack's defaults folded out; every resource
+    that cannot be written is reported, all in one error."""
+    entries, problems = [], []
+    default = _stack_default(kind, stack)
+    for live in lives:
+        try:
+            path, entry = kind.to_config(live, refs)
+            entries.append((path, fold_defaults(entry, default, kind, live.name)))
+        except ObsctlError as error:
+            problems.append(str(error))
+    if len(problems) == 1:
+        raise ObsctlError(problems[0])
+    if problems:
+        raise ObsctlError(f"{len(problems)} {kind.name} cannot be imported (leave them out "
+                          f"with --name-prefix): {'; '.join(problems)}")
+    return entries
+
+
+def _printable(text: str) -> str:
+    """A name from AWS on one terminal line: control characters escaped."""
+    return json.dumps(text)[1:-1]
+
+
+# --- defaults ----------------------------------------------------------------------------
+
+def _stack_default(kind: Kind, stack: Stack) -> dict:
+    """`defaults.<key>` of the stack for `kind` (merged into every entry on load)."""
+    if not kind.defaults_key or not kind.entry_model:
+        return {}
+    return getattr(stack.config.defaults, kind.defaults_key, None) or {}
+
+
+def fold_defaults(entry: dict, default: dict, kind: Kind, name: str) -> dict:
+    """`entry` as it is written in a stack with `default`: what the default supplies left
+    out, and what it would change spelled out (AWS defaults included, e.g.
+    `treat_missing_data: missing` under a default of `notBreaching`). Checked: merging
+    `default` back in validates to the same entry as `entry` alone."""
+    if not default:
+        return entry
+    model = kind.entry_model
+    try:
+        wanted = model.model_validate(entry)
+    except ValidationError:
+        return entry  # not a valid entry anyway: loading it will say where and why
+    folded = _fold(entry, default, wanted.model_dump(mode="json"))
+    try:
+        if model.model_validate(merge_default(default, folded)) == wanted:
+            return folded
+    except ValidationError:
+        pass
+    raise ObsctlError(f"{kind.name}/{_printable(name)} cannot be written so that the stack's "
+                      f"`defaults.{kind.defaults_key}` leaves it as it is in AWS")
+
+
+def _fold(entry: dict, default: dict, spelled: dict) -> dict:
+    """`spelled`: the entry with every field, AWS defaults included."""
+    folded = dict(entry)
+    for key, value in default.items():
+        actual = entry.get(key, spelled.get(key))
+        if isinstance(value, dict) and isinstance(actual, dict):
+            own = entry.get(key)
+            inner = _fold(own if isinstance(own, dict) else {}, value, spelled.get(key) or {})
+            if inner:
+                folded[key] = inner
+            else:
+                folded.pop(key, None)
+        elif actual == value:
+            folded.pop(key, None)
+        else:
+            folded[key] = actual
+    return folded
+
+
+def merge_default(default: dict, entry: dict) -> dict:
+    """`entry` over `default` as the config loader merges them: mappings recursively,
+    lists and scalars replaced."""
+    merged = dict(default) | entry
+    for key, value in default.items():
+        if isinstance(value, dict) and isinstance(entry.get(key), dict):
+            merged[key] = merge_default(value, entry[key])
+    return merged
 
 
 def _importable(kind_name: str) -> Kind:

@@ -166,9 +166,10 @@ class LogGroups(Kind):
         return groups
 
     def to_config(self, live, refs):
-        # Never-expiring is AWS's default, so it is left out rather than spelled `never`.
+        # `never` is spelled out: a log group without `retention_days` leaves retention as
+        # it is, so the config would not keep the group never-expiring.
         entry = {key: live.spec[key] for key in ("retention_days", "kms_key_id")
-                 if live.spec.get(key) not in (None, NEVER)}
+                 if live.spec.get(key) is not None}
         own_tags = refs.own_tags(live.tags)
         if own_tags:
             entry["tags"] = own_tags

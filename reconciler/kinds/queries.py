@@ -108,18 +108,19 @@ class Queries(Kind):
         return _read(aws, lambda name: name in declared or stack.owns_by_pattern(self.name, name))
 
     def read_for_import(self, aws, stack, prefix):
-        # Every selected name is about to be declared: a shared one would stop the next plan.
-        live = {name: query for name, query in _read(aws, lambda n: n.startswith(prefix)).items()
+        # Shared names and queries the config cannot express are refused by to_config, for
+        # the queries actually imported (not those another stack's prune patterns claim).
+        return {name: query for name, query in _read(aws, lambda n: False).items()
                 if name.startswith(prefix)}
-        problems = [f"{name} ({problem})" for name, query in sorted(live.items())
-                    for problem in [inexpressible(query.spec)] if problem]
-        if problems:
-            raise ObsctlError(f"{len(problems)} saved queries cannot be written as `queries` "
-                              f"entries: {'; '.join(problems[:5])}. Leave them out with "
-                              "--name-prefix.")
-        return live
 
     def to_config(self, live, refs):
+        # Every imported name is about to be declared: a shared one would stop the next plan.
+        if live.identity.get("shared"):
+            raise _duplicates_error(live.name, live.identity["shared"])
+        problem = inexpressible(live.spec)
+        if problem:
+            raise ObsctlError(f"queries/{live.name} cannot be written as a `queries` entry: "
+                              f"{problem}")
         return ("queries", live.name), query_config(live.spec)
 
     def create(self, aws, desired):
@@ -149,6 +150,8 @@ def _read(aws, strict) -> dict[str, Live]:
                                            definition.get("queryString", ""),
                                            definition.get("queryLanguage")),
                           identity={"id": definition["queryDefinitionId"]})
+        if len(definitions) > 1:
+            live[name].identity["shared"] = definitions
     return live
 
 

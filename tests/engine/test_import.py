@@ -66,13 +66,15 @@ def test_import_to_stdout_with_a_new_stack(obsctl, boto):
     result = obsctl("import", "--kind", "log_groups", "--stack", "fresh", "--name-prefix", "/other/")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("# Imported by `obsctl import --kind log_groups --name-prefix /other/`")
-    assert YAML(typ="safe").load(result.stdout) == {"stack": "fresh", "log_groups": {"/other/app": {}}}
+    assert YAML(typ="safe").load(result.stdout) == {
+        "stack": "fresh", "log_groups": {"/other/app": {"retention_days": "never"}}}
 
 
-def test_import_refuses_another_stacks_resources_and_unknown_kinds(obsctl, boto):
+def test_import_skips_another_stacks_resources_and_refuses_unknown_kinds(obsctl, boto):
     boto("sns").create_topic(Name="theirs", Tags=[{"Key": "obsctl:stack", "Value": "other"}])
-    refused = obsctl("import", "--kind", "topics", "--stack", "mine")
-    assert refused.exit_code == 1 and "owned by other stacks" in refused.stderr
+    skipped = obsctl("import", "--kind", "topics", "--stack", "mine")
+    assert skipped.exit_code == 0 and "skipped topics/theirs: owned by stack other" in skipped.stderr
+    assert YAML(typ="safe").load(skipped.stdout) == {"stack": "mine"}
     unknown = obsctl("import", "--kind", "widgets", "--stack", "mine")
     assert unknown.exit_code == 1 and "expected one of" in unknown.stderr
     nested = obsctl("import", "--kind", "metric_filters", "--stack", "mine")

@@ -167,9 +167,11 @@ def test_queries_the_config_cannot_express_are_refused(obsctl, boto, tmp_path):
     logs.put_query_definition(name="sql-anywhere", queryString="fields @message")
     refused = obsctl("import", "--kind", "queries", "--stack", "mine", "--name-prefix", "sql-")
     assert refused.exit_code == 1
-    assert "2 saved queries cannot be written" in refused.stderr
-    assert "sql-errors (query language SQL" in refused.stderr
-    assert "sql-anywhere (no log groups" in refused.stderr
+    assert "2 queries cannot be imported" in refused.stderr
+    assert "queries/sql-errors cannot be written as a `queries` entry: query language SQL" \
+        in refused.stderr
+    assert "queries/sql-anywhere cannot be written as a `queries` entry: no log groups" \
+        in refused.stderr
     for _ in range(2):
         logs.put_query_definition(name="twin", queryString="fields @message", logGroupNames=["/a"])
     twins = obsctl("import", "--kind", "queries", "--stack", "mine", "--name-prefix", "twin")
@@ -223,7 +225,7 @@ def test_subscription_filters_come_with_their_log_group_and_adopt_owns_it(obsctl
                 "errors-to-stream": {"pattern": "?ERROR ?Exception", "destination_arn": KINESIS,
                                      "role_arn": ROLE, "distribution": "Random"},
                 "to-archive": {"pattern": "", "destination_arn": FIREHOSE, "role_arn": ROLE}}},
-        "/legacy/quiet": {}}}
+        "/legacy/quiet": {"retention_days": "never"}}}
     assert_no_changes(obsctl, str(tmp_path / "monitoring"))
 
 
