@@ -26,6 +26,11 @@ CAUSES = {"drift": "drifted: changed outside obsctl since the last apply",
           "config+drift": "config changed, and AWS also changed outside obsctl"}
 
 
+def data_loss_count(changes) -> str:
+    """"2 log groups": what the deletes that destroy data delete."""
+    return f"{len(changes)} log group{'s' if len(changes) != 1 else ''}"
+
+
 def drifted(changes) -> list:
     return [c for c in changes if c.cause in CAUSES]
 
