@@ -233,13 +233,13 @@ def _approve(result: Plan, auto_approve: bool, allow_data_loss: bool) -> None:
     if not doomed or allow_data_loss:
         _confirm(auto_approve)
         return
-    count = f"{len(doomed)} log group{'s' if len(doomed) != 1 else ''}"
+    what = ("1 log group and the log events stored in it" if len(doomed) == 1
+            else f"{len(doomed)} log groups and the log events stored in them")
     if not sys.stdin.isatty():
-        raise ObsctlError(f"refusing to delete {count} and the log events stored in them "
-                          "without --allow-data-loss (no terminal to confirm on); nothing was "
-                          "changed.")
-    answer = click.prompt(f"This deletes {count} and every log event stored in them. "
-                          f"Type {len(doomed)} to confirm", default="", show_default=False)
+        raise ObsctlError(f"refusing to delete {what} without --allow-data-loss (no terminal "
+                          "to confirm on); nothing was changed.")
+    answer = click.prompt(f"This deletes {what}. Type {len(doomed)} to confirm", default="",
+                          show_default=False)
     if answer.strip() != str(len(doomed)):
         raise ObsctlError("apply cancelled: nothing was changed.")
 

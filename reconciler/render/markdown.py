@@ -7,7 +7,7 @@ fit, and a note says what was left out.
 from __future__ import annotations
 
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import (CAUSES, attribution_line, data_loss_count, drifted, show,
+from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted, show,
                                       summary_line)
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
@@ -46,8 +46,7 @@ def _data_loss(changes: list[Change]) -> str:
     if not changes:
         return ""
     names = ", ".join(f"`{c.address}`" for c in changes[:10]) + (" and more" if len(changes) > 10 else "")
-    return (f"> [!WARNING]\n> **Destroys data:** deleting {data_loss_count(changes)} deletes "
-            f"every log event stored in them: {names}\n\n")
+    return f"> [!WARNING]\n> **Destroys data:** {data_loss_line(changes)}: {names}\n\n"
 
 
 def _kept(plan: Plan) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import (CAUSES, attribution_line, data_loss_count, drifted, show,
+from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted, show,
                                       summary_line)
 
 _VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
@@ -42,8 +42,7 @@ def render(plan: Plan) -> str:
 def _data_loss_lines(changes: list[Change]) -> list[str]:
     if not changes:
         return []
-    lines = [f"Will destroy data: deleting {data_loss_count(changes)} deletes every log event "
-             "stored in them:"]
+    lines = [f"Will destroy data: {data_loss_line(changes)}:"]
     lines += [f"  - {change.address}" for change in changes]
     return lines + [""]
 

@@ -163,7 +163,7 @@ def prune_one_log_group(obsctl, write_config) -> str:
 def test_plans_list_log_group_deletes_as_data_loss(obsctl, write_config):
     path = prune_one_log_group(obsctl, write_config)
     text = obsctl("plan", path, "--prune").stdout
-    assert ("Will destroy data: deleting 1 log group deletes every log event stored in them:\n"
+    assert ("Will destroy data: deleting 1 log group deletes every log event stored in it:\n"
             "  - log_groups//app/gone\n") in text
     document = json.loads(obsctl("plan", path, "--prune", "--format", "json").stdout)
     assert [(c["address"], c["data_loss"]) for c in document["changes"]] == [
@@ -178,7 +178,7 @@ def test_apply_without_a_terminal_refuses_log_data_loss_unless_allowed(obsctl, w
     refused = obsctl("apply", path, "--prune", "--auto-approve")
     assert refused.exit_code == 1 and refused.writes == 0
     errors = [line for line in refused.stderr.splitlines() if line.startswith("error")]
-    assert errors == ["error: refusing to delete 1 log group and the log events stored in them "
+    assert errors == ["error: refusing to delete 1 log group and the log events stored in it "
                       "without --allow-data-loss (no terminal to confirm on); nothing was changed."]
     assert "/app/gone" in log_groups(boto)
 
@@ -214,8 +214,8 @@ def test_on_a_terminal_log_data_loss_takes_the_typed_count(obsctl, write_config,
 
     declined = run_on_terminal("apply", path, "--prune", answer="yes")
     assert declined.returncode == 1, declined.stderr
-    assert "This deletes 1 log group and every log event stored in them. Type 1 to confirm" \
-        in declined.stdout
+    assert ("This deletes 1 log group and the log events stored in it. Type 1 to confirm"
+            in declined.stdout)
     assert declined.stderr.strip() == "error: apply cancelled: nothing was changed."
     assert "/app/gone" in log_groups(boto)
 
