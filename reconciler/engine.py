@@ -208,28 +208,34 @@ class Claims:
     """What one stack of a run declares (generated resources included), and where it works."""
 
     stack: str
-    place: tuple  # equal for stacks working in the same account and region
+    account: tuple  # equal for stacks working in the same account (endpoint, partition, id)
+    region: str
     declared: dict[str, dict[str, Desired]]  # kind -> name -> desired
 
     @classmethod
     def of(cls, state: StackState) -> "Claims":
         scope = state.aws.scope
-        return cls(state.stack.name, (state.aws.endpoint_url, scope.partition, scope.account_id,
-                                      scope.region), state.desired)
+        return cls(state.stack.name, (state.aws.endpoint_url, scope.partition, scope.account_id),
+                   scope.region, state.desired)
+
+    def place(self, kind: str) -> tuple:
+        """Equal for stacks that share the names of `kind`: dashboard names are per account."""
+        return (self.account, self.region if KINDS[kind].regional else None)
 
 
 def refuse_shared_names(claims: list[Claims]) -> None:
     """ObsctlError when two stacks in the same place declare one resource (validation
     catches what the config shows; this also catches --region/--profile overrides, profiles
     of one account and generated names)."""
-    if len({c.place for c in claims}) == len(claims):
-        return  # one stack per place: nothing to share
+    if len({c.account for c in claims}) == len(claims):
+        return  # one stack per account: nothing to share
     first_claim: dict[tuple, tuple[Claims, Desired]] = {}
     clashes = []
     for claim in claims:
         for kind, resources in claim.declared.items():
+            place = claim.place(kind)
             for name, desired in resources.items():
-                earlier = first_claim.setdefault((claim.place, kind, name), (claim, desired))
+                earlier = first_claim.setdefault((place, kind, name), (claim, desired))
                 if earlier[0] is not claim:
                     clashes.append(f"{kind}/{name}: stack {earlier[0].stack!r} "
                                    f"({where(earlier[1])}) and stack {claim.stack!r} "
@@ -238,19 +244,17 @@ def refuse_shared_names(claims: list[Claims]) -> None:
         listed = "\n  ".join(clashes[:20])
         more = f"\n  ... and {len(clashes) - 20} more" if len(clashes) > 20 else ""
         raise ObsctlError("two stacks of this run declare the same resource in the same account "
-                          "and region, and each apply would undo the other's; keep each in one "
-                          f"stack (nothing was changed):\n  {listed}{more}")
+                          "and region (dashboards: account), and each apply would undo the "
+                          f"other's; keep each in one stack (nothing was changed):\n  {listed}{more}")
 
 
 def keep_declared(plans: list[StackPlan], claims: list[Claims]) -> None:
     """Drops every delete of a resource that another stack in the same place declares (a
     file moved to another stack by a `stack:` typo, say), recording why in `plan.kept`."""
     for plan, claim in zip(plans, claims):
-        others = [c for c in claims if c is not claim and c.place == claim.place]
         changes = []
         for change in plan.changes:
-            declarer = (next((o for o in others if change.name in o.declared.get(change.kind, {})),
-                             None) if change.action is Action.DELETE else None)
+            declarer = _declarer(change, claim, claims) if change.action is Action.DELETE else None
             if declarer is None:
                 changes.append(change)
                 continue
@@ -258,6 +262,14 @@ def keep_declared(plans: list[StackPlan], claims: list[Claims]) -> None:
             plan.kept.append(Kept(stack=plan.stack, kind=change.kind, name=change.name,
                                   reason=f"declared by stack {declarer.stack!r} ({where(desired)})"))
         plan.changes = changes
+
+
+def _declarer(change: Change, claim: Claims, claims: list[Claims]) -> Claims | None:
+    """Another stack, in the place of `claim`, that declares what `change` is about."""
+    place = claim.place(change.kind)
+    return next((other for other in claims if other is not claim
+                 and other.place(change.kind) == place
+                 and change.name in other.declared.get(change.kind, {})), None)
 
 
 def where(desired: Desired) -> str:

@@ -77,6 +77,9 @@ class Kind(ABC):
     # Deleting one destroys data that no config can bring back (a log group's events):
     # plans flag such deletes and apply asks for more than a yes (see `Change.data_loss`).
     holds_data: ClassVar[bool] = False
+    # False when a name is unique per account rather than per region (dashboards): stacks in
+    # other regions of the account then share the names (see config/cross_stack.py).
+    regional: ClassVar[bool] = True
 
     def check(self, stack: "Stack") -> list[Diagnostic]:
         """Cross-entry checks that need the whole stack (references); no AWS access."""

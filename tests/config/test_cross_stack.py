@@ -9,6 +9,7 @@ import pytest
 from reconciler.aws import Scope
 from reconciler.config import load_stacks
 from reconciler.config.cross_stack import place
+from reconciler.diagnostics import ConfigError
 from reconciler.kinds import KINDS
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -45,3 +46,14 @@ def test_place(tmp_path, first, second, same):
     (tmp_path / "b.yaml").write_text(f"stack: b\n{second}\n")
     a, b = load_stacks([str(tmp_path)])
     assert (place(a) == place(b)) is same
+
+
+def test_dashboard_names_are_shared_by_the_regions_of_an_account(tmp_path):
+    board = "dashboards:\n  d: {widgets: [{type: text, markdown: hi}]}\n"
+    (tmp_path / "a.yaml").write_text("stack: a\nregion: us-east-1\n" + board)
+    (tmp_path / "b.yaml").write_text("stack: b\nregion: eu-west-1\n" + board)
+    with pytest.raises(ConfigError) as error:
+        load_stacks([str(tmp_path)])
+    assert (f"{tmp_path}/b.yaml:4:3: error: dashboards 'd' is declared by stack 'a' "
+            f"({tmp_path}/a.yaml:4:3) and declared by stack 'b', in the same account "
+            "(dashboards names are per account, not per region)") in str(error.value)
