@@ -8,8 +8,13 @@ import os
 import pty
 import subprocess
 import sys
+from pathlib import Path
+
+import jsonschema
 
 from tests.helpers import apply_ok, assert_no_changes
+
+PLAN_SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 
 
 def stack(name: str, body: str, region: str = "us-east-1") -> str:
@@ -102,8 +107,7 @@ def test_prune_pattern_covering_another_stacks_generated_dashboards_is_refused(
 
 
 def test_shipped_examples_validate_together(obsctl):
-    examples = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
-    result = obsctl("validate", examples)
+    result = obsctl("validate", str(Path(__file__).parents[2] / "examples"))
     assert result.exit_code == 0, result.stderr
 
 
@@ -132,6 +136,7 @@ def test_a_stack_typo_under_prune_deletes_nothing_and_says_why(obsctl, write_con
     assert document["kept"] == [{"stack": "ml", "kind": "topics", "name": "ml-extra",
                                  "address": "topics/ml-extra", "reason": kept}]
     assert [(c["stack"], c["action"]) for c in document["changes"]] == [("mll", "conflict")]
+    jsonschema.validate(document, PLAN_SCHEMA)
 
     markdown = obsctl("plan", stacks, "--prune", "--format", "markdown").stdout
     assert "**1 kept**" in markdown and "`ml` · `topics/ml-extra`" in markdown
@@ -168,6 +173,7 @@ def test_plans_list_log_group_deletes_as_data_loss(obsctl, write_config):
     document = json.loads(obsctl("plan", path, "--prune", "--format", "json").stdout)
     assert [(c["address"], c["data_loss"]) for c in document["changes"]] == [
         ("log_groups//app/gone", True)]
+    jsonschema.validate(document, PLAN_SCHEMA)
     markdown = obsctl("plan", path, "--prune", "--format", "markdown").stdout
     assert "> **Destroys data:** deleting 1 log group deletes every log event" in markdown
 
