@@ -91,6 +91,7 @@ class AwsContext:
         context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats())
         if role_arn:
             context.session = context._assume_role(role_arn, session.region_name)
+            context._clients.clear()  # the STS client that assumed the role is the caller's
         return context
 
     @property

@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,7 +20,7 @@ from reconciler.aws import AwsContext, CallStats
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
-from reconciler.engine import Outcome, PlanOptions, Target, apply_stack, plan_stack
+from reconciler.engine import Outcome, PlanOptions, Target, apply_stack, plan_all
 from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
 from reconciler.render import RENDERERS
@@ -143,22 +142,14 @@ def _make_plan(request: PlanRequest, endpoint_url, region, profile, quiet):
                           prune=request.prune, allow_mass_delete=request.allow_mass_delete)
     calls = click.get_current_context().find_object(Context).calls
 
-    def plan_one(stack):
-        aws = AwsContext.create(region=region or stack.region,
-                                profile=profile or stack.config.profile,
-                                role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
-                                stats=calls)
-        return plan_stack(stack, aws, options)
+    def make_aws(stack):
+        return AwsContext.create(region=region or stack.region,
+                                 profile=profile or stack.config.profile,
+                                 role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
+                                 stats=calls)
 
     with Progress.create("Reading live state", quiet) as progress:
-        progress.total(len(stacks))
-        with ThreadPoolExecutor(max_workers=max(1, min(len(stacks), 8))) as pool:
-            results = []
-            for result in pool.map(plan_one, stacks):
-                results.append(result)
-                progress.advance()
-    plan = Plan(stacks=[stack_plan for stack_plan, _ in results])
-    return plan, [state for _, state in results]
+        return plan_all(stacks, make_aws, options, progress)
 
 
 def _request(paths, targets, adopt, prune, allow_mass_delete) -> PlanRequest:
@@ -199,10 +190,13 @@ def plan(paths, targets, prune, allow_mass_delete, adopt, output_format, detaile
 @main.command()
 @selection_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-data-loss", is_flag=True,
+              help="Allow deleting log groups (their log events are lost) without typing a "
+                   "confirmation; needed to do so without a terminal.")
 @aws_options
 @reports_errors
-def apply(paths, targets, prune, allow_mass_delete, adopt, auto_approve, endpoint_url, region,
-          profile, quiet):
+def apply(paths, targets, prune, allow_mass_delete, adopt, auto_approve, allow_data_loss,
+          endpoint_url, region, profile, quiet):
     """Make AWS match the config, or apply a saved plan (`obsctl apply PLANFILE`)."""
     saved = None
     if len(paths) == 1 and saved_plan.is_saved_plan(paths[0]):
@@ -222,7 +216,7 @@ def apply(paths, targets, prune, allow_mass_delete, adopt, auto_approve, endpoin
         click.echo(RENDERERS["text"](result), nl=False)
         sys.exit(EXIT_ERROR if result.counts()["conflict"] else EXIT_OK)
     click.echo(RENDERERS["text"](result))
-    _confirm(auto_approve)
+    _approve(result, auto_approve, allow_data_loss)
     outcomes: list[Outcome] = []
     with Progress.create("Applying", quiet) as progress:
         progress.total(len(result.actionable))
@@ -232,6 +226,24 @@ def apply(paths, targets, prune, allow_mass_delete, adopt, auto_approve, endpoin
     _summarize(outcomes)
     if any(not o.ok for o in outcomes) or result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)
+
+
+def _approve(result: Plan, auto_approve: bool, allow_data_loss: bool) -> None:
+    """Deleting stored data takes more than `yes` or --auto-approve: --allow-data-loss, or
+    typing how many log groups go; that typed answer also approves the rest of the plan."""
+    doomed = [c for c in result.actionable if c.data_loss]
+    if not doomed or allow_data_loss:
+        _confirm(auto_approve)
+        return
+    what = ("1 log group and the log events stored in it" if len(doomed) == 1
+            else f"{len(doomed)} log groups and the log events stored in them")
+    if not sys.stdin.isatty():
+        raise ObsctlError(f"refusing to delete {what} without --allow-data-loss (no terminal "
+                          "to confirm on); nothing was changed.")
+    answer = click.prompt(f"This deletes {what}. Type {len(doomed)} to confirm", default="",
+                          show_default=False)
+    if answer.strip() != str(len(doomed)):
+        raise ObsctlError("apply cancelled: nothing was changed.")
 
 
 def _confirm(auto_approve: bool) -> None:

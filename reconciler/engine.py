@@ -19,9 +19,10 @@ from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS, apply_order
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import for_each, list_tags
-from reconciler.plan import Action, Change, StackPlan, diff_fields
+from reconciler.plan import Action, Change, Kept, Plan, StackPlan, diff_fields
 
 READ_WORKERS = 8
+STACK_WORKERS = 8  # stacks planned at once
 APPLY_WORKERS = 8
 
 
@@ -142,7 +143,45 @@ def _merge_generated(state: StackState, generator: Kind,
                 applied.mark(desired.spec)
 
 
+def plan_all(stacks: list[Stack], make_aws: Callable[[Stack], AwsContext],
+             options: PlanOptions, progress=None) -> tuple[Plan, list[StackState]]:
+    """Plans every stack of a run (concurrently: each mostly waits on its own AWS reads), then
+    applies the rules that need them all: two stacks working in the same account and region
+    may not declare the same resource (refused), and a delete of a resource another stack
+    declares is dropped (kept, with the reason). `make_aws(stack)` gives a stack's clients;
+    `progress` (total/advance) counts stacks planned."""
+    if progress:
+        progress.total(len(stacks))
+
+    def plan_one(stack: Stack) -> tuple[StackPlan, StackState]:
+        return plan_changes(stack, make_aws(stack), options)
+
+    results = []
+    with ThreadPoolExecutor(max_workers=max(1, min(len(stacks), STACK_WORKERS))) as pool:
+        for result in pool.map(plan_one, stacks):
+            results.append(result)
+            if progress:
+                progress.advance()
+    plans, states = [plan for plan, _ in results], [state for _, state in results]
+    claims = [Claims.of(state) for state in states]
+    refuse_shared_names(claims)
+    keep_declared(plans, claims)
+    for plan, state in zip(plans, states):
+        _guard_mass_delete(plan, state, options)
+    return Plan(stacks=plans), states
+
+
 def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[StackPlan, StackState]:
+    """One stack on its own (e.g. import's adoption): no other stack to keep resources for."""
+    plan, state = plan_changes(stack, aws, options)
+    _guard_mass_delete(plan, state, options)
+    return plan, state
+
+
+def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
+                 ) -> tuple[StackPlan, StackState]:
+    """The changes that make the stack's resources match its config, before the rules
+    across stacks and the mass-delete guard."""
     kinds = selected_kinds(options)
     state = read_state(stack, aws, kinds, options.prune)
     plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest)
@@ -159,8 +198,86 @@ def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[Sta
                 plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live.get(name)) or ""
             if change:
                 plan.changes.append(change)
-    _guard_mass_delete(plan, state, options)
     return plan, state
+
+
+# --- rules across the stacks of a run ----------------------------------------------------
+
+@dataclass
+class Claims:
+    """What one stack of a run declares (generated resources included), and where it works."""
+
+    stack: str
+    account: tuple  # equal for stacks working in the same account (endpoint, partition, id)
+    region: str
+    declared: dict[str, dict[str, Desired]]  # kind -> name -> desired
+
+    @classmethod
+    def of(cls, state: StackState) -> "Claims":
+        scope = state.aws.scope
+        return cls(state.stack.name, (state.aws.endpoint_url, scope.partition, scope.account_id),
+                   scope.region, state.desired)
+
+    def place(self, kind: str) -> tuple:
+        """Equal for stacks that share the names of `kind`: dashboard names are per account."""
+        return (self.account, self.region if KINDS[kind].regional else None)
+
+
+def refuse_shared_names(claims: list[Claims]) -> None:
+    """ObsctlError when two stacks in the same place declare one resource (validation
+    catches what the config shows; this also catches --region/--profile overrides, profiles
+    of one account and generated names)."""
+    if len({c.account for c in claims}) == len(claims):
+        return  # one stack per account: nothing to share
+    first_claim: dict[tuple, tuple[Claims, Desired]] = {}
+    clashes = []
+    for claim in claims:
+        for kind, resources in claim.declared.items():
+            place = claim.place(kind)
+            for name, desired in resources.items():
+                earlier = first_claim.setdefault((place, kind, name), (claim, desired))
+                if earlier[0] is not claim:
+                    clashes.append(f"{kind}/{name}: stack {earlier[0].stack!r} "
+                                   f"({where(earlier[1])}) and stack {claim.stack!r} "
+                                   f"({where(desired)})")
+    if clashes:
+        listed = "\n  ".join(clashes[:20])
+        more = f"\n  ... and {len(clashes) - 20} more" if len(clashes) > 20 else ""
+        raise ObsctlError("two stacks of this run declare the same resource in the same account "
+                          "and region (dashboards: account), and each apply would undo the "
+                          f"other's; keep each in one stack (nothing was changed):\n  {listed}{more}")
+
+
+def keep_declared(plans: list[StackPlan], claims: list[Claims]) -> None:
+    """Drops every delete of a resource that another stack in the same place declares (a
+    file moved to another stack by a `stack:` typo, say), recording why in `plan.kept`."""
+    for plan, claim in zip(plans, claims):
+        changes = []
+        for change in plan.changes:
+            declarer = _declarer(change, claim, claims) if change.action is Action.DELETE else None
+            if declarer is None:
+                changes.append(change)
+                continue
+            desired = declarer.declared[change.kind][change.name]
+            plan.kept.append(Kept(stack=plan.stack, kind=change.kind, name=change.name,
+                                  reason=f"declared by stack {declarer.stack!r} ({where(desired)})"))
+        plan.changes = changes
+
+
+def _declarer(change: Change, claim: Claims, claims: list[Claims]) -> Claims | None:
+    """Another stack, in the place of `claim`, that declares what `change` is about."""
+    place = claim.place(change.kind)
+    return next((other for other in claims if other is not claim
+                 and other.place(change.kind) == place
+                 and change.name in other.declared.get(change.kind, {})), None)
+
+
+def where(desired: Desired) -> str:
+    """Where a resource is declared, for messages (file names may hold anything)."""
+    place = str(desired.location) if desired.location else "the config"
+    if desired.origin:
+        place = f"{desired.origin}, {place}"
+    return place if place.isprintable() else repr(place)
 
 
 def _owned(stack: Stack, kind: Kind, live: Live) -> bool:
@@ -211,7 +328,7 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
         reason = (f"tagged obsctl:stack={stack.name}" if kind.taggable
                   else f"matches prune pattern of {kind.name}")
         return Change(name=live.name, action=Action.DELETE, before=applied.hidden(live.spec),
-                      after=None, reason=f"not in config; {reason}",
+                      after=None, reason=f"not in config; {reason}", data_loss=kind.holds_data,
                       **_change_base(stack, kind, desired, live))
     return None
 

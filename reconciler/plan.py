@@ -45,6 +45,9 @@ class Change:
     # Who last changed the drifted resource, from CloudTrail (`plan --explain-drift`; see
     # reconciler/drift.py): {"status": "found"|"none"|"unavailable", ...}; None when not asked.
     attribution: dict | None = None
+    # A delete that destroys data no config brings back (a log group's events): plans list
+    # these apart and apply wants a typed confirmation or --allow-data-loss.
+    data_loss: bool = False
 
     @property
     def address(self) -> str:
@@ -63,6 +66,24 @@ class Change:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A delete that was planned and dropped: another stack of the run declares the resource
+    (e.g. a file whose `stack:` was mistyped), so `--prune` leaves it alone."""
+
+    stack: str  # the stack that would have deleted it
+    kind: str
+    name: str
+    reason: str  # "declared by stack 'x' (file:line:col)"
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    def to_dict(self) -> dict:
+        return {"address": self.address, **asdict(self)}
+
+
 @dataclass
 class StackPlan:
     stack: str
@@ -70,6 +91,7 @@ class StackPlan:
     changes: list[Change] = field(default_factory=list)
     config_digest: str | None = None
     live_fingerprints: dict[str, str] = field(default_factory=dict)  # address -> digest
+    kept: list[Kept] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +105,14 @@ class Plan:
     @property
     def actionable(self) -> list[Change]:
         return [c for c in self.changes if c.action is not Action.CONFLICT]
+
+    @property
+    def kept(self) -> list[Kept]:
+        return [k for s in self.stacks for k in s.kept]
+
+    @property
+    def data_loss(self) -> list[Change]:
+        return [c for c in self.changes if c.data_loss]
 
     def counts(self) -> dict[str, int]:
         counts = {a.value: 0 for a in Action}

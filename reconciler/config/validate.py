@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, create_model
 
+from reconciler.config.cross_stack import check_stacks
 from reconciler.config.fields import Region, StrictModel, Tags
 from reconciler.config.loader import SourceDocument, gc_paused, load_documents
 from reconciler.config.stack import Stack, locate
@@ -103,6 +104,7 @@ def load_stacks(paths: list[str]) -> list[Stack]:
         for stack in stacks:
             for kind in registered:
                 diagnostics.extend(kind.check(stack))
+        diagnostics.extend(check_stacks(stacks, registered))
     if diagnostics:
         raise ConfigError(_unique(diagnostics))
     return stacks

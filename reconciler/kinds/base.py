@@ -76,10 +76,29 @@ class Kind(ABC):
     taggable: ClassVar[bool] = True  # carries the obsctl:stack ownership tag
     depends_on: ClassVar[tuple[str, ...]] = ()  # kinds applied before this one
     generates: ClassVar[tuple[str, ...]] = ()  # kinds that `generate` may return resources of
+    # Deleting one destroys data that no config can bring back (a log group's events):
+    # plans flag such deletes and apply asks for more than a yes (see `Change.data_loss`).
+    holds_data: ClassVar[bool] = False
+    # False when a name is unique per account rather than per region (dashboards): stacks in
+    # other regions of the account then share the names (see config/cross_stack.py).
+    regional: ClassVar[bool] = True
 
     def check(self, stack: "Stack") -> list[Diagnostic]:
         """Cross-entry checks that need the whole stack (references); no AWS access."""
         return []
+
+    def declared_names(self, stack: "Stack") -> dict[str, Location | None]:
+        """The names of the resources of this kind that the stack declares (the keys of
+        `desired`), and where; read from the config alone, for checks across stacks."""
+        if not self.section:
+            return {}
+        return {name: stack.locate(self.section, name) for name in stack.section(self.section)}
+
+    def generated_names(self, stack: "Stack") -> dict[str, dict[str, Location | None]]:
+        """By kind, `fnmatch` globs covering names that `generate` may return, and where
+        they come from; read from the config alone (no discovery), for checks across stacks.
+        Only exact shapes: a glob must not cover names that are never generated."""
+        return {}
 
     def comparable(self, live_spec: dict, desired_spec: dict) -> dict:
         """The part of a live spec that the config manages; the engine diffs only that.
@@ -143,6 +162,9 @@ class Preset(Kind):
     def desired(self, stack, scope):
         return {}
 
+    def declared_names(self, stack):
+        return {}
+
     def read_live(self, aws, stack):
         return {}
 
@@ -165,6 +187,13 @@ class LogGroupFilter(Kind):
 
     def __init__(self) -> None:
         self._lock = KeyedLocks()
+
+    def declared_names(self, stack):
+        # `log_groups.<group>.<kind>.<filter>`, named `<group>:<filter>`.
+        return {f"{group_name}:{filter_name}": stack.locate("log_groups", group_name, self.name,
+                                                            filter_name)
+                for group_name, group in stack.section("log_groups").items()
+                for filter_name in getattr(group, self.name)}
 
     def read_for_import(self, aws, stack, prefix):
         raise ObsctlError(f"{self.name.replace('_', ' ')} are imported with their log group: "

@@ -322,6 +322,7 @@ class Dashboards(Kind):
     entry_model = DashboardConfig
     name_type = DashboardName
     taggable = False
+    regional = False  # one dashboard of a name per account, seen from every region
     depends_on = ("alarms", "composite_alarms")  # alarm status widgets name alarms
 
     def check(self, stack):

@@ -64,6 +64,7 @@ rate treat it as not breaching (no traffic is not a failure); the others keep AW
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 import re
 from dataclasses import dataclass
@@ -284,6 +285,13 @@ def log_group_prefix(config: EndpointMonitorConfig) -> str:
     return LOG_GROUP_PREFIX + os.path.commonprefix(config.endpoints)
 
 
+def endpoint_globs(config: EndpointMonitorConfig) -> list[str]:
+    """`fnmatch` globs of the endpoints a monitor may match."""
+    if isinstance(config.endpoints, EndpointMatch):
+        return [config.endpoints.match]
+    return [glob.escape(name) for name in config.endpoints]
+
+
 def matches(config: EndpointMonitorConfig, endpoint: str) -> bool:
     if isinstance(config.endpoints, EndpointMatch):
         return fnmatch.fnmatchcase(endpoint, config.endpoints.match)
@@ -350,6 +358,18 @@ class EndpointMonitors(Preset):
                     stack, (self.section, name), config.actions,
                     band_alarm=config.invocations_anomaly is not None,
                     extra_problem=_scaling_problem)]
+
+    def generated_names(self, stack):
+        # The alarms' variant part is only known after discovery: not listed here.
+        names: dict[str, dict] = {"log_groups": {}, "dashboards": {}}
+        for name, config in stack.section(self.section).items():
+            location = stack.locate(self.section, name)
+            for endpoint in endpoint_globs(config):
+                if config.log_retention_days is not None:
+                    names["log_groups"][glob.escape(LOG_GROUP_PREFIX) + endpoint] = location
+                if config.dashboard:
+                    names["dashboards"][f"{glob.escape(config.dashboard_prefix)}-{endpoint}"] = location
+        return names
 
     def generate(self, aws, stack, scope):
         monitors = stack.section(self.section)

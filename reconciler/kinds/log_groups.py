@@ -118,6 +118,7 @@ class LogGroups(Kind):
     section = "log_groups"
     entry_model = LogGroupConfig
     name_type = LogGroupName
+    holds_data = True  # deleting a log group deletes its events
 
     def desired(self, stack, scope):
         return {

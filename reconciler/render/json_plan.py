@@ -4,7 +4,9 @@
   "format_version": "1.0",
   "stacks":  [{"stack", "region", "config_digest"}],
   "changes": [{"stack", "kind", "name", "address", "action", "before", "after",
-               "fields": [{"path", "before", "after"}], "origin", "reason", "fingerprint"}],
+               "fields": [{"path", "before", "after"}], "origin", "reason", "fingerprint",
+               "data_loss"}],
+  "kept":    [{"stack", "kind", "name", "address", "reason"}],
   "summary": {"create", "update", "delete", "conflict"}
 }
 """
@@ -22,6 +24,7 @@ def plan_document(plan: Plan) -> dict:
         "stacks": [{"stack": s.stack, "region": s.region, "config_digest": s.config_digest}
                    for s in plan.stacks],
         "changes": [{"address": c.address, **c.to_dict()} for c in plan.changes],
+        "kept": [k.to_dict() for k in plan.kept],
         "summary": plan.counts(),
     }
 

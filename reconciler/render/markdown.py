@@ -7,7 +7,8 @@ fit, and a note says what was left out.
 from __future__ import annotations
 
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import CAUSES, attribution_line, drifted, show, summary_line
+from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted, show,
+                                      summary_line)
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
 MAX_COMMENT_CHARS = 60_000
@@ -19,8 +20,9 @@ def render(plan: Plan) -> str:
     stacks = ", ".join(f"`{s.stack}`" for s in plan.stacks)
     title = f"### obsctl plan for {stacks}\n\n"
     if not plan.has_changes:
-        return title + "**No changes.** AWS matches the configuration.\n"
+        return title + "**No changes.** AWS matches the configuration.\n" + _kept(plan)
     out = title + f"**{summary_line(plan.counts())}**\n\n"
+    out += _data_loss(plan.data_loss) + _kept(plan)
     drift = drifted(plan.changes)
     if drift:
         names = ", ".join(f"`{c.address}`" for c in drift[:10]) + (" and more" if len(drift) > 10 else "")
@@ -38,6 +40,24 @@ def render(plan: Plan) -> str:
     if shown_blocks < len(blocks):
         out += _omitted(len(blocks) - shown_blocks, "details block")
     return out
+
+
+def _data_loss(changes: list[Change]) -> str:
+    if not changes:
+        return ""
+    names = ", ".join(f"`{c.address}`" for c in changes[:10]) + (" and more" if len(changes) > 10 else "")
+    return f"> [!WARNING]\n> **Destroys data:** {data_loss_line(changes)}: {names}\n\n"
+
+
+def _kept(plan: Plan) -> str:
+    if not plan.kept:
+        return ""
+    lines = [f"🛡️ **{len(plan.kept)} kept** — another stack of this run declares them, so "
+             "`--prune` does not delete them:\n"]
+    lines += [f"- `{k.stack}` · `{k.address}`: {_plain(k.reason)}\n" for k in plan.kept[:20]]
+    if len(plan.kept) > 20:
+        lines.append(f"- and {len(plan.kept) - 20} more\n")
+    return "".join(lines) + "\n"
 
 
 def _fit(prefix: str, parts: list[str]) -> int:
@@ -74,6 +94,12 @@ def _escape(text: str) -> str:
     """A CloudTrail user name inside a table cell and HTML: no markup, no column breaks."""
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("|", "\\|"))
+
+
+def _plain(text: str) -> str:
+    """Text shown as written (a file name holds anything): no markup, link or HTML."""
+    escaped = "".join(f"\\{c}" if c in "\\`*_[]()|~!#" else c for c in text)
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _details(change: Change) -> str:

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import CAUSES, attribution_line, drifted, show, summary_line
+from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted, show,
+                                      summary_line)
 
 _VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
          Action.DELETE: "will be deleted", Action.CONFLICT: "cannot be managed"}
 
 
 def render(plan: Plan) -> str:
-    if not plan.has_changes:
+    if not plan.has_changes and not plan.kept:
         return "No changes. AWS matches the configuration.\n"
     lines: list[str] = []
     for stack in plan.stacks:
-        if not stack.changes:
+        if not stack.changes and not stack.kept:
             continue
         lines.append(f"Stack {stack.stack} ({stack.region}):")
         lines.append("")
         for change in stack.changes:
             lines += _change_lines(change)
             lines.append("")
+        for kept in stack.kept:
+            lines += [f"  # {kept.address} is kept, not deleted: {kept.reason}", ""]
+    lines += _data_loss_lines(plan.data_loss)
     counts = plan.counts()
     lines.append(summary_line(counts))
     if drifted(plan.changes):
@@ -29,7 +33,18 @@ def render(plan: Plan) -> str:
     if counts["conflict"]:
         lines.append(f"{counts['conflict']} conflict(s): resources that exist in AWS but are not "
                      "owned by this stack are never changed.")
+    if plan.kept:
+        lines.append(f"{len(plan.kept)} kept: another stack of this run declares them, so "
+                     "--prune does not delete them.")
     return "\n".join(lines) + "\n"
+
+
+def _data_loss_lines(changes: list[Change]) -> list[str]:
+    if not changes:
+        return []
+    lines = [f"Will destroy data: {data_loss_line(changes)}:"]
+    lines += [f"  - {change.address}" for change in changes]
+    return lines + [""]
 
 
 def _change_lines(change: Change) -> list[str]:

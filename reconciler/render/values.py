@@ -26,6 +26,13 @@ CAUSES = {"drift": "drifted: changed outside obsctl since the last apply",
           "config+drift": "config changed, and AWS also changed outside obsctl"}
 
 
+def data_loss_line(changes) -> str:
+    """What the deletes that destroy data destroy, for text and markdown plans."""
+    if len(changes) == 1:
+        return "deleting 1 log group deletes every log event stored in it"
+    return f"deleting {len(changes)} log groups deletes every log event stored in them"
+
+
 def drifted(changes) -> list:
     return [c for c in changes if c.cause in CAUSES]
 

@@ -182,10 +182,20 @@ def test_settings_must_be_equal_across_files():
         "b.yaml:3:1; give it the same value everywhere or set it in one file only"]
 
 
-def test_same_entry_name_in_different_stacks_is_fine():
+def test_same_entry_name_in_stacks_of_different_regions_is_fine():
+    write("a.yaml", "stack: s1\nregion: us-east-1\nwidgets: {x: {size: 1}}\n")
+    write("b.yaml", "stack: s2\nregion: eu-west-1\nwidgets: {x: {size: 1}}\n")
+    assert len(load_stacks(["."])) == 2
+
+
+def test_same_entry_name_in_stacks_of_the_same_place_names_both():
     write("a.yaml", "stack: s1\nwidgets: {x: {size: 1}}\n")
     write("b.yaml", "stack: s2\nwidgets: {x: {size: 1}}\n")
-    assert len(load_stacks(["."])) == 2
+    with pytest.raises(ConfigError) as error:
+        load_stacks(["."])
+    assert str(error.value).startswith(
+        "b.yaml:2:11: error: widgets 'x' is declared by stack 's1' (a.yaml:2:11) and declared "
+        "by stack 's2', in the same account and region")
 
 
 # --- the stack key ------------------------------------------------------------------------

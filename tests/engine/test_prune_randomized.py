@@ -38,7 +38,8 @@ def test_prune_never_touches_untagged_or_other_stacks(obsctl, write_config, boto
     deletes = {(c["kind"], c["name"]) for c in json.loads(plan.stdout)["changes"] if c["action"] == "delete"}
     assert deletes == set(mine) - declared
 
-    assert obsctl("apply", path, "--prune", "--allow-mass-delete", "--auto-approve").exit_code == 0
+    assert obsctl("apply", path, "--prune", "--allow-mass-delete", "--allow-data-loss",
+                  "--auto-approve").exit_code == 0
     left = {("topics", t["TopicArn"].rsplit(":", 1)[1]) for t in sns.list_topics()["Topics"]}
     left |= {("log_groups", g["logGroupName"]) for g in logs.describe_log_groups()["logGroups"]}
     assert left == {key for key, owner in owner_of.items() if owner != "test"} | declared

@@ -164,7 +164,7 @@ def test_prune_deletes_only_owned_groups(obsctl, applied, write_config, boto):
     assert "- log_groups//ml/adopted" in plan.stdout
     assert "someone-else" not in plan.stdout
     assert "Plan: 0 to create, 0 to update, 1 to delete." in plan.stdout
-    assert obsctl("apply", path, "--auto-approve", "--prune").exit_code == 0
+    assert obsctl("apply", path, "--auto-approve", "--prune", "--allow-data-loss").exit_code == 0
     names = {g["logGroupName"] for g in boto("logs").describe_log_groups()["logGroups"]}
     assert names == {"/ml/churn", "/ml/forever", "/ml/someone-else"}
 

@@ -1,0 +1,161 @@
+"""Checks across the stacks of one run, from the config alone (no AWS call).
+
+Two stacks that work in the same place must not both declare a resource (each apply would
+undo the other's), and one stack's `prune` patterns must not cover a name another declares
+(`apply --prune` would delete it, the next apply recreate it, forever).
+
+The place is the account and region a stack works in, as far as the config tells: the same
+region and, for the account, the account of `role_arn` when both stacks assume a role, else
+the same `profile` (unset counts as a value: the default credentials) and neither assuming a
+role. Kinds whose names are unique per account (dashboards) ignore the region. Stacks the
+config cannot tell apart this way are checked again at plan time against the account and
+region AWS reports (`reconciler.engine.plan_all`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from typing import TYPE_CHECKING, Iterable
+
+from reconciler.config.globs import globs_overlap
+from reconciler.config.stack import Stack
+from reconciler.diagnostics import Diagnostic, Location
+
+if TYPE_CHECKING:
+    from reconciler.kinds.base import Kind
+
+
+def account(stack: Stack) -> tuple:
+    """Stacks with equal values work in the same account (see the module doc)."""
+    role = stack.config.role_arn
+    if role:
+        return ("account", role.split(":")[4])
+    return ("profile", stack.config.profile)
+
+
+def place(stack: Stack) -> tuple:
+    """Stacks with equal places work in the same account and region."""
+    return (stack.region, *account(stack))
+
+
+def check_stacks(stacks: list[Stack], registered: Iterable["Kind"]) -> list[Diagnostic]:
+    if len(stacks) < 2:
+        return []
+    kinds = {kind.name: kind for kind in registered}
+    diagnostics: list[Diagnostic] = []
+    by_account: dict[tuple, list[Stack]] = defaultdict(list)
+    for stack in stacks:
+        by_account[account(stack)].append(stack)
+    for neighbours in by_account.values():
+        if len(neighbours) > 1:
+            names = {stack.name: _Names.of(stack, kinds) for stack in neighbours}
+            diagnostics += _shared_names(neighbours, names, kinds)
+            diagnostics += _pruned_names(neighbours, names, kinds)
+    return diagnostics
+
+
+def _share(first: Stack, second: Stack, kind: "Kind") -> bool:
+    """Do two stacks of one account share the names of `kind`?"""
+    return first.region == second.region or not kind.regional
+
+
+class _Names:
+    """What one stack declares (exact names) and generates (globs), by kind."""
+
+    def __init__(self) -> None:
+        self.declared: dict[str, dict[str, Location | None]] = {}
+        self.generated: dict[str, dict[str, tuple[Location | None, str]]] = defaultdict(dict)
+
+    @classmethod
+    def of(cls, stack: Stack, kinds: dict[str, "Kind"]) -> "_Names":
+        names = cls()
+        for kind in kinds.values():
+            names.declared[kind.name] = kind.declared_names(stack)
+            for target, globs in kind.generated_names(stack).items():
+                for pattern, location in globs.items():
+                    names.generated[target][pattern] = (location, kind.name)
+        return names
+
+
+def _shared_names(stacks: list[Stack], names: dict[str, _Names],
+                  kinds: dict[str, "Kind"]) -> list[Diagnostic]:
+    diagnostics = []
+    for index, later in enumerate(stacks):
+        for earlier in stacks[:index]:
+            for kind in kinds.values():
+                if _share(earlier, later, kind):
+                    diagnostics += _clashes(kind, earlier, names[earlier.name], later,
+                                            names[later.name])
+    return diagnostics
+
+
+def _clashes(kind: "Kind", earlier: Stack, first: _Names, later: Stack,
+             second: _Names) -> list[Diagnostic]:
+    """Names of `kind` that both stacks claim: exact names by set intersection (a stack may
+    declare thousands), generated globs one by one (a few)."""
+    mine, theirs = second.declared.get(kind.name, {}), first.declared.get(kind.name, {})
+    found = [(f"{kind.name} {name!r}", _by(earlier), theirs[name], _by(later), mine[name])
+             for name in sorted(mine.keys() & theirs.keys())]
+    for pattern, (where, generator) in first.generated.get(kind.name, {}).items():
+        found += [(f"{kind.name} {name!r}", _by(earlier, generator), where, _by(later), mine[name])
+                  for name in sorted(fnmatch.filter(mine, pattern))]
+    for pattern, (where, generator) in second.generated.get(kind.name, {}).items():
+        found += [(f"{kind.name} {name!r}", _by(earlier), theirs[name], _by(later, generator), where)
+                  for name in sorted(fnmatch.filter(theirs, pattern))]
+        found += [(f"{kind.name} matching {pattern!r}", _by(earlier, other_generator),
+                   other_where, _by(later, generator), where)
+                  for other, (other_where, other_generator)
+                  in first.generated.get(kind.name, {}).items() if globs_overlap(pattern, other)]
+    return [_shared(kind, *clash) for clash in found]
+
+
+def _by(stack: Stack, generator: str | None = None) -> str:
+    if generator:
+        return f"generated by {generator} of stack {stack.name!r}"
+    return f"declared by stack {stack.name!r}"
+
+
+def _same_place(kind: "Kind") -> str:
+    return ("in the same account and region" if kind.regional
+            else f"in the same account ({kind.name} names are per account, not per region)")
+
+
+def _shared(kind: "Kind", what: str, first: str, first_at: Location | None, second: str,
+            second_at: Location | None) -> Diagnostic:
+    return Diagnostic(
+        f"{what} is {first} ({first_at}) and {second}, {_same_place(kind)}: each apply would "
+        "undo the other's; keep it in one stack (stacks in other regions or accounts may share "
+        "names)", second_at)
+
+
+def _pruned_names(stacks: list[Stack], names: dict[str, _Names],
+                  kinds: dict[str, "Kind"]) -> list[Diagnostic]:
+    """`prune` patterns only decide ownership of kinds AWS cannot tag."""
+    diagnostics = []
+    for pruner in stacks:
+        for kind, patterns in pruner.config.prune.items():
+            if kinds[kind].taggable:
+                continue
+            for index, pattern in enumerate(patterns):
+                at = pruner.locate("prune", kind, index)
+                for other in stacks:
+                    if other is not pruner and _share(pruner, other, kinds[kind]):
+                        diagnostics += _covered(pruner, kinds[kind], pattern, at, other,
+                                                names[other.name])
+    return diagnostics
+
+
+def _covered(pruner: Stack, kind: "Kind", pattern: str, at: Location | None, other: Stack,
+             names: _Names) -> list[Diagnostic]:
+    found = [(f"{kind.name} {name!r}, declared by", where)
+             for name, where in sorted(names.declared.get(kind.name, {}).items())
+             if fnmatch.fnmatchcase(name, pattern)]
+    found += [(f"{kind.name} matching {glob!r}, generated by {generator} of", where)
+              for glob, (where, generator) in names.generated.get(kind.name, {}).items()
+              if globs_overlap(pattern, glob)]
+    return [Diagnostic(
+        f"prune.{kind.name} pattern {pattern!r} of stack {pruner.name!r} covers {what} stack "
+        f"{other.name!r} ({where}), {_same_place(kind)}: `apply --prune` would delete it and "
+        "the next apply recreate it; narrow the pattern", at)
+        for what, where in found]
