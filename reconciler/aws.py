@@ -5,7 +5,9 @@ Pagination, retries and credentials are botocore's; this module only configures 
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 from concurrent.futures import Future
 from collections import Counter
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 
 import boto3
 import botocore.config
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from reconciler import __version__, ratelimit
 
@@ -31,8 +35,31 @@ WRITE_PREFIXES = ("Put", "Create", "Delete", "Update", "Tag", "Untag", "Associat
                   "Deregister", "Start", "Stop", "Add", "Remove", "Enable", "Disable")
 
 
+# What a botocore call raises when AWS or the way to it fails. ResponseParserError (an answer
+# that cannot be parsed, e.g. cut short) derives from Exception, not BotoCoreError, and
+# botocore does not retry it: the parse runs outside its retry loop (endpoint._do_get_response).
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def is_write(operation: str) -> bool:
     return operation.startswith(WRITE_PREFIXES)
+
+
+def describe_error(error: Exception) -> str:
+    """One printable line for an AWS_ERRORS error, naming the operation where known."""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        text = f"{info.get('Code', 'Error')}: {info.get('Message', error)}"
+    elif isinstance(error, ResponseParserError):
+        # botocore's message goes on with the whole body on its next lines.
+        first = (str(error).splitlines() or [""])[0].rstrip(" :")
+        operation = getattr(error, "operation_name", None)
+        text = (f"AWS {operation or 'sent'}: unreadable response (cut short or malformed; "
+                f"a write may have taken effect, rerun to converge): {first}")
+    else:
+        text = str(error)
+    return _UNPRINTABLE.sub("?", text)
 
 
 class CallStats:
@@ -110,6 +137,9 @@ class AwsContext:
                 client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
                 # before-sign fires once per attempt, so retries are counted as the calls they are.
                 client.meta.events.register("before-sign", self._count(service))
+                if client.meta.service_model.resolved_protocol in ("json", "rest-json"):
+                    client.meta.events.register("before-parse", _reject_unparsable_json)
+                client.meta.events.register("after-call-error", _name_operation)
                 if ratelimit.enabled(self.endpoint_url):
                     client.meta.events.register("before-call", self._pace(service))
                 self._clients[service] = client
@@ -156,3 +186,24 @@ class AwsContext:
         return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
                              aws_secret_access_key=creds["SecretAccessKey"],
                              aws_session_token=creds["SessionToken"], region_name=region)
+
+
+def _reject_unparsable_json(operation_model, response_dict, **_):
+    """botocore's JSON parser reads a body it cannot parse as {"message": body}, so an answer
+    cut short would pass as an empty one (DescribeAlarms: "no alarms"); XML and CBOR parsers
+    raise ResponseParserError for it. Make JSON do the same."""
+    body = response_dict.get("body")
+    if (response_dict.get("status_code", 500) >= 300 or not body
+            or operation_model.has_streaming_output):
+        return
+    try:
+        json.loads(body)
+    except ValueError as error:
+        raise ResponseParserError(f"Unable to parse response ({error}), invalid JSON "
+                                  "received") from None
+
+
+def _name_operation(exception, event_name, **_):
+    # ClientError names its operation; a parse error does not: the message needs it.
+    if isinstance(exception, ResponseParserError):
+        exception.operation_name = event_name.rsplit(".", 1)[-1]

@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from reconciler import drift, importer, saved_plan
-from reconciler.aws import AwsContext, CallStats
+from reconciler.aws import AwsContext, CallStats, describe_error
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
@@ -56,8 +57,8 @@ def reports_errors(command):
         except ClientError as error:
             info = error.response.get("Error", {})
             _fail(f"error: AWS {error.operation_name}: {info.get('Code')}: {info.get('Message')}")
-        except BotoCoreError as error:
-            _fail(f"error: {error}")
+        except (BotoCoreError, ResponseParserError) as error:
+            _fail(f"error: {describe_error(error)}")
         except KeyboardInterrupt:
             click.echo("interrupted: changes already made stay; rerun to converge.", err=True)
             sys.exit(130)

@@ -10,10 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from reconciler import applied
-from reconciler.aws import AwsContext
+from reconciler.aws import AWS_ERRORS, AwsContext, describe_error
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS, apply_order
@@ -282,9 +280,8 @@ def _apply_one(change: Change, state: StackState) -> Outcome:
             kind.update(state.aws, desired, live)
         else:
             kind.delete(state.aws, live)
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        return Outcome(change, f"{info.get('Code', 'Error')}: {info.get('Message', error)}")
-    except (BotoCoreError, ObsctlError) as error:
+    except AWS_ERRORS as error:  # that resource's failure; the others go on
+        return Outcome(change, describe_error(error))
+    except ObsctlError as error:
         return Outcome(change, str(error))
     return Outcome(change)
