@@ -147,7 +147,13 @@ def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[Sta
     for kind in kinds:
         desired, live = state.desired[kind.name], state.live[kind.name]
         for name in sorted(set(desired) | set(live)):
-            if options.targets and not any(t.matches(kind.name, name) for t in options.targets):
+            copy_of = live[name].duplicate_of if name in live else None
+            if options.targets and not any(t.matches(kind.name, copy_of or name)
+                                           for t in options.targets):
+                continue
+            if copy_of:  # an identical extra copy of a resource the stack declares
+                plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live[name]) or ""
+                plan.changes.append(_duplicate_delete(stack, kind, live[name]))
                 continue
             wanted = desired.get(name)
             if wanted and any(t.matches(kind.name, name) for t in options.adopt):
@@ -214,6 +220,13 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
     return None
 
 
+def _duplicate_delete(stack: Stack, kind: Kind, live: Live) -> Change:
+    return Change(name=live.name, action=Action.DELETE, before=applied.hidden(live.spec),
+                  after=None, reason=f"duplicate: the same as {kind.name}/{live.duplicate_of}, "
+                                     "which stays",
+                  **_change_base(stack, kind, None, live))
+
+
 def _change_base(stack: Stack, kind: Kind, desired: Desired | None, live: Live | None) -> dict:
     # Only for the resources that change: the fingerprint is a JSON dump and a hash.
     return dict(stack=stack.name, kind=kind.name, origin=desired.origin if desired else None,
@@ -221,7 +234,9 @@ def _change_base(stack: Stack, kind: Kind, desired: Desired | None, live: Live |
 
 
 def _guard_mass_delete(plan: StackPlan, state: StackState, options: PlanOptions) -> None:
-    deletes = sum(1 for c in plan.changes if c.action is Action.DELETE)
+    # Removing an identical extra copy deletes nothing the stack declares: not counted.
+    deletes = sum(1 for c in plan.changes if c.action is Action.DELETE
+                  and not state.live[c.kind][c.name].duplicate_of)
     if not deletes or options.allow_mass_delete:
         return
     owned = sum(1 for kind in state.live for live in state.live[kind].values()

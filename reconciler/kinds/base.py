@@ -59,6 +59,10 @@ class Live:
     spec: dict  # comparable form, normalized from what AWS returned
     tags: dict[str, str] | None = None  # None: untaggable kind, or tags unknown
     identity: Any = None  # whatever apply needs beyond the name (ARN, id, parent...)
+    # The name of the resource this one is an identical extra copy of, for kinds whose names
+    # AWS does not keep unique (saved queries): the plan deletes it (`name` is then unique,
+    # e.g. NAME#ID).
+    duplicate_of: str | None = None
 
     @property
     def owner(self) -> str | None:
