@@ -277,11 +277,29 @@ def apply_stack(plan: StackPlan, state: StackState,
         if Action.DELETE in actions:
             waves.reverse()  # what others name goes last
         for wave in waves:
+            taken = _created_meanwhile(KINDS[kind], state, wave)
             with ThreadPoolExecutor(max_workers=APPLY_WORKERS) as pool:
-                for outcome in pool.map(lambda c: _apply_one(c, state), wave):
+                for outcome in pool.map(lambda c: taken.get(c.name) or _apply_one(c, state), wave):
                     outcomes.append(outcome)
                     on_outcome(outcome)
     return outcomes
+
+
+def _created_meanwhile(kind: Kind, state: StackState, wave: list[Change]) -> dict[str, Outcome]:
+    """Failed outcomes for the creates of `wave` whose name exists in AWS by now (someone
+    created it after the plan read): create only what does not exist."""
+    creates = [c for c in wave if c.action is Action.CREATE]
+    if not creates:
+        return {}
+    try:
+        existing = kind.existing(state.aws, [c.name for c in creates])
+    except AWS_ERRORS as error:
+        return {c.name: Outcome(c, "could not check that it still does not exist: "
+                                   f"{describe_error(error)}") for c in creates}
+    return {c.name: Outcome(c, "created in AWS by someone else since the plan read it; not "
+                               "overwritten (plan again: it is a conflict unless it carries "
+                               "this stack's tag)")
+            for c in creates if c.name in existing}
 
 
 def _apply_one(change: Change, state: StackState) -> Outcome:

@@ -100,6 +100,15 @@ class Kind(ABC):
         """
         return [changes] if changes else []
 
+    def existing(self, aws: "AwsContext", names: list[str]) -> set[str]:
+        """Which of `names` exist in AWS now. The engine asks right before each wave of
+        creates, so that a resource someone else created since the plan (during a long, paced
+        apply) is reported as a conflict instead of overwritten by a create that is an upsert
+        (PutMetricAlarm, PutCompositeAlarm).
+
+        Default: not checked (the kind's creates fail on an existing name by themselves)."""
+        return set()
+
     def generate(self, aws: "AwsContext", stack: "Stack", scope: "Scope"
                  ) -> dict[str, dict[str, Desired]]:
         """Resources of *other* kinds that this kind's config expands into, by kind name
