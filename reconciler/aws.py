@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 
 import boto3
 import botocore.config
-from botocore.exceptions import BotoCoreError, ClientError
+import botocore.session
+from botocore.credentials import (AssumeRoleCredentialFetcher, CredentialProvider,
+                                  CredentialResolver, RefreshableCredentials)
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from botocore.parsers import ResponseParserError
 
 from reconciler import __version__, ratelimit
@@ -111,13 +114,15 @@ class AwsContext:
 
     @classmethod
     def create(cls, *, region: str | None = None, profile: str | None = None,
-               role_arn: str | None = None, endpoint_url: str | None = None,
+               role_arn: str | None = None, role_external_id: str | None = None,
+               role_duration_seconds: int | None = None, endpoint_url: str | None = None,
                stats: CallStats | None = None) -> "AwsContext":
         session = boto3.Session(profile_name=profile, region_name=region)
         endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats())
         if role_arn:
-            context.session = context._assume_role(role_arn, session.region_name)
+            context.session = context._assume_role(role_arn, role_external_id,
+                                                   role_duration_seconds)
         return context
 
     @property
@@ -128,22 +133,26 @@ class AwsContext:
         """One client per service, created once: boto3 clients are thread-safe, sessions are not."""
         with self._lock:
             if service not in self._clients:
-                config = botocore.config.Config(
-                    retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
-                    max_pool_connections=32,
-                    # CloudTrail records it (userAgent): `plan --explain-drift` skips our own writes.
-                    user_agent_extra=USER_AGENT,
-                )
-                client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
-                # before-sign fires once per attempt, so retries are counted as the calls they are.
-                client.meta.events.register("before-sign", self._count(service))
-                if client.meta.service_model.resolved_protocol in ("json", "rest-json"):
-                    client.meta.events.register("before-parse", _reject_unparsable_json)
-                client.meta.events.register("after-call-error", _name_operation)
-                if ratelimit.enabled(self.endpoint_url):
-                    client.meta.events.register("before-call", self._pace(service))
-                self._clients[service] = client
+                self._clients[service] = self._new_client(self.session, service)
             return self._clients[service]
+
+    def _new_client(self, session: boto3.Session, service: str, **credentials):
+        config = botocore.config.Config(
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
+            max_pool_connections=32,
+            # CloudTrail records it (userAgent): `plan --explain-drift` skips our own writes.
+            user_agent_extra=USER_AGENT,
+        )
+        client = session.client(service, endpoint_url=self.endpoint_url, config=config,
+                                **credentials)
+        # before-sign fires once per attempt, so retries are counted as the calls they are.
+        client.meta.events.register("before-sign", self._count(service))
+        if client.meta.service_model.resolved_protocol in ("json", "rest-json"):
+            client.meta.events.register("before-parse", _reject_unparsable_json)
+        client.meta.events.register("after-call-error", _name_operation)
+        if ratelimit.enabled(self.endpoint_url):
+            client.meta.events.register("before-call", self._pace(service))
+        return client
 
     def _count(self, service: str):
         def on_sign(operation_name, **_):
@@ -181,11 +190,61 @@ class AwsContext:
             self._scope = Scope(region=self.region, account_id=identity["Account"], partition=partition)
         return self._scope
 
-    def _assume_role(self, role_arn: str, region: str | None) -> boto3.Session:
-        creds = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="obsctl")["Credentials"]
-        return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                             aws_secret_access_key=creds["SecretAccessKey"],
-                             aws_session_token=creds["SessionToken"], region_name=region)
+    def _assume_role(self, role_arn: str, external_id: str | None,
+                     duration_seconds: int | None) -> boto3.Session:
+        """A session with the role's credentials, which botocore renews (AssumeRole again)
+        before they expire: a paced apply of thousands of alarms outlives one role session."""
+        source = self.session.get_credentials()
+        if source is None:
+            raise NoCredentialsError()
+        request = {"RoleSessionName": "obsctl"}
+        if external_id:
+            request["ExternalId"] = external_id
+        if duration_seconds:
+            request["DurationSeconds"] = duration_seconds
+        advisory, mandatory = refresh_windows(duration_seconds or DEFAULT_SESSION_SECONDS)
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator=lambda service, **keys: self._new_client(self.session, service, **keys),
+            source_credentials=source, role_arn=role_arn, extra_args=request,
+            expiry_window_seconds=advisory)
+        credentials = RefreshableCredentials.create_from_metadata(
+            fetcher.fetch_credentials(), refresh_using=fetcher.fetch_credentials,
+            method="assume-role", advisory_timeout=advisory, mandatory_timeout=mandatory)
+        assumed = botocore.session.Session()
+        assumed.register_component("credential_provider",
+                                   CredentialResolver([_Credentials(credentials)]))
+        return boto3.Session(botocore_session=assumed, region_name=self.session.region_name)
+
+
+DEFAULT_SESSION_SECONDS = 3600  # STS AssumeRole's DurationSeconds default
+
+
+def role_settings(config) -> dict:
+    """`AwsContext.create` keywords for a stack config's role: arn, ExternalId, duration."""
+    return {"role_arn": config.role_arn, "role_external_id": config.role_external_id,
+            "role_duration_seconds": config.role_duration_seconds}
+
+
+def refresh_windows(session_seconds: int) -> tuple[int, int]:
+    """(advisory, mandatory) seconds before expiry at which botocore renews the credentials.
+
+    botocore's are 15 and 10 minutes; with a 15-minute session (the shortest STS grants) that
+    would be an AssumeRole before every request (boto/botocore#2189). Shorter sessions renew in
+    their last third (advisory: one thread tries, the others go on) and sixth (mandatory)."""
+    return min(15 * 60, session_seconds // 3), min(10 * 60, session_seconds // 6)
+
+
+class _Credentials(CredentialProvider):
+    """Hands botocore's credential chain the role's refreshable credentials."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, credentials: RefreshableCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self):
+        return self._credentials
 
 
 def _reject_unparsable_json(operation_model, response_dict, **_):

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from reconciler import drift, importer, saved_plan
-from reconciler.aws import AwsContext, CallStats, describe_error
+from reconciler.aws import AwsContext, CallStats, describe_error, role_settings
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
@@ -146,7 +146,7 @@ def _make_plan(request: PlanRequest, endpoint_url, region, profile, quiet):
     def plan_one(stack):
         aws = AwsContext.create(region=region or stack.region,
                                 profile=profile or stack.config.profile,
-                                role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
+                                **role_settings(stack.config), endpoint_url=endpoint_url,
                                 stats=calls)
         return plan_stack(stack, aws, options)
 
@@ -283,7 +283,7 @@ def import_(paths, kind_name, name_prefix, output, stack_name, adopt_resources, 
         raise ObsctlError("--adopt needs --output: the stack must own resources its config has")
     stack = _import_stack(paths, stack_name)
     aws = AwsContext.create(region=region or stack.region, profile=profile or stack.config.profile,
-                            role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
+                            **role_settings(stack.config), endpoint_url=endpoint_url,
                             stats=click.get_current_context().find_object(Context).calls)
     imported = importer.import_kind(kind_name, name_prefix, stack, aws)
     if not output:

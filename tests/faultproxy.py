@@ -128,7 +128,9 @@ class Fault:
     message: str = ""
     query_type: str = "Sender"  # query-protocol <Type>: Sender (client) or Receiver (server)
     forward_first: bool = False  # `lost`, `truncate`: execute upstream first
-    truncate: bool = False  # answer the upstream response with half of its body
+    # With forward_first: answer the upstream response with its body rewritten (`truncate`:
+    # cut in half) instead of dropping the connection.
+    rewrite: Callable[[bytes], bytes] | None = None
     payload: dict | None = None  # a successful answer (status 200) instead of an error
 
 
@@ -147,7 +149,7 @@ def _fault(kind: str) -> Fault:
     if kind == "lost":
         return Fault(kind, forward_first=True)
     if kind == "truncate":
-        return Fault(kind, forward_first=True, truncate=True)
+        return Fault(kind, forward_first=True, rewrite=lambda body: body[:len(body) // 2])
     raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
@@ -468,9 +470,9 @@ def _handler_class(proxy: FaultProxy):
                 self._send(502, {"Content-Type": "text/plain"}, b"fault proxy: upstream unreachable")
                 self.close_connection = True
                 return
-            if fault is not None and fault.truncate:
+            if fault is not None and fault.rewrite is not None:
                 status, headers, data = response
-                self._send(status, headers, data[:len(data) // 2])
+                self._send(status, headers, fault.rewrite(data))
                 return
             if fault is not None:  # `lost`: executed upstream, answer never arrives
                 self._drop()
