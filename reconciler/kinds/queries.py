@@ -20,6 +20,7 @@ and the content, so two applies of one stack at once (a local run while CI appli
 one definition; a later create of other content is another token. A later create of the same
 content (deleted, then declared again) repeats the token, which AWS answers with the deleted
 definition's id: `create` checks the id and creates afresh then (see there).
+
 Query definitions cannot be tagged: a stack owns the ones matching its `prune.queries`
 patterns (the engine decides).
 
