@@ -5,7 +5,9 @@ Pagination, retries and credentials are botocore's; this module only configures 
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 from concurrent.futures import Future
 from collections import Counter
@@ -13,6 +15,11 @@ from dataclasses import dataclass, field
 
 import boto3
 import botocore.config
+import botocore.session
+from botocore.credentials import (AssumeRoleCredentialFetcher, CredentialProvider,
+                                  CredentialResolver, RefreshableCredentials)
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.parsers import ResponseParserError
 
 from reconciler import __version__, ratelimit
 
@@ -31,8 +38,31 @@ WRITE_PREFIXES = ("Put", "Create", "Delete", "Update", "Tag", "Untag", "Associat
                   "Deregister", "Start", "Stop", "Add", "Remove", "Enable", "Disable")
 
 
+# What a botocore call raises when AWS or the way to it fails. ResponseParserError (an answer
+# that cannot be parsed, e.g. cut short) derives from Exception, not BotoCoreError, and
+# botocore does not retry it: the parse runs outside its retry loop (endpoint._do_get_response).
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def is_write(operation: str) -> bool:
     return operation.startswith(WRITE_PREFIXES)
+
+
+def describe_error(error: Exception) -> str:
+    """One printable line for an AWS_ERRORS error, naming the operation where known."""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        text = f"{info.get('Code', 'Error')}: {info.get('Message', error)}"
+    elif isinstance(error, ResponseParserError):
+        # botocore's message goes on with the whole body on its next lines.
+        first = (str(error).splitlines() or [""])[0].rstrip(" :")
+        operation = getattr(error, "operation_name", None)
+        text = (f"AWS {operation or 'sent'}: unreadable response (cut short or malformed; "
+                f"a write may have taken effect, rerun to converge): {first}")
+    else:
+        text = str(error)
+    return _UNPRINTABLE.sub("?", text)
 
 
 class CallStats:
@@ -84,14 +114,15 @@ class AwsContext:
 
     @classmethod
     def create(cls, *, region: str | None = None, profile: str | None = None,
-               role_arn: str | None = None, endpoint_url: str | None = None,
+               role_arn: str | None = None, role_external_id: str | None = None,
+               role_duration_seconds: int | None = None, endpoint_url: str | None = None,
                stats: CallStats | None = None) -> "AwsContext":
         session = boto3.Session(profile_name=profile, region_name=region)
         endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats())
         if role_arn:
-            context.session = context._assume_role(role_arn, session.region_name)
-            context._clients.clear()  # the STS client that assumed the role is the caller's
+            context.session = context._assume_role(role_arn, role_external_id,
+                                                   role_duration_seconds)
         return context
 
     @property
@@ -102,19 +133,26 @@ class AwsContext:
         """One client per service, created once: boto3 clients are thread-safe, sessions are not."""
         with self._lock:
             if service not in self._clients:
-                config = botocore.config.Config(
-                    retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
-                    max_pool_connections=32,
-                    # CloudTrail records it (userAgent): `plan --explain-drift` skips our own writes.
-                    user_agent_extra=USER_AGENT,
-                )
-                client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
-                # before-sign fires once per attempt, so retries are counted as the calls they are.
-                client.meta.events.register("before-sign", self._count(service))
-                if ratelimit.enabled(self.endpoint_url):
-                    client.meta.events.register("before-call", self._pace(service))
-                self._clients[service] = client
+                self._clients[service] = self._new_client(self.session, service)
             return self._clients[service]
+
+    def _new_client(self, session: boto3.Session, service: str, **credentials):
+        config = botocore.config.Config(
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
+            max_pool_connections=32,
+            # CloudTrail records it (userAgent): `plan --explain-drift` skips our own writes.
+            user_agent_extra=USER_AGENT,
+        )
+        client = session.client(service, endpoint_url=self.endpoint_url, config=config,
+                                **credentials)
+        # before-sign fires once per attempt, so retries are counted as the calls they are.
+        client.meta.events.register("before-sign", self._count(service))
+        if client.meta.service_model.resolved_protocol in ("json", "rest-json"):
+            client.meta.events.register("before-parse", _reject_unparsable_json)
+        client.meta.events.register("after-call-error", _name_operation)
+        if ratelimit.enabled(self.endpoint_url):
+            client.meta.events.register("before-call", self._pace(service))
+        return client
 
     def _count(self, service: str):
         def on_sign(operation_name, **_):
@@ -152,8 +190,79 @@ class AwsContext:
             self._scope = Scope(region=self.region, account_id=identity["Account"], partition=partition)
         return self._scope
 
-    def _assume_role(self, role_arn: str, region: str | None) -> boto3.Session:
-        creds = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="obsctl")["Credentials"]
-        return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                             aws_secret_access_key=creds["SecretAccessKey"],
-                             aws_session_token=creds["SessionToken"], region_name=region)
+    def _assume_role(self, role_arn: str, external_id: str | None,
+                     duration_seconds: int | None) -> boto3.Session:
+        """A session with the role's credentials, which botocore renews (AssumeRole again)
+        before they expire: a paced apply of thousands of alarms outlives one role session."""
+        source = self.session.get_credentials()
+        if source is None:
+            raise NoCredentialsError()
+        request = {"RoleSessionName": "obsctl"}
+        if external_id:
+            request["ExternalId"] = external_id
+        if duration_seconds:
+            request["DurationSeconds"] = duration_seconds
+        advisory, mandatory = refresh_windows(duration_seconds or DEFAULT_SESSION_SECONDS)
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator=lambda service, **keys: self._new_client(self.session, service, **keys),
+            source_credentials=source, role_arn=role_arn, extra_args=request,
+            expiry_window_seconds=advisory)
+        credentials = RefreshableCredentials.create_from_metadata(
+            fetcher.fetch_credentials(), refresh_using=fetcher.fetch_credentials,
+            method="assume-role", advisory_timeout=advisory, mandatory_timeout=mandatory)
+        assumed = botocore.session.Session()
+        assumed.register_component("credential_provider",
+                                   CredentialResolver([_Credentials(credentials)]))
+        return boto3.Session(botocore_session=assumed, region_name=self.session.region_name)
+
+
+DEFAULT_SESSION_SECONDS = 3600  # STS AssumeRole's DurationSeconds default
+
+
+def role_settings(config) -> dict:
+    """`AwsContext.create` keywords for a stack config's role: arn, ExternalId, duration."""
+    return {"role_arn": config.role_arn, "role_external_id": config.role_external_id,
+            "role_duration_seconds": config.role_duration_seconds}
+
+
+def refresh_windows(session_seconds: int) -> tuple[int, int]:
+    """(advisory, mandatory) seconds before expiry at which botocore renews the credentials.
+
+    botocore's are 15 and 10 minutes; with a 15-minute session (the shortest STS grants) that
+    would be an AssumeRole before every request (boto/botocore#2189). Shorter sessions renew in
+    their last third (advisory: one thread tries, the others go on) and sixth (mandatory)."""
+    return min(15 * 60, session_seconds // 3), min(10 * 60, session_seconds // 6)
+
+
+class _Credentials(CredentialProvider):
+    """Hands botocore's credential chain the role's refreshable credentials."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, credentials: RefreshableCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self):
+        return self._credentials
+
+
+def _reject_unparsable_json(operation_model, response_dict, **_):
+    """botocore's JSON parser reads a body it cannot parse as {"message": body}, so an answer
+    cut short would pass as an empty one (DescribeAlarms: "no alarms"); XML and CBOR parsers
+    raise ResponseParserError for it. Make JSON do the same."""
+    body = response_dict.get("body")
+    if (response_dict.get("status_code", 500) >= 300 or not body
+            or operation_model.has_streaming_output):
+        return
+    try:
+        json.loads(body)
+    except ValueError as error:
+        raise ResponseParserError(f"Unable to parse response ({error}), invalid JSON "
+                                  "received") from None
+
+
+def _name_operation(exception, event_name, **_):
+    # ClientError names its operation; a parse error does not: the message needs it.
+    if isinstance(exception, ResponseParserError):
+        exception.operation_name = event_name.rsplit(".", 1)[-1]

@@ -14,9 +14,10 @@ import time
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from reconciler import drift, importer, saved_plan
-from reconciler.aws import AwsContext, CallStats
+from reconciler.aws import AwsContext, CallStats, describe_error, role_settings
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
@@ -56,8 +57,8 @@ def reports_errors(command):
         except ClientError as error:
             info = error.response.get("Error", {})
             _fail(f"error: AWS {error.operation_name}: {info.get('Code')}: {info.get('Message')}")
-        except BotoCoreError as error:
-            _fail(f"error: {error}")
+        except (BotoCoreError, ResponseParserError) as error:
+            _fail(f"error: {describe_error(error)}")
         except KeyboardInterrupt:
             click.echo("interrupted: changes already made stay; rerun to converge.", err=True)
             sys.exit(130)
@@ -145,7 +146,7 @@ def _make_plan(request: PlanRequest, endpoint_url, region, profile, quiet):
     def make_aws(stack):
         return AwsContext.create(region=region or stack.region,
                                  profile=profile or stack.config.profile,
-                                 role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
+                                 **role_settings(stack.config), endpoint_url=endpoint_url,
                                  stats=calls)
 
     with Progress.create("Reading live state", quiet) as progress:
@@ -299,7 +300,7 @@ def import_(paths, kind_name, name_prefix, output, stack_name, adopt_resources, 
         raise _exists(output)
     stack, others = _import_stack(paths, stack_name)
     aws = AwsContext.create(region=region or stack.region, profile=profile or stack.config.profile,
-                            role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
+                            **role_settings(stack.config), endpoint_url=endpoint_url,
                             stats=click.get_current_context().find_object(Context).calls)
     imported = importer.import_kind(kind_name, name_prefix, stack, aws, others)
     for skipped in imported.skipped:

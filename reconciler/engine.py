@@ -10,10 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from reconciler import applied
-from reconciler.aws import AwsContext
+from reconciler.aws import AWS_ERRORS, AwsContext, describe_error
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS, apply_order
@@ -188,7 +186,13 @@ def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
     for kind in kinds:
         desired, live = state.desired[kind.name], state.live[kind.name]
         for name in sorted(set(desired) | set(live)):
-            if options.targets and not any(t.matches(kind.name, name) for t in options.targets):
+            copy_of = live[name].duplicate_of if name in live else None
+            if options.targets and not any(t.matches(kind.name, copy_of or name)
+                                           for t in options.targets):
+                continue
+            if copy_of:  # an identical extra copy of a resource the stack declares
+                plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live[name]) or ""
+                plan.changes.append(_duplicate_delete(stack, kind, live[name]))
                 continue
             wanted = desired.get(name)
             if wanted and any(t.matches(kind.name, name) for t in options.adopt):
@@ -333,6 +337,13 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
     return None
 
 
+def _duplicate_delete(stack: Stack, kind: Kind, live: Live) -> Change:
+    return Change(name=live.name, action=Action.DELETE, before=applied.hidden(live.spec),
+                  after=None, reason=f"duplicate: the same as {kind.name}/{live.duplicate_of}, "
+                                     "which stays",
+                  **_change_base(stack, kind, None, live))
+
+
 def _change_base(stack: Stack, kind: Kind, desired: Desired | None, live: Live | None) -> dict:
     # Only for the resources that change: the fingerprint is a JSON dump and a hash.
     return dict(stack=stack.name, kind=kind.name, origin=desired.origin if desired else None,
@@ -340,7 +351,9 @@ def _change_base(stack: Stack, kind: Kind, desired: Desired | None, live: Live |
 
 
 def _guard_mass_delete(plan: StackPlan, state: StackState, options: PlanOptions) -> None:
-    deletes = sum(1 for c in plan.changes if c.action is Action.DELETE)
+    # Removing an identical extra copy deletes nothing the stack declares: not counted.
+    deletes = sum(1 for c in plan.changes if c.action is Action.DELETE
+                  and not state.live[c.kind][c.name].duplicate_of)
     if not deletes or options.allow_mass_delete:
         return
     owned = sum(1 for kind in state.live for live in state.live[kind].values()
@@ -381,11 +394,29 @@ def apply_stack(plan: StackPlan, state: StackState,
         if Action.DELETE in actions:
             waves.reverse()  # what others name goes last
         for wave in waves:
+            taken = _created_meanwhile(KINDS[kind], state, wave)
             with ThreadPoolExecutor(max_workers=APPLY_WORKERS) as pool:
-                for outcome in pool.map(lambda c: _apply_one(c, state), wave):
+                for outcome in pool.map(lambda c: taken.get(c.name) or _apply_one(c, state), wave):
                     outcomes.append(outcome)
                     on_outcome(outcome)
     return outcomes
+
+
+def _created_meanwhile(kind: Kind, state: StackState, wave: list[Change]) -> dict[str, Outcome]:
+    """Failed outcomes for the creates of `wave` whose name exists in AWS by now (someone
+    created it after the plan read): create only what does not exist."""
+    creates = [c for c in wave if c.action is Action.CREATE]
+    if not creates:
+        return {}
+    try:
+        existing = kind.existing(state.aws, [c.name for c in creates])
+    except AWS_ERRORS as error:
+        return {c.name: Outcome(c, "could not check that it still does not exist: "
+                                   f"{describe_error(error)}") for c in creates}
+    return {c.name: Outcome(c, "created in AWS by someone else since the plan read it; not "
+                               "overwritten (plan again: it is a conflict unless it carries "
+                               "this stack's tag)")
+            for c in creates if c.name in existing}
 
 
 def _apply_one(change: Change, state: StackState) -> Outcome:
@@ -399,9 +430,8 @@ def _apply_one(change: Change, state: StackState) -> Outcome:
             kind.update(state.aws, desired, live)
         else:
             kind.delete(state.aws, live)
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        return Outcome(change, f"{info.get('Code', 'Error')}: {info.get('Message', error)}")
-    except (BotoCoreError, ObsctlError) as error:
+    except AWS_ERRORS as error:  # that resource's failure; the others go on
+        return Outcome(change, describe_error(error))
+    except ObsctlError as error:
         return Outcome(change, str(error))
     return Outcome(change)

@@ -20,7 +20,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from reconciler.aws import AwsContext
+from reconciler.aws import AwsContext, role_settings
 from reconciler.cli import Context, aws_options, reports_errors
 from reconciler.config import load_stacks
 from reconciler.diagnostics import ObsctlError
@@ -133,7 +133,7 @@ def query_command(name, paths, since, until, limit, timeout, endpoint_url, regio
     if start >= end:
         raise click.BadParameter(f"--since {since} is not before --until {until}")
     aws = AwsContext.create(region=region or stack.region, profile=profile or stack.config.profile,
-                            role_arn=stack.config.role_arn, endpoint_url=endpoint_url,
+                            **role_settings(stack.config), endpoint_url=endpoint_url,
                             stats=click.get_current_context().find_object(Context).calls)
     logs = aws.client("logs")
     started = time.monotonic()

@@ -29,6 +29,13 @@ with one of these faults instead (`kinds`), each one that real AWS gives and bot
   lost      like `reset`, but only after the request was forwarded and executed upstream: the
             response is lost, so the retry repeats a request that already took effect (the
             case that makes non-idempotent creates fail with "already exists"). Not a default.
+  truncate  the request is forwarded and executed upstream, and its response arrives with the
+            status and headers intact but the body cut in half (Content-Length matching the
+            cut body, so the HTTP exchange itself is well-formed: a broken middlebox or an
+            answer cut short by the service). botocore does not retry this: its parsers raise
+            ResponseParserError (XML, CBOR), which is not a BotoCoreError, outside the retry
+            loop; its JSON parser reads an unparsable body as {"message": <body>}, an empty
+            answer, unless the client checks the body first (reconciler.aws). Not a default.
 
 `latency=(lo, hi)` adds a uniform random delay (seconds) to every request. `faults_for_writes_only`
 restricts faults to write operations. `rules` are callables `rule(request) -> Fault | None` run
@@ -57,7 +64,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
 
-KINDS = ("throttle", "500", "503", "reset", "lost")
+KINDS = ("throttle", "500", "503", "reset", "lost", "truncate")
 DEFAULT_KINDS = ("throttle", "500", "reset")
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
                "trailer", "upgrade", "proxy-authenticate", "proxy-authorization", "content-length"}
@@ -120,7 +127,10 @@ class Fault:
     code: str = ""
     message: str = ""
     query_type: str = "Sender"  # query-protocol <Type>: Sender (client) or Receiver (server)
-    forward_first: bool = False  # `lost`: execute upstream, then drop the connection
+    forward_first: bool = False  # `lost`, `truncate`: execute upstream first
+    # With forward_first: answer the upstream response with its body rewritten (`truncate`:
+    # cut in half) instead of dropping the connection.
+    rewrite: Callable[[bytes], bytes] | None = None
     payload: dict | None = None  # a successful answer (status 200) instead of an error
 
 
@@ -138,6 +148,8 @@ def _fault(kind: str) -> Fault:
         return Fault(kind)
     if kind == "lost":
         return Fault(kind, forward_first=True)
+    if kind == "truncate":
+        return Fault(kind, forward_first=True, rewrite=lambda body: body[:len(body) // 2])
     raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
@@ -162,6 +174,13 @@ def deny(operation: str, contains: str, message: str | None = None) -> Callable[
                            f"authorized to perform: {action} on resource: {contains} because no "
                            f"identity-based policy allows the {action} action")
         return Fault("deny", 403, "AccessDenied", text)
+    return rule
+
+
+def truncated(operation: str) -> Callable[[ProxiedRequest], Fault | None]:
+    """A rule answering every `operation` request with its upstream response cut in half."""
+    def rule(request: ProxiedRequest) -> Fault | None:
+        return _fault("truncate") if request.operation == operation else None
     return rule
 
 
@@ -450,6 +469,10 @@ def _handler_class(proxy: FaultProxy):
                 proxy._count_upstream_error()
                 self._send(502, {"Content-Type": "text/plain"}, b"fault proxy: upstream unreachable")
                 self.close_connection = True
+                return
+            if fault is not None and fault.rewrite is not None:
+                status, headers, data = response
+                self._send(status, headers, fault.rewrite(data))
                 return
             if fault is not None:  # `lost`: executed upstream, answer never arrives
                 self._drop()

@@ -15,7 +15,8 @@ import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationError, create_model
+from pydantic import (BaseModel, Field, StringConstraints, ValidationError, ValidationInfo,
+                      create_model, field_validator)
 
 from reconciler.config.cross_stack import check_stacks
 from reconciler.config.fields import Region, StrictModel, Tags
@@ -30,10 +31,15 @@ StackName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,255}$")
 RoleArn = Annotated[str, StringConstraints(
     pattern=r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")]
 NamePattern = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+# STS AssumeRole ExternalId: 2-1224 characters of [\w+=,.@:/-]; DurationSeconds: 900-43200
+# (the role's maximum session duration may be lower: STS refuses longer ones).
+ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")]
+SessionDuration = Annotated[int, Field(ge=900, le=43200)]
 
 # Top-level keys that configure the stack rather than declare resources; several files of
 # one stack may repeat them, but only with equal values.
-SETTINGS = ("region", "role_arn", "profile", "prune", "tags", "defaults")
+SETTINGS = ("region", "role_arn", "role_external_id", "role_duration_seconds", "profile", "prune",
+            "tags", "defaults")
 
 
 # Top-level keys starting with this are ignored: they hold YAML anchors for reuse.
@@ -50,11 +56,23 @@ class StackSettings(StrictModel):
                                          "every taggable resource (obsctl:stack).")
     region: Region | None = Field(None, description="AWS region; default from the AWS environment.")
     role_arn: RoleArn | None = Field(None, description="IAM role to assume for this stack.")
+    role_external_id: ExternalId | None = Field(
+        None, description="ExternalId for assuming role_arn, if its trust policy requires one.")
+    role_duration_seconds: SessionDuration | None = Field(
+        None, description="Length of one role session (900-43200 s; STS's default 3600). "
+                          "Credentials are renewed before they expire either way.")
     profile: Annotated[str, StringConstraints(min_length=1)] | None = Field(
         None, description="AWS profile to use for this stack.")
     prune: dict[str, list[NamePattern]] = Field({}, description=_PRUNE_HELP)
     tags: Tags = Field({}, description="Tags applied to every taggable resource.")
     defaults: dict[str, dict[str, Any]] = Field({}, description=_DEFAULTS_HELP)
+
+    @field_validator("role_external_id", "role_duration_seconds")
+    @classmethod
+    def _needs_role(cls, value, info: ValidationInfo):
+        if value is not None and not info.data.get("role_arn"):
+            raise ValueError(f"{info.field_name} is a setting of the role to assume: set role_arn")
+        return value
 
 
 def kinds() -> dict[str, "Kind"]:

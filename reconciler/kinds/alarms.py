@@ -46,8 +46,8 @@ from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, T
                                       is_extended_statistic)
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, resolve_action,
-                                     sync_cloudwatch_tags, tag_list)
+from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, existing_alarms,
+                                     resolve_action, sync_cloudwatch_tags, tag_list)
 from reconciler.kinds.scaling_policies import (declared_targets, policy_arns, reference_for,
                                                reference_problem)
 
@@ -630,6 +630,9 @@ class Alarms(Kind):
 
     def to_config(self, live, refs):
         return ("alarms", live.name), alarm_config(live.spec, refs.own_tags(live.tags), refs)
+
+    def existing(self, aws, names):
+        return existing_alarms(aws, names)
 
     def create(self, aws, desired):
         request = put_request(desired.name, _with_policy_arns(aws, desired.spec))

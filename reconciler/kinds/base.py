@@ -61,6 +61,10 @@ class Live:
     spec: dict  # comparable form, normalized from what AWS returned
     tags: dict[str, str] | None = None  # None: untaggable kind, or tags unknown
     identity: Any = None  # whatever apply needs beyond the name (ARN, id, parent...)
+    # The name of the resource this one is an identical extra copy of, for kinds whose names
+    # AWS does not keep unique (saved queries): the plan deletes it (`name` is then unique,
+    # e.g. NAME#ID).
+    duplicate_of: str | None = None
 
     @property
     def owner(self) -> str | None:
@@ -116,6 +120,15 @@ class Kind(ABC):
         rules name other composites) puts the named ones in earlier waves.
         """
         return [changes] if changes else []
+
+    def existing(self, aws: "AwsContext", names: list[str]) -> set[str]:
+        """Which of `names` exist in AWS now. The engine asks right before each wave of
+        creates, so that a resource someone else created since the plan (during a long, paced
+        apply) is reported as a conflict instead of overwritten by a create that is an upsert
+        (PutMetricAlarm, PutCompositeAlarm).
+
+        Default: not checked (the kind's creates fail on an existing name by themselves)."""
+        return set()
 
     def generate(self, aws: "AwsContext", stack: "Stack", scope: "Scope"
                  ) -> dict[str, dict[str, Desired]]:

@@ -114,6 +114,22 @@ def describe_all_alarms(aws: "AwsContext") -> dict[str, list[dict]]:
     return aws.read_once("describe_alarms", load)
 
 
+ALARM_NAMES_PER_CALL = 100  # DescribeAlarms AlarmNames
+
+
+def existing_alarms(aws: "AwsContext", names: list[str]) -> set[str]:
+    """Which of `names` are alarms now, metric or composite (they share one namespace): one
+    DescribeAlarms per 100 names."""
+    cloudwatch, found = aws.client("cloudwatch"), set()
+    for start in range(0, len(names), ALARM_NAMES_PER_CALL):
+        pages = cloudwatch.get_paginator("describe_alarms").paginate(
+            AlarmNames=names[start:start + ALARM_NAMES_PER_CALL],
+            AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        found.update(alarm["AlarmName"] for page in pages
+                     for key in ("MetricAlarms", "CompositeAlarms") for alarm in page.get(key, []))
+    return found
+
+
 def alarms_and_tags(aws: "AwsContext", alarm_type: str, owned_only: bool
                     ) -> tuple[list[dict], dict[str, dict[str, str]]]:
     """`alarm_type` ("MetricAlarms" or "CompositeAlarms") from the shared DescribeAlarms

@@ -48,7 +48,7 @@ from reconciler.config.fields import Actions, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarms import AlarmName, alarm_arn
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (alarms_and_tags, desired_tags, resolve_action,
+from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms, resolve_action,
                                      sync_cloudwatch_tags, tag_list)
 
 MAX_RULE_LENGTH = 10_240  # PutCompositeAlarm AlarmRule
@@ -416,6 +416,9 @@ class CompositeAlarms(Kind):
             waves.extend([] for _ in range(level + 1 - len(waves)))
             waves[level].append(change)
         return waves
+
+    def existing(self, aws, names):
+        return existing_alarms(aws, names)
 
     def create(self, aws, desired):
         aws.client("cloudwatch").put_composite_alarm(**put_request(desired.name, desired.spec),

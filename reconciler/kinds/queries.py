@@ -11,6 +11,16 @@ AWS names a query definition by a generated `queryDefinitionId`; its `name` need
 unique. obsctl keys saved queries by name, carries the id in `Live.identity`, and refuses to
 plan (ObsctlError) when two live definitions share a name that this stack declares or owns:
 it cannot tell which one the config means, and updating either would leave a stale twin.
+Except when every copy is exactly what the stack declares (two applies of one stack raced
+before creates were idempotent): the one with the lowest id is the query, the others are
+`Live.duplicate_of` it, and the plan deletes them.
+
+Creates are idempotent: PutQueryDefinition's `clientToken` is derived from the stack, the name
+and the content, so two applies of one stack at once (a local run while CI applies) create
+one definition; a later create of other content is another token. A later create of the same
+content (deleted, then declared again) repeats the token, which AWS answers with the deleted
+definition's id: `create` checks the id and creates afresh then (see there).
+
 Query definitions cannot be tagged: a stack owns the ones matching its `prune.queries`
 patterns (the engine decides).
 
@@ -33,7 +43,10 @@ the plan shows it as a conflict and `--adopt` reports it as not adopted.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -98,14 +111,24 @@ class Queries(Kind):
 
     def desired(self, stack, scope):
         return {
-            name: Desired(name, comparable(config.log_groups, config.query, LANGUAGE),
-                          location=stack.locate("queries", name))
+            name: QueryDesired(name, spec, location=stack.locate("queries", name),
+                               client_token=client_token(stack.name, name, spec))
             for name, config in stack.section("queries").items()
+            for spec in [comparable(config.log_groups, config.query, LANGUAGE)]
         }
 
     def read_live(self, aws, stack):
-        declared = set(stack.section("queries"))
-        return _read(aws, lambda name: name in declared or stack.owns_by_pattern(self.name, name))
+        declared = {name: comparable(config.log_groups, config.query, LANGUAGE)
+                    for name, config in stack.section("queries").items()}
+        patterns = stack.prune_patterns(self.name)
+
+        def copies_of_declared(name: str, specs: list[dict]) -> bool:
+            # Claimed as the engine claims untaggable names, and every copy is the config's.
+            claimed = not patterns or stack.owns_by_pattern(self.name, name)
+            return claimed and name in declared and all(s == declared[name] for s in specs)
+
+        return _read(aws, lambda name: name in declared or stack.owns_by_pattern(self.name, name),
+                     copies_of_declared)
 
     def read_for_import(self, aws, stack, prefix):
         # Shared names and queries the config cannot express are refused by to_config, for
@@ -124,7 +147,18 @@ class Queries(Kind):
         return ("queries", live.name), query_config(live.spec)
 
     def create(self, aws, desired):
-        aws.client("logs").put_query_definition(**_put_request(desired))
+        logs = aws.client("logs")
+        created = logs.put_query_definition(**_put_request(desired),
+                                            clientToken=desired.client_token)
+        # A token AWS saw before answers that request's id again without creating, even if
+        # that definition was deleted since (pruned, then declared again): write it by id to
+        # know it exists (a lookup by key, unlike the eventually consistent listing), and
+        # create it afresh (botocore's random token) if it does not.
+        try:
+            logs.put_query_definition(**_put_request(desired),
+                                      queryDefinitionId=created["queryDefinitionId"])
+        except logs.exceptions.ResourceNotFoundException:
+            logs.put_query_definition(**_put_request(desired))
 
     def update(self, aws, desired, live):
         # With queryDefinitionId, PutQueryDefinition replaces that definition.
@@ -135,24 +169,46 @@ class Queries(Kind):
         aws.client("logs").delete_query_definition(queryDefinitionId=live.identity["id"])
 
 
-def _read(aws, strict) -> dict[str, Live]:
+@dataclass
+class QueryDesired(Desired):
+    client_token: str | None = None  # PutQueryDefinition's idempotency token for the create
+
+
+def client_token(stack: str, name: str, spec: dict) -> str:
+    """The same for every create of this content by this stack (PutQueryDefinition takes
+    36-128 non-space characters)."""
+    digest = hashlib.sha256(json.dumps([stack, name, spec], sort_keys=True).encode())
+    return f"obsctl-{digest.hexdigest()}"
+
+
+def _read(aws, strict, removable=lambda name, specs: False) -> dict[str, Live]:
     """Every query definition by name; two sharing a name that `strict` selects are an error
-    (a shared name the stack neither declares nor owns is not ours to resolve)."""
+    (a shared name the stack neither declares nor owns is not ours to resolve), unless
+    `removable(name, specs)`: then the copies after the first are `NAME#ID`, duplicates."""
     by_name: dict[str, list[dict]] = {}
     for definition in read_definitions(aws.client("logs")):
         by_name.setdefault(definition["name"], []).append(definition)
     live = {}
     for name, definitions in by_name.items():
-        if len(definitions) > 1 and strict(name):
-            raise _duplicates_error(name, definitions)
-        definition = min(definitions, key=lambda d: d["queryDefinitionId"])
-        live[name] = Live(name, comparable(definition.get("logGroupNames"),
-                                           definition.get("queryString", ""),
-                                           definition.get("queryLanguage")),
-                          identity={"id": definition["queryDefinitionId"]})
-        if len(definitions) > 1:
-            live[name].identity["shared"] = definitions
+        first, *extra = [_live(name, d) for d in
+                         sorted(definitions, key=lambda d: d["queryDefinitionId"])]
+        live[name] = first
+        if extra:  # import refuses a shared name: declaring it would stop the next plan
+            first.identity["shared"] = definitions
+        if extra and strict(name):
+            if not removable(name, [first.spec] + [copy.spec for copy in extra]):
+                raise _duplicates_error(name, definitions)
+            for copy in extra:
+                copy.name, copy.duplicate_of = f"{name}#{copy.identity['id']}", name
+                live[copy.name] = copy
     return live
+
+
+def _live(name: str, definition: dict) -> Live:
+    return Live(name, comparable(definition.get("logGroupNames"),
+                                 definition.get("queryString", ""),
+                                 definition.get("queryLanguage")),
+                identity={"id": definition["queryDefinitionId"]})
 
 
 def inexpressible(spec: dict) -> str | None:

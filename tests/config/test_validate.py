@@ -161,7 +161,8 @@ def test_empty_section_is_allowed():
 
 def test_stack_model_is_built_once():
     assert stack_model() is stack_model()
-    assert set(stack_model().model_fields) == {"stack", "region", "role_arn", "profile", "prune",
+    assert set(stack_model().model_fields) == {"stack", "region", "role_arn", "role_external_id",
+                                               "role_duration_seconds", "profile", "prune",
                                                "tags", "defaults", "widgets", "gadgets"}
 
 
@@ -316,6 +317,32 @@ def test_loader_errors_stop_before_validation():
 def test_bad_settings(text, expected):
     [message] = error_of(f"stack: s\n{text}\n")
     assert message.startswith(f"f.yaml:{expected}")
+
+
+ROLE = "role_arn: arn:aws:iam::111111111111:role/obsctl\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (ROLE + "role_duration_seconds: 899", "3:1: error: role_duration_seconds: input should be greater than or equal to 900"),
+    (ROLE + "role_duration_seconds: 43201", "3:1: error: role_duration_seconds: input should be less than or equal to 43200"),
+    (ROLE + "role_duration_seconds: '3600'", "3:1: error: role_duration_seconds: input should be a valid integer"),
+    (ROLE + "role_external_id: x", "3:1: error: role_external_id: string should match pattern"),
+    (ROLE + "role_external_id: has space", "3:1: error: role_external_id: string should match pattern"),
+    (ROLE + f"role_external_id: {'x' * 1225}", "3:1: error: role_external_id: string should match pattern"),
+    ("role_external_id: ci-7f3a", "2:1: error: role_external_id: role_external_id is a setting of the role to assume: set role_arn"),
+    ("role_duration_seconds: 7200", "2:1: error: role_duration_seconds: role_duration_seconds is a setting of the role to assume: set role_arn"),
+])
+def test_bad_role_settings(text, expected):
+    [message] = error_of(f"stack: s\n{text}\n")
+    assert message.startswith(f"f.yaml:{expected}"), message
+
+
+def test_role_settings():
+    write("f.yaml", "stack: s\n" + ROLE + "role_external_id: 'ci=7f3a,x.y@z:/w-_+'\n"
+                    "role_duration_seconds: 900\n")
+    [stack] = load_stacks(["f.yaml"])
+    assert stack.config.role_external_id == "ci=7f3a,x.y@z:/w-_+"
+    assert stack.config.role_duration_seconds == 900
 
 
 def test_too_many_tags():

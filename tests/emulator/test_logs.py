@@ -271,3 +271,47 @@ def test_query_definitions_are_reset(emu, logs):
     logs.put_query_definition(name="q", queryString="fields @timestamp")
     emu.reset()
     assert logs.describe_query_definitions()["queryDefinitions"] == []
+
+
+def test_query_definition_client_token_makes_a_repeated_create_idempotent(logs):
+    """Two creates with one clientToken and the same parameters: one definition, one id."""
+    token = "obsctl-" + "a" * 40
+    request = dict(name="errors", queryString="fields @message", logGroupNames=["/a"],
+                   clientToken=token)
+    first = logs.put_query_definition(**request)["queryDefinitionId"]
+    assert logs.put_query_definition(**request)["queryDefinitionId"] == first
+    (d,) = logs.describe_query_definitions()["queryDefinitions"]
+    assert d["queryDefinitionId"] == first
+    # Other tokens (botocore's random one when none is given) create again.
+    assert logs.put_query_definition(name="errors", queryString="fields @message",
+                                     logGroupNames=["/a"])["queryDefinitionId"] != first
+    assert len(logs.describe_query_definitions()["queryDefinitions"]) == 2
+
+
+def test_query_definition_client_token_with_other_parameters_is_refused(logs):
+    token = "b" * 36
+    logs.put_query_definition(name="errors", queryString="fields @message", clientToken=token)
+    with pytest.raises(ClientError) as err:
+        logs.put_query_definition(name="errors", queryString="stats count()", clientToken=token)
+    assert error_code(err) == "InvalidParameterException"
+    assert len(logs.describe_query_definitions()["queryDefinitions"]) == 1
+
+
+def test_query_definition_client_token_replays_after_a_delete(logs):
+    """The token answers its first request again, without creating: as AWS's idempotency
+    tokens do within their lifetime."""
+    token = "c" * 36
+    qid = logs.put_query_definition(name="q", queryString="fields @message",
+                                    clientToken=token)["queryDefinitionId"]
+    logs.delete_query_definition(queryDefinitionId=qid)
+    assert logs.put_query_definition(name="q", queryString="fields @message",
+                                     clientToken=token)["queryDefinitionId"] == qid
+    assert logs.describe_query_definitions()["queryDefinitions"] == []
+
+
+def test_query_definition_client_token_shape_is_checked(emu_client):
+    logs = emu_client("logs", parameter_validation=False)
+    for bad in ("short", "has a space" + "x" * 40):
+        with pytest.raises(ClientError) as err:
+            logs.put_query_definition(name="q", queryString="fields @message", clientToken=bad)
+        assert error_code(err) == "InvalidParameterException"

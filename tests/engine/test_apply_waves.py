@@ -24,6 +24,7 @@ def run(monkeypatch, changes: list[Change]) -> list[tuple[str, str]]:
     kind = KINDS[KIND]
     monkeypatch.setattr(kind, "create", lambda aws, desired: applied.append(("create", desired.name)))
     monkeypatch.setattr(kind, "delete", lambda aws, live: applied.append(("delete", live.name)))
+    monkeypatch.setattr(kind, "existing", lambda aws, names: set())  # nothing created meanwhile
     state = StackState(stack=SimpleNamespace(name="s"), aws=None,
                        desired={KIND: {c.name: Desired(c.name, c.after) for c in changes if c.after}},
                        live={KIND: {c.name: Live(c.name, c.before) for c in changes if c.before}})

@@ -33,7 +33,8 @@ def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_
     path = write_config(CONFIG)
     first = obsctl("apply", path, "--auto-approve")
     assert first.exit_code == 0, first.stdout + first.stderr
-    assert first.calls["logs.PutQueryDefinition"] == 2
+    # Per query: the create (idempotent: clientToken) and the write by id that checks it.
+    assert first.calls["logs.PutQueryDefinition"] == 4
     assert_converged(obsctl, path)
     saved = definitions(boto)["errors-per-hour"]
     assert saved["queryString"] == "filter @message like /(?i)error/\n| stats count(*) as errors by bin(1h)"
@@ -108,7 +109,8 @@ def test_read_definitions_follows_tokens_and_stops_on_a_repeated_one():
 
 
 def test_duplicates_of_an_owned_name_are_refused_without_aws():
-    stack = SimpleNamespace(section=lambda name: {}, owns_by_pattern=lambda kind, name: name == "x")
+    stack = SimpleNamespace(section=lambda name: {}, owns_by_pattern=lambda kind, name: name == "x",
+                            prune_patterns=lambda kind: ["x"])
     aws = SimpleNamespace(client=lambda service: FakeLogs({None: {"queryDefinitions": [
         {"name": "x", "queryDefinitionId": "1"}, {"name": "x", "queryDefinitionId": "2"}]}}))
     with pytest.raises(ObsctlError, match=r"ids 1, 2"):

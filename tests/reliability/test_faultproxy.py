@@ -210,3 +210,17 @@ def test_rejects_bad_configuration():
         FaultProxy("http://127.0.0.1:1", kinds=("bogus",))
     with pytest.raises(ValueError):
         FaultProxy("http://127.0.0.1:1", fault_rate=1.5)
+
+
+def test_truncate_executes_upstream_and_cuts_the_answer(aws):
+    """`truncate`: the request takes effect, its answer arrives cut in half. botocore does not
+    retry it: XML (SNS) raises ResponseParserError once; plain JSON (Logs) parses it as empty."""
+    from botocore.parsers import ResponseParserError
+
+    with FaultProxy(aws.endpoint_url, fault_rate=1.0, kinds=("truncate",)) as proxy:
+        with pytest.raises(ResponseParserError):
+            _client("sns", proxy.endpoint_url).create_topic(Name="cut-short")
+        assert _client("logs", proxy.endpoint_url).describe_log_groups()["ResponseMetadata"]
+    assert proxy.snapshot()["injected"] == {"truncate": 2}
+    topics = _client("sns", aws.endpoint_url).list_topics()["Topics"]
+    assert [t["TopicArn"].rsplit(":", 1)[1] for t in topics] == ["cut-short"]
