@@ -38,7 +38,7 @@ def install() -> None:
             warnings.warn(f"obsctl's emulator extensions target moto=={MOTO_VERSION}, found {version('moto')}",
                           RuntimeWarning, stacklevel=2)
         from . import (autoscaling, cloudtrail, cloudwatch, logs, logs_insights,
-                       logs_subscriptions, sagemaker, tagging)
+                       logs_subscriptions, oam, sagemaker, tagging)
 
         autoscaling.install()
         cloudtrail.install()
@@ -46,6 +46,7 @@ def install() -> None:
         logs.install()
         logs_insights.install()
         logs_subscriptions.install()
+        oam.install()
         sagemaker.install()
         tagging.install()
         _installed = True
