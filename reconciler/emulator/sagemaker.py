@@ -324,6 +324,23 @@ def delete_monitoring_schedule(self: SageMakerResponse) -> EmptyResult:
     return EmptyResult()
 
 
+def _set_schedule_status(resp: SageMakerResponse, status: str) -> EmptyResult:
+    schedule = _schedule(resp.sagemaker_backend, _request(resp)["MonitoringScheduleName"])
+    schedule.status = status
+    schedule.last_modified_time = utcnow()
+    return EmptyResult()
+
+
+def stop_monitoring_schedule(self: SageMakerResponse) -> EmptyResult:
+    return _set_schedule_status(self, "Stopped")
+
+
+def start_monitoring_schedule(self: SageMakerResponse) -> EmptyResult:
+    """"By default, when you successfully create a new schedule, the status of a monitoring
+    schedule is scheduled"; StartMonitoringSchedule returns a stopped one to that status."""
+    return _set_schedule_status(self, "Scheduled")
+
+
 def list_monitoring_schedules(self: SageMakerResponse) -> ActionResult:
     params = _request(self)
     items = _filtered(list(_schedules(self.sagemaker_backend).values()), params,
@@ -428,6 +445,8 @@ def install() -> None:
         "describe_monitoring_schedule": describe_monitoring_schedule,
         "delete_monitoring_schedule": delete_monitoring_schedule,
         "list_monitoring_schedules": list_monitoring_schedules,
+        "stop_monitoring_schedule": stop_monitoring_schedule,
+        "start_monitoring_schedule": start_monitoring_schedule,
     }
     for kind in JOB_KINDS.values():
         handlers.update(_job_handlers(kind))
