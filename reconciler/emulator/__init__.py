@@ -37,10 +37,11 @@ def install() -> None:
 
             warnings.warn(f"obsctl's emulator extensions target moto=={MOTO_VERSION}, found {version('moto')}",
                           RuntimeWarning, stacklevel=2)
-        from . import (autoscaling, cloudtrail, cloudwatch, logs, logs_insights,
+        from . import (autoscaling, awslambda, cloudtrail, cloudwatch, logs, logs_insights,
                        logs_subscriptions, oam, sagemaker, tagging)
 
         autoscaling.install()
+        awslambda.install()
         cloudtrail.install()
         cloudwatch.install()
         logs.install()
