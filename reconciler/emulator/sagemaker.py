@@ -412,6 +412,23 @@ def _job_handlers(kind: JobKind) -> dict[str, Callable[[SageMakerResponse], Acti
 
 # --- tags ------------------------------------------------------------------------------
 
+def describe_endpoint(self: SageMakerResponse) -> ActionResult:
+    """DescribeEndpoint's DataCaptureConfig is a DataCaptureConfigSummary (EnableCapture,
+    CaptureStatus, CurrentSamplingPercentage, DestinationS3Uri, KmsKeyId), absent when the
+    endpoint config has none; moto echoes the endpoint config's DataCaptureConfig, or {}."""
+    response = dict(self.sagemaker_backend.describe_endpoint(self._get_param("EndpointName")))
+    capture = response.pop("DataCaptureConfig", None)
+    if capture:
+        enabled = bool(capture.get("EnableCapture", False))
+        summary = {"EnableCapture": enabled, "CaptureStatus": "Started" if enabled else "Stopped",
+                   "CurrentSamplingPercentage": capture.get("InitialSamplingPercentage", 0),
+                   "DestinationS3Uri": capture.get("DestinationS3Uri")}
+        if capture.get("KmsKeyId"):
+            summary["KmsKeyId"] = capture["KmsKeyId"]
+        response["DataCaptureConfig"] = summary
+    return ActionResult(response)
+
+
 def _get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
     for schedule in _schedules(self).values():
         if schedule.arn == arn:
@@ -447,6 +464,7 @@ def install() -> None:
         "list_monitoring_schedules": list_monitoring_schedules,
         "stop_monitoring_schedule": stop_monitoring_schedule,
         "start_monitoring_schedule": start_monitoring_schedule,
+        "describe_endpoint": describe_endpoint,
     }
     for kind in JOB_KINDS.values():
         handlers.update(_job_handlers(kind))
