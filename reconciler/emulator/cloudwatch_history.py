@@ -10,7 +10,8 @@ Per the CloudWatch API reference and user guide:
 - on a state change, if ActionsEnabled, every SNS topic in the new state's action list gets the
   JSON alarm notification (AlarmName, NewStateValue, OldStateValue, Trigger, ...) published with
   the subject ``ALARM: "name" in US East (N. Virginia)``, so subscribers (SQS, ...) receive it.
-  Actions other than SNS topics (Auto Scaling, EC2, Lambda, SSM) are not run here.
+  Actions other than SNS topics (Auto Scaling, EC2, Lambda, SSM) are not run here. Composite
+  alarms follow their children (``cloudwatch_composite``).
 - DescribeAlarmHistory filters by AlarmName, AlarmTypes (default: metric alarms only),
   HistoryItemType, StartDate/EndDate; ScanBy TimestampDescending (default) or Ascending;
   MaxRecords 1..100 (default 100) with NextToken.
@@ -116,10 +117,14 @@ def _state_doc(value: str, reason: str | None, reason_data: str | None) -> dict[
 def state_changed(backend: CloudWatchBackend, alarm: Alarm, old: dict[str, Any]) -> None:
     """After a state change: the StateUpdate item, then the new state's actions."""
     new = _state_doc(alarm.state_value, alarm.state_reason, alarm.state_reason_data)
+    from . import cloudwatch_composite
+
     _record(backend, alarm, "StateUpdate", f"Alarm updated from {old['stateValue']} to {alarm.state_value}",
             {"version": "1.0", "oldState": old, "newState": new}, when=alarm.state_updated_timestamp)
-    if alarm.actions_enabled:
+    if alarm.actions_enabled and not cloudwatch_composite.suppressed(backend, alarm):
         _run_actions(backend, alarm, old["stateValue"])
+    alarm.obsctl_triggering_children = []
+    cloudwatch_composite.propagate(backend, alarm)
 
 
 def old_state(alarm: Alarm) -> dict[str, Any]:
@@ -182,7 +187,7 @@ def notification(backend: CloudWatchBackend, alarm: Alarm, old_value: str) -> di
     }
     if alarm.rule is not None:
         message["AlarmRule"] = alarm.rule
-        message["TriggeringChildren"] = []
+        message["TriggeringChildren"] = list(getattr(alarm, "obsctl_triggering_children", []))
     else:
         message["Trigger"] = _trigger(alarm)
     return message

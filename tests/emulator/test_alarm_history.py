@@ -158,3 +158,39 @@ def test_put_metric_alarm_accepts_trimmed_and_winsorized_statistics(cw, stat):
     del params["Statistic"]
     cw.put_metric_alarm(**params)
     assert cw.describe_alarms(AlarmNames=["ext"])["MetricAlarms"][0]["ExtendedStatistic"] == stat
+
+
+def test_composite_follows_its_children_and_notifies_with_the_triggering_child(cw, topic_queue):
+    topic, receive = topic_queue
+    cw.put_metric_alarm(**metric_alarm("latency"))
+    cw.put_metric_alarm(**metric_alarm("errors"))
+    cw.put_composite_alarm(AlarmName="service", AlarmRule="ALARM(latency) AND NOT OK(errors)",
+                           AlarmActions=[topic], OKActions=[topic])
+    cw.set_alarm_state(AlarmName="latency", StateValue="ALARM", StateReason="slow")
+    (envelope,) = receive()
+    message = json.loads(envelope["Message"])
+    assert message["AlarmName"] == "service" and message["NewStateValue"] == "ALARM"
+    assert [c["Arn"] for c in message["TriggeringChildren"]] == [message["AlarmArn"].replace("service", "latency")]
+    assert message["TriggeringChildren"][0]["State"]["Value"] == "ALARM"
+    cw.set_alarm_state(AlarmName="errors", StateValue="OK", StateReason="fine")
+    assert [json.loads(m["Message"])["NewStateValue"] for m in receive()] == ["OK"]
+    state = cw.describe_alarms(AlarmNames=["service"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
+    assert state["StateValue"] == "OK"
+    history = cw.describe_alarm_history(AlarmName="service", AlarmTypes=["CompositeAlarm"],
+                                        HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert [i["HistorySummary"] for i in history] == ["Alarm updated from ALARM to OK",
+                                                       "Alarm updated from INSUFFICIENT_DATA to ALARM"]
+
+
+def test_composite_with_suppressor_in_alarm_changes_state_without_actions(cw, topic_queue):
+    topic, receive = topic_queue
+    cw.put_metric_alarm(**metric_alarm("child"))
+    cw.put_metric_alarm(**metric_alarm("maintenance"))
+    cw.put_composite_alarm(AlarmName="parent", AlarmRule="ALARM(child)", AlarmActions=[topic],
+                           ActionsSuppressor="maintenance", ActionsSuppressorWaitPeriod=60,
+                           ActionsSuppressorExtensionPeriod=60)
+    cw.set_alarm_state(AlarmName="maintenance", StateValue="ALARM", StateReason="window")
+    cw.set_alarm_state(AlarmName="child", StateValue="ALARM", StateReason="x")
+    assert receive() == []
+    assert cw.describe_alarms(AlarmNames=["parent"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0][
+        "StateValue"] == "ALARM"
