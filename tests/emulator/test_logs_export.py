@@ -53,9 +53,9 @@ def test_export_writes_each_stream_under_the_task_id_and_completes(logs, s3):
     (task,) = logs.describe_export_tasks(taskId=task_id)["exportTasks"]
     assert task["status"]["code"] == "COMPLETED"
     assert task["taskName"] == "nightly" and task["destinationPrefix"] == "archive"
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
-    assert keys == ["archive/aws-logs-write-test", f"archive/{task_id}/web-1/000000.gz",
-                    f"archive/{task_id}/web-2/000000.gz"]
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert keys == {"archive/aws-logs-write-test", f"archive/{task_id}/web-1/000000.gz",
+                    f"archive/{task_id}/web-2/000000.gz"}
     body = gzip.decompress(s3.get_object(Bucket=BUCKET, Key=f"archive/{task_id}/web-1/000000.gz")["Body"].read())
     assert body.decode().splitlines() == [f"{iso(T0)} GET /a", f"{iso(T0 + 1000)} GET /b"]
 
