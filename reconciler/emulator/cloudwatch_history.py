@@ -138,12 +138,23 @@ def _actions_for(alarm: Alarm) -> list[str]:
                  "INSUFFICIENT_DATA": alarm.insufficient_data_actions}[alarm.state_value] or [])
 
 
+def _metric_view(query: dict[str, Any]) -> dict[str, Any]:
+    """A metric math query as notifications show it: API names, dimensions as {value, name}."""
+    view = dict(query)
+    stat = view.get("MetricStat")
+    if stat:
+        metric = dict(stat["Metric"])
+        metric["Dimensions"] = [{"value": d["Value"], "name": d["Name"]} for d in metric.get("Dimensions", [])]
+        view["MetricStat"] = {**stat, "Metric": metric}
+    return view
+
+
 def _trigger(alarm: Alarm) -> dict[str, Any]:
+    """The notification's Trigger, key order and quirks as CloudWatch sends them (the
+    TreatMissingData value really reads "- TreatMissingData:" + 20 spaces + the setting)."""
     trigger: dict[str, Any] = {}
     metrics = getattr(alarm, "obsctl_metrics", None)
-    if metrics:
-        trigger["Metrics"] = [{k[0].lower() + k[1:]: v for k, v in m.items()} for m in metrics]
-    else:
+    if not metrics:
         trigger.update({
             "MetricName": alarm.metric_name, "Namespace": alarm.namespace,
             "StatisticType": "ExtendedStatistic" if alarm.extended_statistic else "Statistic",
@@ -154,15 +165,19 @@ def _trigger(alarm: Alarm) -> dict[str, Any]:
             trigger["Statistic"] = (alarm.statistic or "").upper()
         trigger["Unit"] = alarm.unit
         trigger["Dimensions"] = [{"value": d.value, "name": d.name} for d in alarm.dimensions]
-        trigger["Period"] = alarm.period
+    trigger["Period"] = alarm.period if not metrics else max(
+        (m.get("MetricStat", {}).get("Period") or m.get("Period") or 0 for m in metrics), default=0)
+    trigger["EvaluationPeriods"] = alarm.evaluation_periods
+    if alarm.datapoints_to_alarm:
+        trigger["DatapointsToAlarm"] = alarm.datapoints_to_alarm
     trigger.update({
-        "EvaluationPeriods": alarm.evaluation_periods,
-        "DatapointsToAlarm": alarm.datapoints_to_alarm or alarm.evaluation_periods,
         "ComparisonOperator": alarm.comparison_operator,
         "Threshold": float(alarm.threshold) if alarm.threshold is not None else None,
-        "TreatMissingData": alarm.treat_missing_data or "missing",
+        "TreatMissingData": "- TreatMissingData:" + " " * 20 + (alarm.treat_missing_data or "missing"),
         "EvaluateLowSampleCountPercentile": alarm.evaluate_low_sample_count_percentile or "",
     })
+    if metrics:
+        trigger["Metrics"] = [_metric_view(m) for m in metrics]
     if alarm.threshold_metric_id:
         trigger["ThresholdMetricId"] = alarm.threshold_metric_id
     return trigger

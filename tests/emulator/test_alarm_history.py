@@ -125,6 +125,7 @@ def test_set_alarm_state_publishes_aws_alarm_notification_to_subscribed_queue(cw
     assert message["Trigger"]["MetricName"] == "Latency" and message["Trigger"]["Statistic"] == "AVERAGE"
     assert message["Trigger"]["Dimensions"] == [{"value": "prod", "name": "Endpoint"}]
     assert message["Trigger"]["Threshold"] == 5.0
+    assert message["Trigger"]["TreatMissingData"] == "- TreatMissingData:                    missing"
     actions = cw.describe_alarm_history(AlarmName="latency", HistoryItemType="Action")["AlarmHistoryItems"]
     assert actions[0]["HistorySummary"] == f"Successfully executed action {topic}"
 
@@ -194,3 +195,20 @@ def test_composite_with_suppressor_in_alarm_changes_state_without_actions(cw, to
     assert receive() == []
     assert cw.describe_alarms(AlarmNames=["parent"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0][
         "StateValue"] == "ALARM"
+
+
+def test_metric_math_alarm_notification_lists_its_metrics(cw, topic_queue):
+    topic, receive = topic_queue
+    cw.put_metric_alarm(AlarmName="ratio", EvaluationPeriods=1, Threshold=0.5, AlarmActions=[topic],
+                        ComparisonOperator="GreaterThanThreshold", TreatMissingData="ignore", Metrics=[
+                            {"Id": "e1", "Expression": "m1 / 100", "Label": "Ratio"},
+                            {"Id": "m1", "ReturnData": False, "MetricStat": {
+                                "Metric": {"Namespace": "App", "MetricName": "Errors",
+                                           "Dimensions": [{"Name": "Endpoint", "Value": "prod"}]},
+                                "Period": 60, "Stat": "Sum"}}])
+    cw.set_alarm_state(AlarmName="ratio", StateValue="ALARM", StateReason="x")
+    trigger = json.loads(receive()[0]["Message"])["Trigger"]
+    assert trigger["Period"] == 60 and "MetricName" not in trigger
+    assert trigger["TreatMissingData"].endswith(" ignore")
+    assert [m["Id"] for m in trigger["Metrics"]] == ["e1", "m1"]
+    assert trigger["Metrics"][1]["MetricStat"]["Metric"]["Dimensions"] == [{"value": "prod", "name": "Endpoint"}]
