@@ -14,7 +14,8 @@ After the OAM API reference (2022-06-10):
   replaced by the account ID and ``$AccountEmail`` by ``<ID>@example.com`` (the emulator knows no
   account names);
 - identifiers are the ARNs ``arn:aws:oam:REGION:ACCOUNT:sink/ID`` and ``.../link/ID``;
-- tags on create and Tag/Untag/ListTagsForResource; sinks and links are listed by the Resource
+- tags on create and Tag/Untag/ListTagsForResource (Get*/UpdateLink return them only with
+  ``IncludeTags``, default false); sinks and links are listed by the Resource
   Groups Tagging API (resource types ``oam:sink`` and ``oam:link``).
 
 moto has no such service, so this module registers one: a backend (per account and Region, so
@@ -253,7 +254,7 @@ class OAMResponse(BaseResponse):
     def get_sink(self) -> str:
         body = self._body()
         return json.dumps(_sink_view(self._own_sink(self._required(body, "Identifier")),
-                                     include_tags=body.get("IncludeTags", True)))
+                                     include_tags=body.get("IncludeTags", False)))
 
     def list_sinks(self) -> str:
         page, token = self._page(list(self.backend.sinks.values()), self._body(), 100)
@@ -328,7 +329,7 @@ class OAMResponse(BaseResponse):
     def get_link(self) -> str:
         body = self._body()
         return json.dumps(_link_view(self._own_link(self._required(body, "Identifier")),
-                                     include_tags=body.get("IncludeTags", True)))
+                                     include_tags=body.get("IncludeTags", False)))
 
     def update_link(self) -> str:
         body = self._body()
@@ -343,7 +344,7 @@ class OAMResponse(BaseResponse):
         link["ResourceTypes"] = types
         if "LinkConfiguration" in body:
             link["LinkConfiguration"] = body["LinkConfiguration"]
-        return json.dumps(_link_view(link, include_tags=body.get("IncludeTags", True)))
+        return json.dumps(_link_view(link, include_tags=body.get("IncludeTags", False)))
 
     def list_links(self) -> str:
         page, token = self._page(list(self.backend.links.values()), self._body(), 5)

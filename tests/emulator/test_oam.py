@@ -50,7 +50,8 @@ def allow_policy(account: str, types=("AWS::CloudWatch::Metric", "AWS::Logs::Log
 def test_sink_lifecycle_policy_and_tags(oam):
     sink = oam.create_sink(Name="central", Tags={"team": "ml"})
     assert sink["Arn"] == f"arn:aws:oam:{REGION}:{MONITORING}:sink/{sink['Id']}"
-    assert oam.get_sink(Identifier=sink["Arn"])["Tags"] == {"team": "ml"}
+    assert oam.get_sink(Identifier=sink["Arn"], IncludeTags=True)["Tags"] == {"team": "ml"}
+    assert "Tags" not in oam.get_sink(Identifier=sink["Arn"])  # IncludeTags defaults to false
     assert [s["Name"] for s in oam.list_sinks()["Items"]] == ["central"]
     assert "Policy" not in oam.get_sink_policy(SinkIdentifier=sink["Arn"])
     policy = allow_policy(SOURCE)
@@ -83,7 +84,7 @@ def test_link_from_another_account_needs_the_sink_policy(oam, source_client):
     link = source.create_link(**link_args, Tags={"owner": "me"})
     assert link["Arn"].startswith(f"arn:aws:oam:{REGION}:{SOURCE}:link/")
     assert link["Label"] == SOURCE and link["SinkArn"] == sink_arn
-    assert source.get_link(Identifier=link["Arn"])["Tags"] == {"owner": "me"}
+    assert source.get_link(Identifier=link["Arn"], IncludeTags=True)["Tags"] == {"owner": "me"}
     assert [i["Arn"] for i in source.list_links()["Items"]] == [link["Arn"]]
     assert oam.list_links()["Items"] == []  # the link belongs to the source account
     attached = oam.list_attached_links(SinkIdentifier=sink_arn)["Items"]
