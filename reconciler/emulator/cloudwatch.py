@@ -342,6 +342,7 @@ def delete_alarms(self: CloudWatchResponse) -> ActionResult:
             f"Cannot delete {','.join(blocked)} as there are composite alarm(s) depending on {which}."
         )
     for alarm in found:
+        cloudwatch_history.record_deletion(backend, alarm)
         backend.alarms.pop(alarm.name, None)
         backend.tagger.delete_all_tags_for_resource(alarm.alarm_arn)  # moto kept them for a re-created alarm
     return EmptyResult()

@@ -3,7 +3,7 @@ and moto never runs an alarm's actions).
 
 Per the CloudWatch API reference and user guide:
 - every alarm change leaves a history item: ``ConfigurationUpdate`` when PutMetricAlarm /
-  PutCompositeAlarm creates or updates it, ``StateUpdate`` when its state changes (HistoryData
+  PutCompositeAlarm creates or updates it or DeleteAlarms deletes it, ``StateUpdate`` when its state changes (HistoryData
   is ``{"version":"1.0","oldState":{...},"newState":{...}}``), ``Action`` for each action run;
   the history outlives the alarm ("CloudWatch retains the history of an alarm even if you delete
   the alarm");
@@ -95,6 +95,11 @@ def record_configuration(backend: CloudWatchBackend, alarm: Alarm, before: dict[
         _record(backend, alarm, "ConfigurationUpdate", f'Alarm "{alarm.name}" updated',
                 {"type": "Update", "version": "1.0", "originalUpdatedAlarm": before,
                  "updatedAlarm": _config_doc(alarm)})
+
+
+def record_deletion(backend: CloudWatchBackend, alarm: Alarm) -> None:
+    _record(backend, alarm, "ConfigurationUpdate", f'Alarm "{alarm.name}" deleted',
+            {"type": "Delete", "version": "1.0", "deletedAlarm": _config_doc(alarm)})
 
 
 def snapshot(alarm: Alarm) -> dict[str, Any]:

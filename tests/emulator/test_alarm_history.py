@@ -79,7 +79,9 @@ def test_history_filters_types_dates_scan_order_and_pages(cw):
 def test_history_outlives_the_alarm_and_rejects_bad_input(cw):
     cw.put_metric_alarm(**metric_alarm("gone"))
     cw.delete_alarms(AlarmNames=["gone"])
-    assert len(cw.describe_alarm_history(AlarmName="gone")["AlarmHistoryItems"]) == 1
+    items = cw.describe_alarm_history(AlarmName="gone")["AlarmHistoryItems"]
+    assert [i["HistorySummary"] for i in items] == ['Alarm "gone" deleted', 'Alarm "gone" created']
+    assert json.loads(items[0]["HistoryData"])["type"] == "Delete"
     with pytest.raises(ClientError) as bad_token:
         cw.describe_alarm_history(NextToken="not-a-token")
     assert bad_token.value.response["Error"]["Code"] == "InvalidNextToken"
