@@ -37,15 +37,17 @@ def install() -> None:
 
             warnings.warn(f"obsctl's emulator extensions target moto=={MOTO_VERSION}, found {version('moto')}",
                           RuntimeWarning, stacklevel=2)
-        from . import (autoscaling, cloudtrail, cloudwatch, logs, logs_insights,
-                       logs_subscriptions, sagemaker, tagging)
+        from . import (autoscaling, awslambda, cloudtrail, cloudwatch, logs, logs_insights,
+                       logs_subscriptions, oam, sagemaker, tagging)
 
         autoscaling.install()
+        awslambda.install()
         cloudtrail.install()
         cloudwatch.install()
         logs.install()
         logs_insights.install()
         logs_subscriptions.install()
+        oam.install()
         sagemaker.install()
         tagging.install()
         _installed = True

@@ -20,7 +20,7 @@ from moto.cloudwatch.models import Alarm, CloudWatchBackend
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult, EmptyResult
 
-from . import _common
+from . import _common, cloudwatch_history
 from ._alarm_rule import rule_references
 from ._common import original, patch
 from .cloudwatch_validation import (
@@ -125,7 +125,10 @@ def _put_metric_alarm(self: CloudWatchBackend, *args: Any, **kwargs: Any) -> Ala
     existing = self.alarms.get(name)
     if existing is not None:
         kwargs["tags"] = None
+    # moto refuses every ExtendedStatistic but pNN; validate_metric_alarm checks them all.
+    extended_statistic = kwargs.pop("extended_statistic", None)
     alarm = original(CloudWatchBackend, "put_metric_alarm")(self, *args, **kwargs)
+    alarm.extended_statistic = extended_statistic
     if existing is not None:
         for attr in ("state_value", "state_reason", "state_reason_data", "state_updated_timestamp", "history"):
             setattr(alarm, attr, getattr(existing, attr))
@@ -140,10 +143,11 @@ def _put_metric_alarm(self: CloudWatchBackend, *args: Any, **kwargs: Any) -> Ala
 
 def _set_alarm_state(self: CloudWatchBackend, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
     before = self.alarms.get(alarm_name)
-    previous = before.state_value if before else None
+    previous = cloudwatch_history.old_state(before) if before else None
     original(CloudWatchBackend, "set_alarm_state")(self, alarm_name, reason, reason_data, state_value)
-    if before is not None and previous != state_value:
+    if before is not None and previous["stateValue"] != state_value:
         before.state_transitioned_timestamp = before.state_updated_timestamp
+        cloudwatch_history.state_changed(self, before, previous)
 
 
 def _alarm_for_arn(backend: CloudWatchBackend, arn: str) -> Alarm | None:
@@ -187,6 +191,7 @@ def put_metric_alarm(self: CloudWatchResponse) -> ActionResult:
     existing = _backend(self).alarms.get(p["AlarmName"])
     if existing is not None and existing.rule is not None:
         raise ValidationError(f"Alarm {p['AlarmName']} is a composite alarm; use PutCompositeAlarm.")
+    before = cloudwatch_history.snapshot(existing) if existing is not None else None
     original(CloudWatchResponse, "put_metric_alarm")(self)
     alarm = _backend(self).alarms[p["AlarmName"]]
     if p.get("Metrics"):
@@ -194,6 +199,7 @@ def put_metric_alarm(self: CloudWatchResponse) -> ActionResult:
         alarm.obsctl_metrics = [{**m, "ReturnData": m.get("ReturnData", True)} for m in p["Metrics"]]
     else:
         alarm.obsctl_metrics = []
+    cloudwatch_history.record_configuration(_backend(self), alarm, before)
     return EmptyResult()
 
 
@@ -220,6 +226,7 @@ def put_composite_alarm(self: CloudWatchResponse) -> ActionResult:
     existing = backend.alarms.get(name)
     if existing is not None and existing.rule is None:
         raise ValidationError(f"Alarm {name} is a metric alarm; use PutMetricAlarm.")
+    before = cloudwatch_history.snapshot(existing) if existing is not None else None
     suppressor = p.get("ActionsSuppressor")
     if suppressor is not None:
         if _alarm_name_from_ref(suppressor) not in backend.alarms:
@@ -239,6 +246,7 @@ def put_composite_alarm(self: CloudWatchResponse) -> ActionResult:
     alarm.actions_suppressor = suppressor
     alarm.actions_suppressor_wait_period = p.get("ActionsSuppressorWaitPeriod") if suppressor else None
     alarm.actions_suppressor_extension_period = p.get("ActionsSuppressorExtensionPeriod") if suppressor else None
+    cloudwatch_history.record_configuration(backend, alarm, before)
     return EmptyResult()
 
 
@@ -334,6 +342,7 @@ def delete_alarms(self: CloudWatchResponse) -> ActionResult:
             f"Cannot delete {','.join(blocked)} as there are composite alarm(s) depending on {which}."
         )
     for alarm in found:
+        cloudwatch_history.record_deletion(backend, alarm)
         backend.alarms.pop(alarm.name, None)
         backend.tagger.delete_all_tags_for_resource(alarm.alarm_arn)  # moto kept them for a re-created alarm
     return EmptyResult()
@@ -351,3 +360,4 @@ def install() -> None:
     from . import cloudwatch_anomaly
 
     cloudwatch_anomaly.install()
+    cloudwatch_history.install()

@@ -260,6 +260,9 @@ def install() -> None:
     patch(LogsResponse, "disassociate_kms_key", disassociate_kms_key)
     patch(LogsResponse, "describe_log_groups", describe_log_groups)
     patch(LogsResponse, "describe_metric_filters", describe_metric_filters)
-    from . import logs_queries
+    from . import logs_anomaly, logs_export, logs_filter_pattern, logs_queries
 
     logs_queries.install()
+    logs_anomaly.install()
+    logs_export.install()
+    logs_filter_pattern.install()

@@ -11,6 +11,7 @@ the way the Logs Insights reference describes it:
   (substring), ``f =~ /re/``, ``f not like ...``, ``f in [v, ...]``, ``= != < <= > >=``
 - ``stats AGG [as name], ... [by bin(5m) | f, ...]`` with count(*), count(f), sum, avg, min, max
 - ``sort f [asc|desc]``, ``limit N``
+- ``parse`` and ``pattern`` (see ``logs_insights_commands``)
 
 Fields: ``@timestamp`` (shown as ``YYYY-MM-DD HH:MM:SS.mmm`` UTC, as AWS shows it),
 ``@message``, ``@logStream``, ``@log`` (``ACCOUNT:GROUP``), ``@ingestionTime``, and the
@@ -35,6 +36,7 @@ from moto.moto_api._internal import mock_random
 
 from ._common import patch
 from .logs import _constraint
+from .logs_insights_commands import parse_command, pattern_command
 
 MAX_QUERY_LENGTH = 10_000
 MAX_LIMIT = 10_000  # StartQuery limit: 1..10,000, default 10,000
@@ -68,7 +70,7 @@ def split_commands(query: str) -> list[str]:
             current += char
             if char == quote and not current.endswith("\\" + char):
                 quote = None
-        elif char in "\"'`" or (char == "/" and re.search(r"(like|=~)\s*$", current, re.I)):
+        elif char in "\"'`" or (char == "/" and re.search(r"(like|=~)\s*$|^\s*parse\s+\S+\s*$", current, re.I)):
             quote = char
             current += char
         elif char == "|":
@@ -357,6 +359,11 @@ def run_query(query: str, records: list[dict], limit: int) -> list[dict[str, Any
         elif word == "stats":
             records, shown = _stats(parser, records)
             aggregated = True
+        elif word == "parse":
+            records = parse_command(rest, records)
+        elif word == "pattern":
+            records, shown = pattern_command(rest, records)
+            aggregated = True
         elif word == "sort":
             field = parser.field()
             descending = not parser.keyword("asc")
@@ -372,7 +379,7 @@ def run_query(query: str, records: list[dict], limit: int) -> list[dict[str, Any
             records = records[:count]
         else:
             raise MalformedQueryException(f"the emulator does not support the command {word!r} "
-                                          "(supported: fields, display, filter, stats, sort, limit)")
+                                          "(supported: fields, display, filter, stats, parse, pattern, sort, limit)")
     if not aggregated:
         shown = [*shown, "@ptr"]
     return [{f: _show(f, r[f]) for f in shown if r.get(f) is not None} for r in records[:limit]]

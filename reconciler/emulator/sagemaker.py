@@ -324,6 +324,23 @@ def delete_monitoring_schedule(self: SageMakerResponse) -> EmptyResult:
     return EmptyResult()
 
 
+def _set_schedule_status(resp: SageMakerResponse, status: str) -> EmptyResult:
+    schedule = _schedule(resp.sagemaker_backend, _request(resp)["MonitoringScheduleName"])
+    schedule.status = status
+    schedule.last_modified_time = utcnow()
+    return EmptyResult()
+
+
+def stop_monitoring_schedule(self: SageMakerResponse) -> EmptyResult:
+    return _set_schedule_status(self, "Stopped")
+
+
+def start_monitoring_schedule(self: SageMakerResponse) -> EmptyResult:
+    """"By default, when you successfully create a new schedule, the status of a monitoring
+    schedule is scheduled"; StartMonitoringSchedule returns a stopped one to that status."""
+    return _set_schedule_status(self, "Scheduled")
+
+
 def list_monitoring_schedules(self: SageMakerResponse) -> ActionResult:
     params = _request(self)
     items = _filtered(list(_schedules(self.sagemaker_backend).values()), params,
@@ -395,6 +412,23 @@ def _job_handlers(kind: JobKind) -> dict[str, Callable[[SageMakerResponse], Acti
 
 # --- tags ------------------------------------------------------------------------------
 
+def describe_endpoint(self: SageMakerResponse) -> ActionResult:
+    """DescribeEndpoint's DataCaptureConfig is a DataCaptureConfigSummary (EnableCapture,
+    CaptureStatus, CurrentSamplingPercentage, DestinationS3Uri, KmsKeyId), absent when the
+    endpoint config has none; moto echoes the endpoint config's DataCaptureConfig, or {}."""
+    response = dict(self.sagemaker_backend.describe_endpoint(self._get_param("EndpointName")))
+    capture = response.pop("DataCaptureConfig", None)
+    if capture:
+        enabled = bool(capture.get("EnableCapture", False))
+        summary = {"EnableCapture": enabled, "CaptureStatus": "Started" if enabled else "Stopped",
+                   "CurrentSamplingPercentage": capture.get("InitialSamplingPercentage", 0),
+                   "DestinationS3Uri": capture.get("DestinationS3Uri")}
+        if capture.get("KmsKeyId"):
+            summary["KmsKeyId"] = capture["KmsKeyId"]
+        response["DataCaptureConfig"] = summary
+    return ActionResult(response)
+
+
 def _get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
     for schedule in _schedules(self).values():
         if schedule.arn == arn:
@@ -428,6 +462,9 @@ def install() -> None:
         "describe_monitoring_schedule": describe_monitoring_schedule,
         "delete_monitoring_schedule": delete_monitoring_schedule,
         "list_monitoring_schedules": list_monitoring_schedules,
+        "stop_monitoring_schedule": stop_monitoring_schedule,
+        "start_monitoring_schedule": start_monitoring_schedule,
+        "describe_endpoint": describe_endpoint,
     }
     for kind in JOB_KINDS.values():
         handlers.update(_job_handlers(kind))

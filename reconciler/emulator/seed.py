@@ -2,13 +2,16 @@
 
 Created through the emulator's own API with boto3 (so it is exactly what a client would
 see): for each endpoint a model, an endpoint config with one ``AllTraffic`` variant, and the
-endpoint. moto marks endpoints InService at once."""
+endpoint. moto marks endpoints InService at once. The prod endpoints capture their requests
+and responses to S3 (DataCaptureConfig), as Model Monitor requires; staging does not."""
 
 from __future__ import annotations
 
 import boto3
 
 ENDPOINTS = ("prod-churn", "prod-fraud", "staging-churn")
+# Prod endpoints capture requests and responses (Model Monitor needs captured data); staging not.
+DATA_CAPTURE_BUCKET = "obsctl-demo-data-capture"
 REGION = "us-east-1"
 # Any well-formed values: moto does not pull images or assume roles.
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/obsctl-demo:latest"
@@ -25,6 +28,9 @@ def seed(endpoint_url: str, region: str = REGION) -> list[str]:
         aws_access_key_id="testing", aws_secret_access_key="testing",
     )
     existing = {e["EndpointName"] for e in sm.list_endpoints(MaxResults=100)["Endpoints"]}
+    s3 = _s3(endpoint_url, region)
+    if DATA_CAPTURE_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=DATA_CAPTURE_BUCKET)
     for name in ENDPOINTS:
         if name in existing:
             continue
@@ -42,10 +48,26 @@ def seed(endpoint_url: str, region: str = REGION) -> list[str]:
                 "InstanceType": "ml.m5.large",
                 "InitialVariantWeight": 1.0,
             }],
+            **({"DataCaptureConfig": data_capture_config(name)} if name.startswith("prod-") else {}),
         )
         sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
     _seed_log_archive(endpoint_url, region)
     return list(ENDPOINTS)
+
+
+def data_capture_config(endpoint: str) -> dict:
+    return {
+        "EnableCapture": True,
+        "InitialSamplingPercentage": 100,
+        "DestinationS3Uri": f"s3://{DATA_CAPTURE_BUCKET}/{endpoint}",
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
+    }
+
+
+def _s3(endpoint_url: str, region: str):
+    return boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 def _seed_log_archive(endpoint_url: str, region: str) -> None:

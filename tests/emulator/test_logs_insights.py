@@ -76,7 +76,7 @@ def test_start_query_limit_and_statistics(logs):
 
 
 @pytest.mark.parametrize("query, message", [
-    ("parse @message 'a * b' as x", "does not support the command 'parse'"),
+    ("dedup @message", "does not support the command 'dedup'"),
     ("stats pct(latency, 90)", "does not support the stats function 'pct'"),
     ("filter @message like /(unclosed/", "invalid regular expression"),
     ("fields @message |", "empty command"),

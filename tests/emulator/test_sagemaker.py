@@ -184,3 +184,15 @@ def test_delete_removes_the_schedule_and_the_definition(sm):
     sm.delete_data_quality_job_definition(JobDefinitionName="dq-1")
     assert sm.list_monitoring_schedules()["MonitoringScheduleSummaries"] == []
     assert sm.list_data_quality_job_definitions()["JobDefinitionSummaries"] == []
+
+
+def test_stop_and_start_switch_the_schedule_status(sm):
+    data_quality_definition(sm)
+    schedule(sm)
+    sm.stop_monitoring_schedule(MonitoringScheduleName="churn-dq")
+    assert sm.describe_monitoring_schedule(MonitoringScheduleName="churn-dq")["MonitoringScheduleStatus"] == "Stopped"
+    listed = sm.list_monitoring_schedules()["MonitoringScheduleSummaries"]
+    assert [s["MonitoringScheduleStatus"] for s in listed] == ["Stopped"]
+    sm.start_monitoring_schedule(MonitoringScheduleName="churn-dq")
+    assert sm.describe_monitoring_schedule(MonitoringScheduleName="churn-dq")["MonitoringScheduleStatus"] == "Scheduled"
+    assert code_of(sm.stop_monitoring_schedule, MonitoringScheduleName="nope")[0] == "ResourceNotFound"

@@ -45,6 +45,14 @@ def test_seeded_emulator_has_demo_endpoints_and_stops_cleanly():
         config = sm.describe_endpoint_config(EndpointConfigName="prod-churn-config")
         assert [v["VariantName"] for v in config["ProductionVariants"]] == ["AllTraffic"]
         assert sm.describe_endpoint(EndpointName="prod-fraud")["EndpointStatus"] == "InService"
+        for name in ("prod-churn", "prod-fraud"):  # prod captures data for Model Monitor
+            capture = sm.describe_endpoint(EndpointName=name)["DataCaptureConfig"]
+            assert capture == {"EnableCapture": True, "CaptureStatus": "Started", "CurrentSamplingPercentage": 100,
+                               "DestinationS3Uri": f"s3://obsctl-demo-data-capture/{name}"}
+        assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="staging-churn")
+        s3 = boto3.client("s3", endpoint_url=emu.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.head_bucket(Bucket="obsctl-demo-data-capture")
     assert not _alive(pid)
 
 
