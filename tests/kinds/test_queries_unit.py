@@ -197,7 +197,8 @@ def test_a_shared_name_the_stack_neither_declares_nor_owns_is_left_alone(tmp_pat
     aws, _ = aws_with([([definition("theirs", "id-2", query="b"), definition("theirs", "id-1", query="a")],
                         None)])
     [theirs] = QUERIES.read_live(aws, stack).values()
-    assert (theirs.name, theirs.identity, theirs.spec["query"]) == ("theirs", {"id": "id-1"}, "a")
+    assert (theirs.name, theirs.identity["id"], theirs.spec["query"]) == ("theirs", "id-1", "a")
+    assert [d["queryDefinitionId"] for d in theirs.identity["shared"]] == ["id-2", "id-1"]
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -220,12 +221,19 @@ def test_import_refuses_definitions_the_config_cannot_express(tmp_path):
                          definition("ml-open", "id-2", groups=None),
                          definition("ml-ok", "id-3"), definition("other", "id-4", language="PPL")],
                         None)])
-    with pytest.raises(ObsctlError) as error:
-        QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")
-    assert str(error.value) == (
-        "2 saved queries cannot be written as `queries` entries: ml-open (no log groups; a "
-        "`queries` entry names at least one); ml-sql (query language SQL; obsctl manages Logs "
-        "Insights QL (CWLI)). Leave them out with --name-prefix.")
+    selected = QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")
+    assert sorted(selected) == ["ml-ok", "ml-open", "ml-sql"]
+    refused = {}
+    for name in ("ml-open", "ml-sql"):
+        with pytest.raises(ObsctlError) as error:
+            QUERIES.to_config(selected[name], None)
+        refused[name] = str(error.value)
+    assert refused == {
+        "ml-open": "queries/ml-open cannot be written as a `queries` entry: no log groups; a "
+                   "`queries` entry names at least one",
+        "ml-sql": "queries/ml-sql cannot be written as a `queries` entry: query language SQL; "
+                  "obsctl manages Logs Insights QL (CWLI)"}
+    assert QUERIES.to_config(selected["ml-ok"], None)[0] == ("queries", "ml-ok")
 
 
 def test_import_selects_by_prefix(tmp_path):
@@ -238,8 +246,10 @@ def test_import_refuses_a_selected_name_shared_by_two_definitions(tmp_path):
     # every selected name is about to be declared, so it would stop the next plan
     aws, _ = aws_with([([definition("ml-twin", "id-2"), definition("ml-twin", "id-1"),
                          definition("twin", "id-3"), definition("twin", "id-4")], None)])
+    selected = QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")
+    assert list(selected) == ["ml-twin"]
     with pytest.raises(ObsctlError, match=r"^queries/ml-twin: 2 saved .* \(ids id-1, id-2\)"):
-        QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")
+        QUERIES.to_config(selected["ml-twin"], None)
 
 
 def test_query_config_writes_several_lines_as_a_block_and_one_line_plain():
