@@ -36,6 +36,7 @@ Validation: per-field rules and rules between fields of one alarm live in the co
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Annotated, Literal
 
@@ -43,7 +44,7 @@ from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, 
                       model_validator)
 
 from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, Tags, Unit,
-                                      is_extended_statistic)
+                                      is_extended_statistic, printable_name)
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, resolve_action,
@@ -52,8 +53,7 @@ from reconciler.kinds.scaling_policies import (declared_targets, policy_arns, re
                                                reference_problem)
 
 # AWS: 1-255 characters; control characters are rejected ("AlarmName" in PutMetricAlarm).
-AlarmName = Annotated[str, StringConstraints(min_length=1, max_length=255,
-                                             pattern=r"^[^\x00-\x1f\x7f]+$")]
+AlarmName = printable_name(255)
 # AWS MetricDataQuery.Id: "must start with a lowercase letter"; letters, digits, underscore.
 MetricId = Annotated[str, StringConstraints(max_length=255, pattern=r"^[a-z][a-zA-Z0-9_]*$")]
 EXPRESSION_ID = "expr"  # the id of a math alarm's expression entry; reserved in `metrics`
@@ -92,7 +92,11 @@ def parse_when(text: str) -> tuple[str, float | int]:
     if not match:
         raise ValueError(f'{text!r} should be a comparison and a number, like "> 500000" '
                          "(one of >, >=, <, <=)")
-    return COMPARISONS[match.group(1)], as_number(float(match.group(2)))
+    threshold = float(match.group(2))
+    if not math.isfinite(threshold):  # 1e400 overflows a double: AWS has no such threshold
+        raise ValueError(f"{text!r}: the threshold {match.group(2)} is too large for a "
+                         "CloudWatch threshold (a double)")
+    return COMPARISONS[match.group(1)], as_number(threshold)
 
 
 def expression_ids(expression: str) -> set[str]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel
 
 from reconciler.config.fields import OWNER_TAG
+from reconciler.config.tags import is_reserved_tag_key
 from reconciler.diagnostics import Diagnostic, Location, ObsctlError
 from reconciler.kinds.common import KeyedLocks
 
@@ -37,9 +38,10 @@ class ImportRefs:
         return f"topic:{name}" if name else arn
 
     def own_tags(self, tags: dict[str, str] | None) -> dict[str, str]:
-        """The tags a resource must list itself: not the owner tag nor inherited stack tags."""
+        """The tags a resource must list itself: not obsctl's or AWS's own (the config may not
+        name them) nor inherited stack tags."""
         return {k: v for k, v in sorted((tags or {}).items())
-                if k != OWNER_TAG and self.stack_tags.get(k) != v}
+                if not is_reserved_tag_key(k) and self.stack_tags.get(k) != v}
 
 
 @dataclass

@@ -42,7 +42,7 @@ from typing import Annotated, Literal
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
 
-from reconciler.config.fields import OWNER_TAG, StrictModel
+from reconciler.config.fields import OWNER_TAG, StrictModel, check_no_control_characters
 from reconciler.kinds.base import Desired, Live, LogGroupFilter
 from reconciler.kinds.common import for_each, read_owned_tags
 from reconciler.kinds.metric_filters import resource_name
@@ -65,7 +65,7 @@ def check_filter_name(name: str) -> str:
     if not 1 <= len(name) <= 512 or ":" in name or "*" in name:
         raise ValueError(f"subscription filter name {name!r} must be 1-512 characters without "
                          "':' or '*'")
-    return name
+    return check_no_control_characters(name)
 
 
 def check_destination(arn: str) -> str:
