@@ -223,6 +223,6 @@ def test_non_finite_numbers_elsewhere():
         "input should be a finite number, got nan",
         "f.yaml:11:69: error: dashboards.ml.widgets[0].y_axis.min: input should be a finite "
         "number, got -inf",
-        "f.yaml:14:41: error: dashboards.ml.widgets[1].annotations.horizontal[0].value: input "
+        "f.yaml:14:37: error: dashboards.ml.widgets[1].annotations.horizontal[0].value: input "
         "should be a finite number, got inf",
     ]
