@@ -226,3 +226,47 @@ def test_non_finite_numbers_elsewhere():
         "f.yaml:14:37: error: dashboards.ml.widgets[1].annotations.horizontal[0].value: input "
         "should be a finite number, got inf",
     ]
+
+
+# --- metric math ----------------------------------------------------------------------------
+
+def math_alarm(expression: str) -> str:
+    return f"""\
+        stack: s
+        alarms:
+          error-rate:
+            expression: "{expression}"
+            metrics:
+              errors: {{namespace: AWS/SageMaker, name: Invocation5XXErrors, stat: Sum}}
+              invocations: {{namespace: AWS/SageMaker, name: Invocations, stat: Sum}}
+            period: 300
+            when: "> 5"
+        """
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("100 * (errors / invocations", "'(' at column 7 is never closed"),
+    ("100 * errors // invocations", "unexpected '/' at column 15: a value was expected"),
+    ("errors = invocations", "unexpected '=' at column 8 (compare with ==)"),
+    ("sum(errors) / invocations", "unknown function 'sum' at column 1 (functions are upper "
+                                  "case: SUM)"),
+    ("100 * errors / invocation", "'invocation' at column 16 is not a metric id defined in "
+                                  "`metrics` (defined: errors, invocations); did you mean "
+                                  "'invocations'?"),
+    ("100 * expr / invocations", "'expr' at column 7 is not a metric id defined in `metrics` "
+                                 "(defined: errors, invocations)"),
+    ("SEARCH('{AWS/SageMaker,EndpointName} Invocations', 'Sum', 300)",
+     "the expression uses SEARCH at column 1: an alarm cannot watch a SEARCH expression (it returns several time "
+     "series)"),
+    ("ANOMALY_DETECTION_BAND(errors, 2)",
+     "the expression uses ANOMALY_DETECTION_BAND at column 1: an alarm on a band is an `anomaly_band` alarm: set "
+     "`metric` and `anomaly_band` instead"),
+])
+def test_metric_math_errors_point_at_the_expression(expression, message):
+    assert errors_of(math_alarm(expression)) == [
+        f"f.yaml:4:5: error: alarms.error-rate.expression: {message}"]
+
+
+def test_metric_math_that_aws_accepts():
+    stack = loads(math_alarm("IF(invocations > 0, 100 * FILL(errors, 0) / invocations, 0)"))
+    assert stack.section("alarms")["error-rate"].expression.startswith("IF(")
