@@ -27,6 +27,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, m
 from reconciler.config.fields import Finite, StrictModel, Unit, check_no_control_characters
 from reconciler.kinds.base import Desired, Live, LogGroupFilter
 from reconciler.kinds.common import as_number
+from reconciler.kinds.filter_pattern import FilterPattern
 
 def check_filter_name(name: str) -> str:
     if not 1 <= len(name) <= 512 or ":" in name or "*" in name:
@@ -68,7 +69,7 @@ class MetricTransformationConfig(StrictModel):
 
 
 class MetricFilterConfig(StrictModel):
-    pattern: Annotated[str, StringConstraints(max_length=1024)]  # "" matches every event
+    pattern: FilterPattern
     metric: MetricTransformationConfig
 
 

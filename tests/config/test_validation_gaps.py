@@ -270,3 +270,76 @@ def test_metric_math_errors_point_at_the_expression(expression, message):
 def test_metric_math_that_aws_accepts():
     stack = loads(math_alarm("IF(invocations > 0, 100 * FILL(errors, 0) / invocations, 0)"))
     assert stack.section("alarms")["error-rate"].expression.startswith("IF(")
+
+
+# --- filter patterns ------------------------------------------------------------------------
+
+def test_filter_patterns_are_parsed_in_both_filter_kinds():
+    assert errors_of("""\
+        stack: s
+        log_groups:
+          /ml/app:
+            metric_filters:
+              slow:
+                pattern: '{ $.latency > slow }'
+                metric: {namespace: ML, name: Slow, value: "1"}
+            subscription_filters:
+              errors:
+                pattern: '[level = ERROR, message'
+                destination_arn: arn:aws:lambda:us-east-1:123456789012:function:alert
+        """) == [
+        "f.yaml:6:9: error: log_groups./ml/app.metric_filters.slow.pattern: '>' compares "
+        "numbers: 'slow' at column 15 is not a number",
+        "f.yaml:10:9: error: log_groups./ml/app.subscription_filters.errors.pattern: '[' at "
+        "column 1 is never closed",
+    ]
+
+
+def test_at_most_five_regex_patterns_per_log_group():
+    filters = "\n".join(f"      r{i}: {{pattern: '%err{i}%', metric: {{namespace: ML, name: E, "
+                        "value: '1'}}" for i in range(6))
+    assert errors_of(f"stack: s\nlog_groups:\n  /ml/app:\n    metric_filters:\n{filters}\n") == [
+        "f.yaml:3:3: error: log_groups./ml/app: 6 filter patterns of this log group use a regex "
+        "('r0', 'r1', 'r2', 'r3', 'r4', 'r5'); CloudWatch Logs allows at most 5 per log group"]
+
+
+# --- subscription filter distribution -------------------------------------------------------
+
+@pytest.mark.parametrize("destination, role, what", [
+    ("arn:aws:firehose:us-east-1:123456789012:deliverystream/archive",
+     "arn:aws:iam::123456789012:role/cwl", "Firehose delivery stream"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:alert", None, "Lambda function"),
+])
+def test_distribution_only_on_kinesis_destinations(destination, role, what):
+    role_line = f"\n        role_arn: {role}" if role else ""
+    assert errors_of(f"""\
+stack: s
+log_groups:
+  /ml/app:
+    subscription_filters:
+      out:
+        pattern: ""
+        destination_arn: {destination}{role_line}
+        distribution: ByLogStream
+""") == [f"f.yaml:{9 if role else 8}:9: error: log_groups./ml/app.subscription_filters.out."
+         f"distribution: applies only to a Kinesis stream destination, not to a {what}; "
+         "remove it"]
+
+
+@pytest.mark.parametrize("destination", [
+    "arn:aws:kinesis:us-east-1:123456789012:stream/errors",
+    "arn:aws:logs:us-east-1:222222222222:destination:central",
+])
+def test_distribution_allowed_on_kinesis_and_logs_destinations(destination):
+    stack = loads(f"""\
+stack: s
+log_groups:
+  /ml/app:
+    subscription_filters:
+      out:
+        pattern: ""
+        destination_arn: {destination}
+        role_arn: arn:aws:iam::123456789012:role/cwl
+        distribution: Random
+""")
+    assert stack.section("log_groups")["/ml/app"].subscription_filters["out"].distribution == "Random"
