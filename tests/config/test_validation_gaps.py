@@ -161,7 +161,7 @@ def test_control_characters_in_filter_names(section, entry):
 
 
 @pytest.mark.parametrize("section, entry, message", [
-    ("topics", "{}", "string should match pattern"),
+    ("topics", "{}", "must be 1-256 letters, digits, _ and -"),
     ("dashboards", "{widgets: []}", "string should match pattern"),
     ("log_groups", "{}", "must be 1-512 characters"),
     ("event_rules", "{pattern: {source: [aws.sagemaker]}}", "string should match pattern"),
@@ -343,3 +343,41 @@ log_groups:
         distribution: Random
 """)
     assert stack.section("log_groups")["/ml/app"].subscription_filters["out"].distribution == "Random"
+
+
+# --- FIFO topics ----------------------------------------------------------------------------
+
+QUEUE = "arn:aws:sqs:us-east-1:123456789012"
+
+
+def test_fifo_topics_deliver_only_to_sqs_and_fifo_queues_only_from_fifo_topics():
+    assert errors_of(f"""\
+        stack: s
+        topics:
+          events.fifo:
+            subscriptions:
+              - {{protocol: sqs, endpoint: "{QUEUE}:events.fifo"}}
+              - {{protocol: lambda, endpoint: "arn:aws:lambda:us-east-1:123456789012:function:f"}}
+          events:
+            subscriptions:
+              - {{protocol: sqs, endpoint: "{QUEUE}:events"}}
+              - {{protocol: sqs, endpoint: "{QUEUE}:events.fifo"}}
+        """) == [
+        "f.yaml:6:9: error: a FIFO topic delivers only to SQS queues, not 'lambda' (SNS: "
+        "Invalid protocol type)",
+        "f.yaml:10:9: error: a FIFO SQS queue can subscribe only to a FIFO topic (a name ending "
+        "in '.fifo')",
+    ]
+
+
+@pytest.mark.parametrize("name", ["events.FIFO", "events.fifo.fifo", ".fifo", "a.b", "x" * 257])
+def test_topic_names(name):
+    [message] = errors_of(f'stack: s\ntopics:\n  "{name}": {{}}\n')
+    assert message.startswith("f.yaml:3:3: error: topics: invalid key ")
+    assert message.endswith("must be 1-256 letters, digits, _ and -, plus '.fifo' at the end "
+                            "for a FIFO topic")
+
+
+def test_fifo_and_standard_topic_names_aws_accepts():
+    stack = loads(f"stack: s\ntopics:\n  a-b_C.fifo: {{}}\n  {'x' * 256}.fifo: {{}}\n")
+    assert "a-b_C.fifo" in stack.section("topics")
