@@ -74,9 +74,14 @@ def check_tag_count(tags: dict[str, str]) -> dict[str, str]:
     return tags
 
 
+def is_aws_tag_key(key: str) -> bool:
+    """AWS's own tags (aws:cloudformation:stack-name, ...): nobody else may set or remove them."""
+    return key.lower().startswith(AWS_PREFIX)
+
+
 def is_reserved_tag_key(key: str) -> bool:
     """Tags the config never spells out: AWS's own and obsctl's own (import leaves them out)."""
-    return key.lower().startswith(AWS_PREFIX) or key.startswith(RESERVED_PREFIX)
+    return is_aws_tag_key(key) or key.startswith(RESERVED_PREFIX)
 
 
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128),
