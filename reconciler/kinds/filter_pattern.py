@@ -12,8 +12,9 @@ The three forms of the CloudWatch Logs User Guide ("Filter pattern syntax"):
 Regular expressions (`%...%`) take letters, digits, spaces, `_ # = @ / ; , - :` and the
 operators `^ $ ? [ ] { } | \\ * + .`; no parentheses, no multi-byte characters, at most two
 in a JSON or space-delimited pattern, and at most five patterns with a regex per log group
-(metric and subscription filters together; LogGroupConfig checks that). Errors name the column within the pattern (1-based).
-This checks structure, not meaning: a pattern that parses may still match nothing.
+(metric and subscription filters together; LogGroupConfig checks that). Errors name the
+column within the pattern (1-based). This checks structure, not meaning: a pattern that parses
+may still match nothing.
 """
 
 from __future__ import annotations

@@ -25,6 +25,15 @@ ACCEPTED = [
     "[..., request=*.html*, status_code=4*,]", "[w1=ERROR || w1=WARN, w2]",
     "[w1=!ERROR&&w1=!WARN, w2]", "%ERROR|WARN%", "%colou?r%", "%10\\.10\\.0\\.1%",
     "{ $.level = %ERROR|WARN% && $.code = %5[0-9]{2}% }", "[w1 = %abc%, w2]",
+    # CIS benchmark patterns on CloudTrail logs, as teams deploy them.
+    '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+    '{ ($.eventName = ConsoleLogin) && ($.additionalEventData.MFAUsed != "Yes") && '
+    '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+    '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+    '$.eventType != "AwsServiceEvent" }',
+    "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||"
+    "($.eventName=ScheduleKeyDeletion))}",
+    "{ $.user-agent = *curl* }",
 ]
 
 
