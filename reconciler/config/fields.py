@@ -7,15 +7,40 @@ error with a "did you mean" rather than a silently ignored field.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
+                      WithJsonSchema)
 
-OWNER_TAG = "obsctl:stack"
+# Re-exported: the kinds import both from here.
+from reconciler.config.tags import OWNER_TAG, Tags  # noqa: F401
 
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph separators: AWS refuses
+# them in resource names, and printed they would move the cursor or split a plan's lines.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_CHARACTERS_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"  # for the JSON Schema
+
+
+def check_no_control_characters(name: str) -> str:
+    found = _CONTROL_CHARACTER.search(name)
+    if found:
+        raise ValueError(f"control character U+{ord(found.group()):04X} at position "
+                         f"{found.start() + 1}: AWS refuses control characters (newlines, tabs, "
+                         "escapes) in names")
+    return name
+
+
+def printable_name(max_length: int) -> Any:
+    """A resource name type: 1 to `max_length` characters, no control characters."""
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_length),
+                     AfterValidator(check_no_control_characters),
+                     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length,
+                                     "pattern": CONTROL_CHARACTERS_PATTERN})]
 
 
 # AWS statistic names; percentiles and trimmed statistics become ExtendedStatistic.
@@ -45,10 +70,9 @@ def check_period(value: int) -> int:
 
 
 Statistic = Annotated[str, AfterValidator(check_statistic)]
+# A number AWS stores as a double: YAML's .inf and .nan, and 1e400 (which overflows), are not.
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 Period = Annotated[int, Field(gt=0), AfterValidator(check_period)]
-TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-TagValue = Annotated[str, StringConstraints(max_length=256)]
-Tags = Annotated[dict[TagKey, TagValue], Field(max_length=50)]
 Unit = Literal[
     "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
     "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",

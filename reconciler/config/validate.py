@@ -22,6 +22,7 @@ from reconciler.config.cross_stack import check_stacks
 from reconciler.config.fields import Region, StrictModel, Tags
 from reconciler.config.loader import SourceDocument, gc_paused, load_documents
 from reconciler.config.stack import Stack, locate
+from reconciler.config.tags import MAX_USER_TAGS, TAG_LIMIT
 from reconciler.diagnostics import ConfigError, Diagnostic, Location
 
 if TYPE_CHECKING:
@@ -120,12 +121,30 @@ def load_stacks(paths: list[str]) -> list[Stack]:
             if stack is not None:
                 stacks.append(stack)
         for stack in stacks:
+            diagnostics.extend(merged_tag_problems(stack, registered))
             for kind in registered:
                 diagnostics.extend(kind.check(stack))
         diagnostics.extend(check_stacks(stacks, registered))
     if diagnostics:
         raise ConfigError(_unique(diagnostics))
     return stacks
+
+
+def merged_tag_problems(stack: Stack, registered: tuple["Kind", ...]) -> list[Diagnostic]:
+    """Entries whose own `tags` and the stack's together exceed what AWS leaves the user."""
+    inherited = stack.tags
+    problems = []
+    for kind in registered:
+        for name, entry in (stack.section(kind.section) if kind.section else {}).items():
+            own = getattr(entry, "tags", None) or {}
+            merged = len(inherited | own)
+            if merged > MAX_USER_TAGS:
+                from_stack = len(set(inherited) - set(own))
+                problems.append(Diagnostic(
+                    f"{_dotted((kind.section, name, 'tags'))}: {len(own)} tags here and "
+                    f"{from_stack} more from the stack's `tags` make {merged}; "
+                    f"{TAG_LIMIT}", stack.locate(kind.section, name, "tags")))
+    return problems
 
 
 @dataclass
@@ -344,7 +363,8 @@ def _dotted(path: tuple) -> str:
     for part in path:
         if isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
-        elif isinstance(part, str) and part and not set(part) & set(".[]'\" "):
+        elif (isinstance(part, str) and part and part.isprintable()
+              and not set(part) & set(".[]'\" ")):
             text += f".{part}" if text else part
         else:
             text += f"[{part!r}]"

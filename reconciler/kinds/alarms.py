@@ -36,14 +36,16 @@ Validation: per-field rules and rules between fields of one alarm live in the co
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, field_validator,
                       model_validator)
 
+from reconciler.config.expressions import parse_metric_math
 from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, Tags, Unit,
-                                      is_extended_statistic)
+                                      is_extended_statistic, printable_name)
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, existing_alarms,
@@ -52,8 +54,7 @@ from reconciler.kinds.scaling_policies import (declared_targets, policy_arns, re
                                                reference_problem)
 
 # AWS: 1-255 characters; control characters are rejected ("AlarmName" in PutMetricAlarm).
-AlarmName = Annotated[str, StringConstraints(min_length=1, max_length=255,
-                                             pattern=r"^[^\x00-\x1f\x7f]+$")]
+AlarmName = printable_name(255)
 # AWS MetricDataQuery.Id: "must start with a lowercase letter"; letters, digits, underscore.
 MetricId = Annotated[str, StringConstraints(max_length=255, pattern=r"^[a-z][a-zA-Z0-9_]*$")]
 EXPRESSION_ID = "expr"  # the id of a math alarm's expression entry; reserved in `metrics`
@@ -72,10 +73,13 @@ BAND_COMPARISONS = {
 Comparison = Literal[">", ">=", "<", "<=", "GreaterThanThreshold", "GreaterThanOrEqualToThreshold",
                      "LessThanThreshold", "LessThanOrEqualToThreshold"]
 _WHEN = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
-# Metric ids start lowercase; metric math functions (SUM, IF, ANOMALY_DETECTION_BAND) are
-# upper case, and quoted strings (SEARCH terms, labels) are not ids.
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-_EXPRESSION_ID = re.compile(r"(?<![\w.])[a-z][a-zA-Z0-9_]*\b(?!\s*\()")
+# Metric math an alarm cannot use: SEARCH returns several time series ("You can't create an
+# alarm based on a SEARCH expression"), a band is what `anomaly_band` alarms compare against.
+_NOT_IN_ALARMS = {
+    "SEARCH": "an alarm cannot watch a SEARCH expression (it returns several time series)",
+    "ANOMALY_DETECTION_BAND": "an alarm on a band is an `anomaly_band` alarm: set `metric` and "
+                              "`anomaly_band` instead",
+}
 # CloudWatch limits on period x evaluation periods (PutMetricAlarm "EvaluationPeriods").
 MAX_EVALUATION_SECONDS = 7 * 86_400
 MAX_EVALUATION_SECONDS_SHORT_PERIOD = 86_400  # when the period is under an hour
@@ -92,12 +96,16 @@ def parse_when(text: str) -> tuple[str, float | int]:
     if not match:
         raise ValueError(f'{text!r} should be a comparison and a number, like "> 500000" '
                          "(one of >, >=, <, <=)")
-    return COMPARISONS[match.group(1)], as_number(float(match.group(2)))
+    threshold = float(match.group(2))
+    if not math.isfinite(threshold):  # 1e400 overflows a double: AWS has no such threshold
+        raise ValueError(f"{text!r}: the threshold {match.group(2)} is too large for a "
+                         "CloudWatch threshold (a double)")
+    return COMPARISONS[match.group(1)], as_number(threshold)
 
 
-def expression_ids(expression: str) -> set[str]:
-    """Metric ids an expression refers to (best effort: a regex on identifiers)."""
-    return set(_EXPRESSION_ID.findall(_QUOTED.sub(" ", expression)))
+def _id_hint(name: str, defined) -> str:
+    close = difflib.get_close_matches(name, sorted(defined), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def alarm_arn(name: str, scope) -> str:
@@ -149,12 +157,19 @@ class AlarmConfig(StrictModel):
 
     @field_validator("expression")
     @classmethod
-    def _expression_uses_defined_metrics(cls, expression, info: ValidationInfo):
+    def _expression_is_metric_math_of_defined_metrics(cls, expression, info: ValidationInfo):
+        used = parse_metric_math(expression)  # ExpressionError is a ValueError: a diagnostic
+        for function, column in used.functions.items():
+            if function in _NOT_IN_ALARMS:
+                raise ValueError(f"the expression uses {function} at column {column}: "
+                                 f"{_NOT_IN_ALARMS[function]}")
         defined = info.data.get("metrics") or {}
-        unknown = sorted(expression_ids(expression) - set(defined))
+        unknown = {name: column for name, column in used.ids.items() if name not in defined}
         if defined and unknown:
-            raise ValueError(f"expression uses {', '.join(map(repr, unknown))}, not defined in "
-                             f"`metrics` (defined: {', '.join(sorted(defined))})")
+            name, column = min(unknown.items(), key=lambda item: item[1])
+            raise ValueError(f"{name!r} at column {column} is not a metric id defined in "
+                             f"`metrics` (defined: {', '.join(sorted(defined))})"
+                             f"{_id_hint(name, defined)}")
         return expression
 
     @field_validator("evaluation_periods")

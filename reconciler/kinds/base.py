@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
-from reconciler.applied import APPLIED_TAG
 from reconciler.config.fields import OWNER_TAG
+from reconciler.config.tags import is_reserved_tag_key
 from reconciler.diagnostics import Diagnostic, Location, ObsctlError
 from reconciler.kinds.common import KeyedLocks
 
@@ -38,10 +38,10 @@ class ImportRefs:
         return f"topic:{name}" if name else arn
 
     def own_tags(self, tags: dict[str, str] | None) -> dict[str, str]:
-        """The tags a resource must list itself: not obsctl's own (owner, last-applied
-        marker) nor inherited stack tags."""
+        """The tags a resource must list itself: not obsctl's or AWS's own (the config may not
+        name them) nor inherited stack tags."""
         return {k: v for k, v in sorted((tags or {}).items())
-                if k not in (OWNER_TAG, APPLIED_TAG) and self.stack_tags.get(k) != v}
+                if not is_reserved_tag_key(k) and self.stack_tags.get(k) != v}
 
 
 @dataclass

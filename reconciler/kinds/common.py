@@ -1,4 +1,9 @@
-"""Helpers several kinds share: ownership tags, bulk tag reads, reference resolution."""
+"""Helpers several kinds share: ownership tags, bulk tag reads, reference resolution.
+
+Tag reads leave out AWS's own tags (`aws:...`, e.g. what CloudFormation puts on resources it
+created): the config may not name them and nobody but AWS may remove them, so they are no part
+of the comparable form, and an apply never tries to untag them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from reconciler.config.fields import OWNER_TAG
+from reconciler.config.tags import is_aws_tag_key
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
@@ -77,7 +83,8 @@ def read_owned_tags(aws: "AwsContext", resource_type: str,
         pages = paginator.paginate(ResourceTypeFilters=[resource_type], ResourcesPerPage=100,
                                    **owner_filter)
         return {
-            item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+            item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])
+                                  if not is_aws_tag_key(t["Key"])}
             for page in pages for item in page.get("ResourceTagMappingList", [])
         }
     return aws.read_once(("tags", resource_type, owned_only), load)
@@ -89,7 +96,8 @@ def list_tags(aws: "AwsContext", arn: str) -> dict[str, str]:
     service = arn.split(":", 3)[2]
     client = aws.client(service)
     if service == "logs":
-        return client.list_tags_for_resource(resourceArn=arn.removesuffix(":*"))["tags"]
+        tags = client.list_tags_for_resource(resourceArn=arn.removesuffix(":*"))["tags"]
+        return {key: value for key, value in tags.items() if not is_aws_tag_key(key)}
     if service == "sagemaker":
         pages = client.get_paginator("list_tags").paginate(ResourceArn=arn)
         listed = [tag for page in pages for tag in page["Tags"]]
@@ -97,7 +105,7 @@ def list_tags(aws: "AwsContext", arn: str) -> dict[str, str]:
         listed = client.list_tags_for_resource(ResourceArn=arn)["Tags"]
     else:  # cloudwatch, events
         listed = client.list_tags_for_resource(ResourceARN=arn)["Tags"]
-    return {tag["Key"]: tag["Value"] for tag in listed}
+    return {tag["Key"]: tag["Value"] for tag in listed if not is_aws_tag_key(tag["Key"])}
 
 
 def describe_all_alarms(aws: "AwsContext") -> dict[str, list[dict]]:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Union
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
-from reconciler.config.fields import AccountId, MetricRef, Period, Region, StrictModel
+from reconciler.config.fields import AccountId, Finite, MetricRef, Period, Region, StrictModel
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import as_number
@@ -73,7 +73,7 @@ class DashboardMetric(MetricRef):
 
 
 class HorizontalAnnotation(StrictModel):
-    value: float
+    value: Finite
     label: Annotated[str, StringConstraints(max_length=255)] | None = None
 
 
@@ -82,8 +82,8 @@ class Annotations(StrictModel):
 
 
 class YAxis(StrictModel):
-    min: float
-    max: float
+    min: Finite
+    max: Finite
 
     @model_validator(mode="after")
     def _ordered(self):

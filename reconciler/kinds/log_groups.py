@@ -22,12 +22,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import (AfterValidator, PlainValidator, StringConstraints, WithJsonSchema,
+                      model_validator)
 
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
                                      tag_delta)
+from reconciler.kinds.filter_pattern import MAX_REGEX_PATTERNS_PER_LOG_GROUP, uses_regex
 from reconciler.kinds.metric_filters import MetricFilterMap, filter_config
 from reconciler.kinds.subscription_filters import SubscriptionFilterMap, comparable_filter, read_group
 from reconciler.kinds.subscription_filters import filter_config as subscription_config
@@ -90,6 +92,16 @@ class LogGroupConfig(StrictModel):
     tags: Tags = {}
     metric_filters: MetricFilterMap = {}
     subscription_filters: SubscriptionFilterMap = {}
+
+    @model_validator(mode="after")
+    def _regex_quota(self):
+        with_regex = [name for filters in (self.metric_filters, self.subscription_filters)
+                      for name, config in filters.items() if uses_regex(config.pattern)]
+        if len(with_regex) > MAX_REGEX_PATTERNS_PER_LOG_GROUP:
+            raise ValueError(f"{len(with_regex)} filter patterns of this log group use a regex "
+                             f"({', '.join(map(repr, with_regex))}); CloudWatch Logs allows "
+                             f"at most {MAX_REGEX_PATTERNS_PER_LOG_GROUP} per log group")
+        return self
 
 
 def desired_spec(config: LogGroupConfig, tags: dict[str, str]) -> dict:

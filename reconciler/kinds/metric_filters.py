@@ -24,14 +24,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
 
-from reconciler.config.fields import StrictModel, Unit
+from reconciler.config.fields import Finite, StrictModel, Unit, check_no_control_characters
 from reconciler.kinds.base import Desired, Live, LogGroupFilter
 from reconciler.kinds.common import as_number
+from reconciler.kinds.filter_pattern import FilterPattern
 
 def check_filter_name(name: str) -> str:
     if not 1 <= len(name) <= 512 or ":" in name or "*" in name:
         raise ValueError(f"metric filter name {name!r} must be 1-512 characters without ':' or '*'")
-    return name
+    return check_no_control_characters(name)
 
 
 # PutMetricFilter: filterName 1-512 chars matching [^:*]*; filterPattern ≤ 1024 chars;
@@ -53,7 +54,7 @@ class MetricTransformationConfig(StrictModel):
     namespace: MetricPart
     name: MetricPart
     value: Annotated[str, StringConstraints(min_length=1, max_length=100)]  # "1" or "$.latency"
-    default_value: float | None = None
+    default_value: Finite | None = None
     unit: Unit | None = None
     dimensions: FilterDimensions = {}
 
@@ -68,7 +69,7 @@ class MetricTransformationConfig(StrictModel):
 
 
 class MetricFilterConfig(StrictModel):
-    pattern: Annotated[str, StringConstraints(max_length=1024)]  # "" matches every event
+    pattern: FilterPattern
     metric: MetricTransformationConfig
 
 

@@ -86,7 +86,7 @@ from typing import Annotated, Literal
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, model_validator
 
-from reconciler.config.fields import (OWNER_TAG, Actions, Dimensions, MetricRef, Period,
+from reconciler.config.fields import (OWNER_TAG, Actions, Dimensions, Finite, MetricRef, Period,
                                       Statistic, StrictModel, Tags)
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarms import AlarmConfig, AlarmName, action_diagnostics, desired_spec
@@ -202,7 +202,7 @@ class MonitorConfig(StrictModel):
     problem_type: Literal["BinaryClassification", "MulticlassClassification", "Regression"] | None = None
     inference_attribute: Annotated[str, StringConstraints(min_length=1)] | None = None
     probability_attribute: Annotated[str, StringConstraints(min_length=1)] | None = None
-    probability_threshold_attribute: float | None = None
+    probability_threshold_attribute: Finite | None = None
     instance_type: InstanceType = "ml.m5.xlarge"
     instance_count: Annotated[int, Field(ge=1, le=100)] = 1
     volume_size_gb: Annotated[int, Field(ge=1, le=16384)] = 20

@@ -52,7 +52,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from reconciler.config.fields import StrictModel
+from reconciler.config.fields import StrictModel, printable_name
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.log_groups import LogGroupName
@@ -64,7 +64,7 @@ LANGUAGE = "CWLI"  # Logs Insights QL; AWS's default queryLanguage
 # Text a YAML `|` block holds as it is: "\n" the only line break, no control characters.
 _BLOCK_SAFE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]*")
 
-QueryName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+QueryName = printable_name(255)
 QueryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_LENGTH,
                                              pattern=r"\S")]
 

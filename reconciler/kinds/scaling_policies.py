@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import (Field, StringConstraints, ValidationError, field_validator,
                       model_validator)
 
-from reconciler.config.fields import Dimensions, StrictModel, Unit
+from reconciler.config.fields import Dimensions, StrictModel, Unit, printable_name
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import KeyedLocks, as_number, concurrently
@@ -79,8 +79,7 @@ _POLICY_ARN = re.compile(r"^arn:[^:]+:autoscaling:[^:]*:\d*:scalingPolicy:[^:]+:
 # SageMaker EndpointName / VariantName: "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}".
 SageMakerName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
 # PutScalingPolicy PolicyName: 1-256 printable characters.
-PolicyName = Annotated[str, StringConstraints(min_length=1, max_length=256,
-                                              pattern=r"^[^\x00-\x1f\x7f]+$")]
+PolicyName = printable_name(256)
 Capacity = Annotated[int, Field(ge=0)]
 Cooldown = Annotated[int, Field(ge=0)]
 Bound = Annotated[float, Field(allow_inf_nan=False)]

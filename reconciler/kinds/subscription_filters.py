@@ -13,7 +13,9 @@ A filter's resource name is `<log group>:<filter name>`, as for metric filters. 
 Lambda function of the same account, or a logical destination (`logs:...:destination:NAME`)
 of another account. Kinesis and Firehose need `role_arn` (the role CloudWatch Logs assumes
 to write there); Lambda takes none (its resource policy grants access). `distribution`
-(ByLogStream|Random) only matters for Kinesis streams; AWS reports ByLogStream when unset.
+(ByLogStream|Random) is "only applicable when the destination is a Kinesis Data Streams
+stream": refused for Firehose and Lambda, allowed for a logical destination (which may
+forward to one); AWS reports ByLogStream when unset.
 
 At most 2 filters per log group: the PutSubscriptionFilter reference ("Each log group can have
 up to two subscription filters") and AWS's LimitExceededException; the "5" sometimes quoted is
@@ -40,11 +42,13 @@ import re
 from typing import Annotated, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
+from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, WithJsonSchema,
+                      field_validator, model_validator)
 
-from reconciler.config.fields import OWNER_TAG, StrictModel
+from reconciler.config.fields import OWNER_TAG, StrictModel, check_no_control_characters
 from reconciler.kinds.base import Desired, Live, LogGroupFilter
 from reconciler.kinds.common import for_each, read_owned_tags
+from reconciler.kinds.filter_pattern import FilterPattern
 from reconciler.kinds.metric_filters import resource_name
 
 MAX_FILTERS_PER_LOG_GROUP = 2  # see the module docstring
@@ -58,6 +62,7 @@ _DESTINATION = re.compile(
     r"|(?P<logs>logs):[a-z0-9-]+:\d{12}:destination:[^:*]{1,512}"
     r")$")
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+_SERVICE_NAMES = {"firehose": "Firehose delivery stream", "lambda": "Lambda function"}
 
 
 def check_filter_name(name: str) -> str:
@@ -65,7 +70,7 @@ def check_filter_name(name: str) -> str:
     if not 1 <= len(name) <= 512 or ":" in name or "*" in name:
         raise ValueError(f"subscription filter name {name!r} must be 1-512 characters without "
                          "':' or '*'")
-    return name
+    return check_no_control_characters(name)
 
 
 def check_destination(arn: str) -> str:
@@ -91,7 +96,7 @@ DestinationArn = Annotated[str, StringConstraints(max_length=2048), AfterValidat
 
 
 class SubscriptionFilterConfig(StrictModel):
-    pattern: Annotated[str, StringConstraints(max_length=1024)]  # "" matches every event
+    pattern: FilterPattern
     destination_arn: DestinationArn
     role_arn: Annotated[str, StringConstraints(max_length=2048, pattern=_ROLE_ARN)] | None = None
     distribution: Literal["ByLogStream", "Random"] | None = None
@@ -106,6 +111,18 @@ class SubscriptionFilterConfig(StrictModel):
             raise ValueError("a Lambda destination takes no `role_arn` (the function's resource "
                              "policy grants CloudWatch Logs access); remove it")
         return self
+
+    @field_validator("distribution")
+    @classmethod
+    def _distribution_only_for_kinesis(cls, distribution, info: ValidationInfo):
+        # PutSubscriptionFilter: "only applicable when the destination is a Kinesis Data
+        # Streams stream". A logs destination may forward to one, so it may set it.
+        destination = info.data.get("destination_arn")
+        service = destination and destination_service(destination)
+        if distribution is not None and service in _SERVICE_NAMES:
+            raise ValueError(f"applies only to a Kinesis stream destination, not "
+                             f"to a {_SERVICE_NAMES[service]}; remove it")
+        return distribution
 
 
 SubscriptionFilterMap = Annotated[dict[SubscriptionFilterName, SubscriptionFilterConfig],

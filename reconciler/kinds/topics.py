@@ -1,5 +1,10 @@
 """SNS topics and their subscriptions.
 
+FIFO topics: a name ending in `.fifo` is a FIFO topic, created with FifoTopic=true (SNS
+refuses the name otherwise, and the attribute cannot change later, so the name alone decides
+and the comparable form needs no field for it). A FIFO topic delivers only to SQS queues, and
+a FIFO queue subscribes only to a FIFO topic: `check` refuses the other combinations.
+
 Live state: ListTopics and ListSubscriptions are account-wide and paginated (100 a page);
 tags come in bulk from the tagging API. SNS has no batched attribute read, so
 GetTopicAttributes runs only for the topics the stack declares.
@@ -17,17 +22,37 @@ topic no rule targets any more keeps its last policy.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from reconciler.config.fields import StrictModel, Tags
+from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
                                      tag_delta, tag_list, topic_arn)
 from reconciler.kinds.event_rules import topics_targeted
 
-TopicName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,256}(\.fifo)?$")]
+FIFO_SUFFIX = ".fifo"
+_TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def is_fifo(topic: str) -> bool:
+    return topic.endswith(FIFO_SUFFIX)
+
+
+def check_topic_name(name: str) -> str:
+    # CreateTopic: 1-256 letters, digits, _ and -; a FIFO topic's name ends in .fifo (and it
+    # is created with FifoTopic=true: the suffix alone decides which kind of topic it is).
+    if not _TOPIC_NAME.fullmatch(name.removesuffix(FIFO_SUFFIX)):
+        raise ValueError(f"topic name {name!r} must be 1-256 letters, digits, _ and -, plus "
+                         f"{FIFO_SUFFIX!r} at the end for a FIFO topic")
+    return name
+
+
+TopicName = Annotated[str, AfterValidator(check_topic_name), WithJsonSchema(
+    {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,256}(\.fifo)?$"})]
 Protocol = Literal["email", "email-json", "http", "https", "sqs", "lambda", "sms",
                    "application", "firehose"]
 
@@ -41,6 +66,20 @@ class TopicConfig(StrictModel):
     display_name: Annotated[str, StringConstraints(max_length=100)] | None = None
     subscriptions: list[Subscription] = []
     tags: Tags = {}
+
+
+def subscription_problems(topic: str, config: TopicConfig) -> list[tuple[int, str]]:
+    """(index, message) of each subscription SNS would refuse on `topic`."""
+    problems = []
+    for index, subscription in enumerate(config.subscriptions):
+        to_fifo_queue = subscription.protocol == "sqs" and is_fifo(subscription.endpoint)
+        if is_fifo(topic) and subscription.protocol != "sqs":
+            problems.append((index, f"a FIFO topic delivers only to SQS queues, not "
+                                    f"{subscription.protocol!r} (SNS: Invalid protocol type)"))
+        elif not is_fifo(topic) and to_fifo_queue:
+            problems.append((index, "a FIFO SQS queue can subscribe only to a FIFO topic (a "
+                                    f"name ending in {FIFO_SUFFIX!r})"))
+    return problems
 
 
 def _name(topic_arn: str) -> str:
@@ -108,6 +147,11 @@ class Topics(Kind):
     section = "topics"
     entry_model = TopicConfig
     name_type = TopicName
+
+    def check(self, stack):
+        return [Diagnostic(message, stack.locate("topics", name, "subscriptions", index))
+                for name, topic in stack.section("topics").items()
+                for index, message in subscription_problems(name, topic)]
 
     def desired(self, stack, scope):
         targeted = topics_targeted(stack, scope)
@@ -186,6 +230,8 @@ class Topics(Kind):
     def create(self, aws, desired):
         sns = aws.client("sns")
         attributes = {"DisplayName": desired.spec["display_name"]} if desired.spec["display_name"] else {}
+        if is_fifo(desired.name):
+            attributes["FifoTopic"] = "true"  # SNS refuses a .fifo name without it
         if "policy" in desired.spec:
             attributes["Policy"] = json.dumps(desired.spec["policy"])
         arn = sns.create_topic(Name=desired.name, Attributes=attributes,

@@ -346,9 +346,13 @@ def test_role_settings():
 
 
 def test_too_many_tags():
-    tags = ", ".join(f"k{i}: v" for i in range(51))
+    # AWS allows 50; obsctl adds obsctl:stack and obsctl:applied to every resource.
+    tags = ", ".join(f"k{i}: v" for i in range(49))
     assert error_of(f"stack: s\ntags: {{{tags}}}\n") == [
-        "f.yaml:2:1: error: tags: dictionary should have at most 50 items, got 51"]
+        "f.yaml:2:1: error: tags: 49 tags; at most 48 tags: AWS allows 50 per resource and "
+        "obsctl adds 2 (obsctl:stack, obsctl:applied)"]
+    tags = ", ".join(f"k{i}: v" for i in range(48))
+    assert load_stacks([write("f.yaml", f"stack: s\ntags: {{{tags}}}\n")])[0].tags["k47"] == "v"
 
 
 def test_prune_keys_are_kind_names():

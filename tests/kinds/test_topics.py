@@ -64,3 +64,35 @@ def test_tag_drift_is_repaired(obsctl, write_config, boto):
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     tags = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]}
     assert without_marker(tags) == {"obsctl:stack": "test", "team": "ml"}
+
+
+FIFO = """
+stack: test
+topics:
+  ml-events.fifo:
+    display_name: ML events
+    subscriptions:
+      - {protocol: sqs, endpoint: "QUEUE_ARN"}
+"""
+
+
+def test_fifo_topic_is_created_fifo_and_reads_back_without_a_diff(obsctl, write_config, boto):
+    # A FIFO topic's name ends in .fifo and SNS creates it only with FifoTopic=true.
+    queue = boto("sqs").create_queue(QueueName="ml-events.fifo", Attributes={"FifoQueue": "true"})
+    queue_arn = boto("sqs").get_queue_attributes(
+        QueueUrl=queue["QueueUrl"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    path = write_config(FIFO.replace("QUEUE_ARN", queue_arn))
+
+    apply = obsctl("apply", path, "--auto-approve")
+    assert apply.exit_code == 0, apply.stdout + apply.stderr
+    assert "+ topics/ml-events.fifo: created" in apply.stdout
+    assert_converged(obsctl, path)
+
+    sns = boto("sns")
+    [arn] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    assert arn.endswith(":ml-events.fifo")
+    attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert attributes["FifoTopic"] == "true"
+    assert attributes["DisplayName"] == "ML events"
+    [subscription] = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+    assert subscription["Endpoint"] == queue_arn
