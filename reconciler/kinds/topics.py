@@ -35,7 +35,7 @@ from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_
 from reconciler.kinds.event_rules import topics_targeted
 
 FIFO_SUFFIX = ".fifo"
-_TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,251}(\.fifo)?|[A-Za-z0-9_-]{1,256}")
 
 
 def is_fifo(topic: str) -> bool:
@@ -43,16 +43,17 @@ def is_fifo(topic: str) -> bool:
 
 
 def check_topic_name(name: str) -> str:
-    # CreateTopic: 1-256 letters, digits, _ and -; a FIFO topic's name ends in .fifo (and it
-    # is created with FifoTopic=true: the suffix alone decides which kind of topic it is).
-    if not _TOPIC_NAME.fullmatch(name.removesuffix(FIFO_SUFFIX)):
+    # CreateTopic: 1-256 characters in all, letters, digits, _ and -; a FIFO topic's name
+    # ends in .fifo, which counts towards the 256 (and it is created with FifoTopic=true:
+    # the suffix alone decides which kind of topic it is).
+    if not _TOPIC_NAME.fullmatch(name):
         raise ValueError(f"topic name {name!r} must be 1-256 letters, digits, _ and -, plus "
                          f"{FIFO_SUFFIX!r} at the end for a FIFO topic")
     return name
 
 
 TopicName = Annotated[str, AfterValidator(check_topic_name), WithJsonSchema(
-    {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,256}(\.fifo)?$"})]
+    {"type": "string", "pattern": r"^([A-Za-z0-9_-]{1,251}\.fifo|[A-Za-z0-9_-]{1,256})$"})]
 Protocol = Literal["email", "email-json", "http", "https", "sqs", "lambda", "sms",
                    "application", "firehose"]
 

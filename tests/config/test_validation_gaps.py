@@ -370,7 +370,8 @@ def test_fifo_topics_deliver_only_to_sqs_and_fifo_queues_only_from_fifo_topics()
     ]
 
 
-@pytest.mark.parametrize("name", ["events.FIFO", "events.fifo.fifo", ".fifo", "a.b", "x" * 257])
+@pytest.mark.parametrize("name", ["events.FIFO", "events.fifo.fifo", ".fifo", "a.b", "x" * 257,
+                                  "x" * 252 + ".fifo"])
 def test_topic_names(name):
     [message] = errors_of(f'stack: s\ntopics:\n  "{name}": {{}}\n')
     assert message.startswith("f.yaml:3:3: error: topics: invalid key ")
@@ -379,5 +380,6 @@ def test_topic_names(name):
 
 
 def test_fifo_and_standard_topic_names_aws_accepts():
-    stack = loads(f"stack: s\ntopics:\n  a-b_C.fifo: {{}}\n  {'x' * 256}.fifo: {{}}\n")
+    # CreateTopic: 1-256 characters, `.fifo` included
+    stack = loads(f"stack: s\ntopics:\n  a-b_C.fifo: {{}}\n  {'x' * 251}.fifo: {{}}\n  {'y' * 256}: {{}}\n")
     assert "a-b_C.fifo" in stack.section("topics")

@@ -122,9 +122,6 @@ def test_default_value_is_a_number_whatever_its_spelling():
         assert value == number and type(value) is type(number)
 
 
-@pytest.mark.xfail(strict=True, reason="MetricTransformationConfig.default_value is a plain float: "
-                   "YAML .inf/.nan validate (alarm thresholds use allow_inf_nan=False), then "
-                   "botocore sends \"Infinity\"/\"NaN\" on apply, and NaN never compares equal")
 @pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")])
 def test_default_value_must_be_a_finite_number(number):
     with pytest.raises(ValidationError):

@@ -53,8 +53,6 @@ def test_bad_topic_names_are_rejected(name):
         TypeAdapter(TopicName).validate_python(name)
 
 
-@pytest.mark.xfail(strict=True, reason="TopicName allows 256 characters *before* `.fifo`; "
-                                       "CreateTopic allows 256 for the whole name")
 def test_fifo_suffix_counts_towards_the_256_characters():
     with pytest.raises(ValidationError):
         TypeAdapter(TopicName).validate_python("x" * 252 + ".fifo")
