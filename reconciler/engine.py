@@ -88,10 +88,6 @@ def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind], prune: bool) ->
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         reads = {k.name: pool.submit(k.read_live, aws, stack) for k in needed}
         generated = {g: pool.submit(g.generate, aws, stack, scope) for g in KINDS.values()}
-        for kind in kinds:
-            if kind.taggable:  # generated ones are marked as they are merged
-                for desired in state.desired[kind.name].values():
-                    applied.mark(desired.spec)
         state.live = {k.name: reads[k.name].result() if k in needed else {} for k in kinds}
         for generator, future in generated.items():
             _merge_generated(state, generator, future.result())
@@ -114,7 +110,7 @@ def confirm_tags(state: StackState, kinds: list[Kind]) -> None:
                                              lambda live: list_tags(state.aws, live.identity["arn"]))):
         live.tags = tags
         if "tags" in live.spec:
-            live.spec["tags"] = tags
+            live.set_tags_of_spec(tags)
 
 
 def _generated_here(stack: Stack, kind: Kind) -> bool:
@@ -138,8 +134,6 @@ def _merge_generated(state: StackState, generator: Kind,
                 raise ObsctlError(f"{kind}/{name} from {desired.origin} collides with the one "
                                   f"from {first}; rename one of them")
             declared[name] = desired
-            if KINDS[kind].taggable:
-                applied.mark(desired.spec)
 
 
 def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[StackPlan, StackState]:
@@ -186,31 +180,26 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
         adopting = desired.adopt and kind.taggable and live.owner is None
         if not (adopting or _owned(stack, kind, live) or _claims(stack, kind, live.name)):
             owner = live.owner or "no owner tag"
-            return Change(name=live.name, action=Action.CONFLICT, before=None,
-                          after=applied.hidden(desired.spec),
+            return Change(name=live.name, action=Action.CONFLICT, before=None, after=desired.spec,
                           reason=f"exists in AWS but is not owned by stack {stack.name!r} ({owner})",
                           **_change_base(stack, kind, desired, live))
         before = kind.comparable(live.spec, desired.spec)
-        if before == desired.spec:  # most resources of a plan (last-applied marker included)
-            return None
-        # Changes show specs without the last-applied marker; apply writes it from `desired`.
-        after = applied.hidden(desired.spec)
-        fields = diff_fields(applied.hidden(before), after)
-        if not fields:
+        # Specs only: a last-applied marker that is missing or stale makes no change on its own
+        # (reconciler/applied.py); the next create or update writes it.
+        if before == desired.spec:  # most resources of a plan
             return None
         reason = "adopting: it has no owner tag yet" if adopting else None
-        return Change(name=live.name, action=Action.UPDATE, before=applied.hidden(before),
-                      after=after, fields=fields, reason=reason,
-                      cause=applied.cause(live.tags, before, desired.spec),
+        return Change(name=live.name, action=Action.UPDATE, before=before, after=desired.spec,
+                      fields=diff_fields(before, desired.spec), reason=reason,
+                      cause=applied.cause(live.applied, before, desired.spec),
                       **_change_base(stack, kind, desired, live))
     if desired:
-        return Change(name=desired.name, action=Action.CREATE, before=None,
-                      after=applied.hidden(desired.spec),
+        return Change(name=desired.name, action=Action.CREATE, before=None, after=desired.spec,
                       **_change_base(stack, kind, desired, live))
     if live and prune and _owned(stack, kind, live):
         reason = (f"tagged obsctl:stack={stack.name}" if kind.taggable
                   else f"matches prune pattern of {kind.name}")
-        return Change(name=live.name, action=Action.DELETE, before=applied.hidden(live.spec),
+        return Change(name=live.name, action=Action.DELETE, before=live.spec,
                       after=None, reason=f"not in config; {reason}",
                       **_change_base(stack, kind, desired, live))
     return None

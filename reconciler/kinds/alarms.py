@@ -649,7 +649,7 @@ class Alarms(Kind):
 
     def create(self, aws, desired):
         request = put_request(desired.name, _with_policy_arns(aws, desired.spec))
-        aws.client("cloudwatch").put_metric_alarm(**request, Tags=tag_list(desired.spec["tags"]))
+        aws.client("cloudwatch").put_metric_alarm(**request, Tags=tag_list(desired.written_tags))
 
     def update(self, aws, desired, live):
         cloudwatch = aws.client("cloudwatch")
@@ -658,7 +658,7 @@ class Alarms(Kind):
             kept = {key: live.spec[key] for key in COMPARED_ONLY_WHEN_CONFIGURED if key in live.spec}
             cloudwatch.put_metric_alarm(**put_request(desired.name,
                                                       _with_policy_arns(aws, kept | desired.spec)))
-        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.spec["tags"])
+        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name])

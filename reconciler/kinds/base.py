@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
+from reconciler.applied import APPLIED_TAG, digest, without_marker
 from reconciler.config.fields import OWNER_TAG
 from reconciler.diagnostics import Diagnostic, Location, ObsctlError
 from reconciler.kinds.common import KeyedLocks
@@ -37,32 +38,61 @@ class ImportRefs:
         return f"topic:{name}" if name else arn
 
     def own_tags(self, tags: dict[str, str] | None) -> dict[str, str]:
-        """The tags a resource must list itself: not the owner tag nor inherited stack tags."""
+        """The tags a resource must list itself: not the owner tag, the last-applied marker nor
+        inherited stack tags."""
         return {k: v for k, v in sorted((tags or {}).items())
-                if k != OWNER_TAG and self.stack_tags.get(k) != v}
+                if k not in (OWNER_TAG, APPLIED_TAG) and self.stack_tags.get(k) != v}
 
 
 @dataclass
 class Desired:
     name: str
-    spec: dict  # comparable form
+    spec: dict  # comparable form: what the config declares, never changed after it is made
     location: Location | None = None
     origin: str | None = None  # e.g. "endpoint_monitors.all-prod[prod-churn]" for generated ones
     # Take over an existing resource that carries no owner tag (one AWS itself created, such
     # as a SageMaker endpoint's log group) instead of reporting a conflict.
     adopt: bool = False
 
+    @property
+    def applied(self) -> str | None:
+        """The last-applied marker this resource carries once applied (reconciler/applied.py):
+        a digest of its spec; None for untaggable kinds (a spec without `tags`)."""
+        return digest(self.spec) if isinstance(self.spec.get("tags"), dict) else None
+
+    @property
+    def written_tags(self) -> dict[str, str]:
+        """The tags a kind writes on create and update: the spec's, and the marker beside them."""
+        return {**self.spec["tags"], APPLIED_TAG: self.applied}
+
 
 @dataclass
 class Live:
     name: str
-    spec: dict  # comparable form, normalized from what AWS returned
-    tags: dict[str, str] | None = None  # None: untaggable kind, or tags unknown
+    spec: dict  # comparable form, normalized from what AWS returned (the marker left out)
+    tags: dict[str, str] | None = None  # every tag; None: untaggable kind, or tags unknown
     identity: Any = None  # whatever apply needs beyond the name (ARN, id, parent...)
+
+    def __post_init__(self) -> None:
+        # The marker is obsctl's bookkeeping, not something the config declares: it stays in
+        # `tags` (read by `applied`) and out of the comparable form.
+        self.set_tags_of_spec(self.spec.get("tags"))
+
+    def set_tags_of_spec(self, tags: dict[str, str] | None) -> None:
+        """The spec's `tags` (for kinds whose comparable form has them), without the marker."""
+        if isinstance(tags, dict):
+            declared = without_marker(tags)
+            if declared is not tags or self.spec.get("tags") is not tags:
+                self.spec = {**self.spec, "tags": declared}
 
     @property
     def owner(self) -> str | None:
         return (self.tags or {}).get(OWNER_TAG)
+
+    @property
+    def applied(self) -> str | None:
+        """The last-applied marker the resource carries (None: none, or untaggable)."""
+        return (self.tags or {}).get(APPLIED_TAG)
 
 
 class Kind(ABC):

@@ -419,13 +419,13 @@ class CompositeAlarms(Kind):
 
     def create(self, aws, desired):
         aws.client("cloudwatch").put_composite_alarm(**put_request(desired.name, desired.spec),
-                                                     Tags=tag_list(desired.spec["tags"]))
+                                                     Tags=tag_list(desired.written_tags))
 
     def update(self, aws, desired, live):
         cloudwatch = aws.client("cloudwatch")
         if _without_tags(live.spec) != _without_tags(desired.spec):
             cloudwatch.put_composite_alarm(**put_request(desired.name, desired.spec))
-        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.spec["tags"])
+        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         # One composite per DeleteAlarms request (API reference).

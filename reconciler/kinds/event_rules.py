@@ -458,7 +458,7 @@ class EventRules(Kind):
     def create(self, aws, desired):
         events = aws.client("events")
         spec = desired.spec
-        events.put_rule(**_rule_request(desired.name, spec), Tags=tag_list(spec["tags"]))
+        events.put_rule(**_rule_request(desired.name, spec), Tags=tag_list(desired.written_tags))
         _put_targets(events, desired.name, spec["event_bus"],
                      [(target_id(arn), arn) for arn in spec["targets"]])
 
@@ -474,7 +474,7 @@ class EventRules(Kind):
         added, removed = target_changes(live.identity["targets"], spec["targets"])
         _put_targets(events, desired.name, spec["event_bus"], added)
         _remove_targets(events, desired.name, spec["event_bus"], removed)
-        to_set, to_remove = tag_delta(live.tags, spec["tags"])
+        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
         if to_set:
             events.tag_resource(ResourceARN=live.identity["arn"], Tags=tag_list(to_set))
         if to_remove:

@@ -689,7 +689,7 @@ class ModelMonitors(Kind):
         sagemaker.create_monitoring_schedule(
             MonitoringScheduleName=desired.name,
             MonitoringScheduleConfig=self._schedule_config(desired.spec, definition),
-            Tags=tag_list(desired.spec["tags"]))
+            Tags=tag_list(desired.written_tags))
 
     def update(self, aws, desired, live):
         sagemaker = aws.client("sagemaker")
@@ -703,7 +703,7 @@ class ModelMonitors(Kind):
             if replaced and replaced != (desired.spec["type"], definition):
                 self._delete_job_definitions(sagemaker, [replaced])
         self._delete_job_definitions(sagemaker, live.identity["stale"])
-        to_set, to_remove = tag_delta(live.tags, desired.spec["tags"])
+        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
         if to_set:
             sagemaker.add_tags(ResourceArn=live.identity["arn"], Tags=tag_list(to_set))
         if to_remove:

@@ -189,7 +189,7 @@ class Topics(Kind):
         if "policy" in desired.spec:
             attributes["Policy"] = json.dumps(desired.spec["policy"])
         arn = sns.create_topic(Name=desired.name, Attributes=attributes,
-                               Tags=tag_list(desired.spec["tags"]))["TopicArn"]
+                               Tags=tag_list(desired.written_tags))["TopicArn"]
         for key in desired.spec["subscriptions"]:
             self._subscribe(sns, arn, key)
 
@@ -208,7 +208,7 @@ class Topics(Kind):
         for key in sorted(set(present) - wanted):
             if present[key].startswith("arn:"):  # a pending subscription cannot be removed
                 sns.unsubscribe(SubscriptionArn=present[key])
-        to_set, to_remove = tag_delta(live.tags, desired.spec["tags"])
+        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
         if to_set:
             sns.tag_resource(ResourceArn=arn, Tags=tag_list(to_set))
         if to_remove:

@@ -103,3 +103,132 @@ def test_a_live_scaling_policy_arn_is_no_diff(obsctl, write_config, boto):
         Dimensions=alarm["Dimensions"], TreatMissingData="missing",
         AlarmActions=[step_policy_arn(boto)])
     assert_no_changes(obsctl, path)
+
+
+# --- 2. config versus drift, declared and generated alike ----------------------------------
+
+CAUSES = """
+stack: test
+tags: {team: ml}
+prune: {dashboards: ["ml-endpoint-*"]}
+topics:
+  ds-team: {}
+alarms:
+  queue-depth:
+    metric: {namespace: ML, name: QueueDepth, stat: Average, period: 60}
+    when: "> 100"
+endpoint_monitors:
+  all-prod:
+    endpoints: {match: "prod-*"}
+    latency_p90_ms: 500
+    error_rate_percent: 1
+    log_retention_days: 30
+    dashboard: true
+model_monitors:
+  churn-dq:
+    endpoint: prod-churn
+    type: data_quality
+    schedule: hourly
+    baseline: {constraints: s3://ml-monitoring/churn/constraints.json}
+    output: s3://ml-monitoring/churn/reports
+    role_arn: arn:aws:iam::123456789012:role/monitor
+    drift_alarms:
+      - {feature: age, threshold: 0.2, actions: {alarm: [topic:ds-team]}}
+      - {feature: tenure, threshold: 0.2}
+"""
+EDITED = {"latency_p90_ms: 500": "latency_p90_ms: 400", "log_retention_days: 30": "log_retention_days: 60",
+          "{feature: age, threshold: 0.2,": "{feature: age, threshold: 0.3,", '"> 100"': '"> 150"',
+          "schedule: hourly": "schedule: daily"}
+ENDPOINTS = ("prod-churn", "prod-fraud")
+LATENCY = "alarms/{}-AllTraffic-latency-p90"
+LOG_GROUP = "log_groups//aws/sagemaker/Endpoints/{}"
+
+
+@pytest.fixture
+def endpoints(aws):
+    seed(aws.endpoint_url)  # prod-churn, prod-fraud, staging-churn
+
+
+def edited(write_config, text: str = CAUSES, edits: dict = EDITED) -> str:
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return write_config(text)
+
+
+def test_a_config_change_reads_config_for_declared_and_generated_resources(obsctl, write_config,
+                                                                         endpoints):
+    apply_ok(obsctl, write_config(CAUSES))
+    path = edited(write_config)
+    expected = {LATENCY.format(e): "config" for e in ENDPOINTS}
+    expected |= {LOG_GROUP.format(e): "config" for e in ENDPOINTS}
+    expected |= {"dashboards/ml-endpoint-prod-churn": None,  # untaggable: no marker, no cause
+                 "dashboards/ml-endpoint-prod-fraud": None,
+                 "alarms/churn-dq-drift-age": "config", "alarms/churn-dq-drift-tenure": "config",
+                 "alarms/queue-depth": "config", "model_monitors/churn-dq": "config"}
+    assert causes(obsctl, path) == expected
+    assert "drifted" not in obsctl("plan", path).stdout
+    markdown = obsctl("plan", path, "--format", "markdown").stdout
+    assert "drifted" not in markdown and "· drift" not in markdown
+
+    apply_ok(obsctl, path)
+    assert_converged(obsctl, path)
+
+
+def test_an_edit_in_aws_reads_drift_for_declared_and_generated_resources(obsctl, write_config,
+                                                                        endpoints, boto):
+    path = write_config(CAUSES)
+    apply_ok(obsctl, path)
+    cloudwatch, logs = boto("cloudwatch"), boto("logs")
+    for name in ("prod-churn-AllTraffic-latency-p90", "churn-dq-drift-age", "queue-depth"):
+        alarm = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        cloudwatch.put_metric_alarm(**{k: alarm[k] for k in (
+            "AlarmName", "Namespace", "MetricName", "Dimensions", "Period", "EvaluationPeriods",
+            "ComparisonOperator") if k in alarm}, Threshold=alarm["Threshold"] + 1,
+            **{k: alarm[k] for k in ("Statistic", "ExtendedStatistic", "AlarmActions",
+                                     "TreatMissingData", "AlarmDescription") if alarm.get(k)})
+    logs.put_retention_policy(logGroupName="/aws/sagemaker/Endpoints/prod-fraud", retentionInDays=7)
+    sagemaker = boto("sagemaker")
+    config = sagemaker.describe_monitoring_schedule(
+        MonitoringScheduleName="churn-dq")["MonitoringScheduleConfig"]
+    config["ScheduleConfig"]["ScheduleExpression"] = "cron(0 0 ? * * *)"
+    sagemaker.update_monitoring_schedule(MonitoringScheduleName="churn-dq",
+                                         MonitoringScheduleConfig=config)
+    cloudwatch.put_dashboard(DashboardName="ml-endpoint-prod-churn", DashboardBody='{"widgets": []}')
+
+    assert causes(obsctl, path) == {
+        LATENCY.format("prod-churn"): "drift", "alarms/churn-dq-drift-age": "drift",
+        "alarms/queue-depth": "drift", LOG_GROUP.format("prod-fraud"): "drift",
+        "model_monitors/churn-dq": "drift", "dashboards/ml-endpoint-prod-churn": None}
+    markdown = obsctl("plan", path, "--format", "markdown").stdout
+    assert "⚠️ **5 drifted**" in markdown
+
+    # Both at once: the config moves the latency threshold the edit above also moved.
+    both = edited(write_config)
+    assert causes(obsctl, both)[LATENCY.format("prod-churn")] == "config+drift"
+    assert causes(obsctl, both)[LATENCY.format("prod-fraud")] == "config"
+    apply_ok(obsctl, both)
+    assert_converged(obsctl, both)
+
+
+def test_a_tag_change_in_the_config_reads_config(obsctl, write_config, endpoints):
+    apply_ok(obsctl, write_config(CAUSES))
+    path = edited(write_config, edits={"tags: {team: ml}": "tags: {team: ml-platform}"})
+    found = causes(obsctl, path)
+    assert found and set(found.values()) == {"config"}, found
+    assert LATENCY.format("prod-fraud") in found and "model_monitors/churn-dq" in found
+
+
+def test_a_marker_of_an_older_obsctl_makes_no_change_and_reads_unknown(obsctl, write_config, boto):
+    path = write_config(CAUSES.split("endpoint_monitors:")[0])
+    apply_ok(obsctl, path)
+    cloudwatch = boto("cloudwatch")
+    arn = cloudwatch.describe_alarms(AlarmNames=["queue-depth"])["MetricAlarms"][0]["AlarmArn"]
+    cloudwatch.tag_resource(ResourceARN=arn, Tags=[{"Key": "obsctl:applied",
+                                                   "Value": "0123456789abcdef"}])
+    assert_no_changes(obsctl, path)  # the spec matches: the marker alone is no change
+    edited_path = edited(write_config, CAUSES.split("endpoint_monitors:")[0], {'"> 100"': '"> 150"'})
+    assert causes(obsctl, edited_path) == {"alarms/queue-depth": None}
+    apply_ok(obsctl, edited_path)  # writes the current marker with the update
+    reverted = write_config(CAUSES.split("endpoint_monitors:")[0])
+    assert causes(obsctl, reverted) == {"alarms/queue-depth": "config"}
