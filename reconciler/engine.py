@@ -62,6 +62,9 @@ class StackState:
     aws: AwsContext
     desired: dict[str, dict[str, Desired]] = field(default_factory=dict)
     live: dict[str, dict[str, Live]] = field(default_factory=dict)
+    # Names of every generated resource by kind, selected by --target or not: references to
+    # them are checked at plan time (Kind.check_generated).
+    generated: dict[str, set[str]] = field(default_factory=dict)
 
 
 def fingerprint(live: Live | None) -> str | None:
@@ -125,6 +128,7 @@ def _merge_generated(state: StackState, generator: Kind,
         if kind not in generator.generates:  # its live state might not have been read
             raise RuntimeError(f"{generator.name} generated {kind} but does not list it in "
                                "`generates`")
+        state.generated.setdefault(kind, set()).update(resources)
         if kind not in state.desired:
             continue  # not selected by --target
         declared = state.desired[kind]
@@ -139,6 +143,7 @@ def _merge_generated(state: StackState, generator: Kind,
 def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[StackPlan, StackState]:
     kinds = selected_kinds(options)
     state = read_state(stack, aws, kinds, options.prune)
+    _check_generated_references(stack, state)
     plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest)
     for kind in kinds:
         desired, live = state.desired[kind.name], state.live[kind.name]
@@ -155,6 +160,16 @@ def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[Sta
                 plan.changes.append(change)
     _guard_mass_delete(plan, state, options)
     return plan, state
+
+
+def _check_generated_references(stack: Stack, state: StackState) -> None:
+    """References validation left to plan time (alarms of discovered endpoints), now that
+    every generated name is known: a name nothing generates fails the plan before any write."""
+    problems = [d for kind in KINDS.values() for d in kind.check_generated(stack, state.generated)]
+    if problems:
+        lines = "\n".join(f"{d.location}: {d.message}" + (f" ({d.hint})" if d.hint else "")
+                          for d in problems)
+        raise ObsctlError(f"{lines}\n(stack {stack.name!r}: nothing was changed)")
 
 
 def _owned(stack: Stack, kind: Kind, live: Live) -> bool:

@@ -109,6 +109,22 @@ class Kind(ABC):
         """Cross-entry checks that need the whole stack (references); no AWS access."""
         return []
 
+    def generated_names(self, stack: "Stack", kind: str) -> set[str]:
+        """Names of the `kind` resources this kind's config generates that are known without
+        AWS (a model monitor's drift alarms): other entries may name them at validation."""
+        return set()
+
+    def may_generate(self, stack: "Stack", kind: str, name: str) -> bool:
+        """Could `generate` return a `kind` resource of this name once it has read AWS (the
+        alarms of endpoints that an endpoint monitor discovers)? A reference to such a name
+        passes validation and is checked at plan time (`check_generated`)."""
+        return False
+
+    def check_generated(self, stack: "Stack", generated: dict[str, set[str]]) -> list[Diagnostic]:
+        """The references validation left to plan time, given the names of every generated
+        resource by kind (whatever `--target` selects); no AWS access."""
+        return []
+
     def comparable(self, live_spec: dict, desired_spec: dict) -> dict:
         """The part of a live spec that the config manages; the engine diffs only that.
 

@@ -536,6 +536,14 @@ class ModelMonitors(Kind):
                 seen[alarm_name] = stack.locate(*path)
         return diagnostics
 
+    def generated_names(self, stack, kind):
+        # Drift alarm names come from the config alone: composites may name them at validation.
+        if kind != "alarms":
+            return set()
+        return {drift_alarm_name(monitor_name, alarm)
+                for monitor_name, monitor in stack.section("model_monitors").items()
+                for alarm in monitor.drift_alarms}
+
     @staticmethod
     def _alarm_diagnostics(stack, path, monitor_name, monitor, alarm) -> list[Diagnostic]:
         try:

@@ -232,3 +232,81 @@ def test_a_marker_of_an_older_obsctl_makes_no_change_and_reads_unknown(obsctl, w
     apply_ok(obsctl, edited_path)  # writes the current marker with the update
     reverted = write_config(CAUSES.split("endpoint_monitors:")[0])
     assert causes(obsctl, reverted) == {"alarms/queue-depth": "config"}
+
+
+# --- 3. composite alarms and alarm widgets naming generated alarms --------------------------
+
+GENERATED_REFERENCES = """
+stack: test
+alarms:
+  churn-latency:
+    metric: {namespace: ML, name: Latency, stat: p90, period: 60}
+    when: "> 500"
+endpoint_monitors:
+  all-prod:
+    endpoints: {match: "prod-*"}
+    latency_p90_ms: 500
+model_monitors:
+  churn-dq:
+    endpoint: prod-churn
+    type: data_quality
+    schedule: hourly
+    baseline: {constraints: s3://ml-monitoring/churn/constraints.json}
+    output: s3://ml-monitoring/churn/reports
+    role_arn: arn:aws:iam::123456789012:role/monitor
+    drift_alarms:
+      - {name: churn-drift-age, feature: age, threshold: 0.2}
+composite_alarms:
+  churn-unhealthy:
+    rule: ALARM(churn-latency) OR ALARM(churn-drift-age) OR ALARM(prod-churn-AllTraffic-latency-p90)
+dashboards:
+  churn:
+    widgets:
+      - type: alarm_status
+        title: churn alarms
+        alarms: [churn-drift-age, prod-fraud-AllTraffic-latency-p90, churn-unhealthy]
+"""
+
+
+def test_composites_and_alarm_widgets_may_name_generated_alarms(obsctl, write_config, endpoints,
+                                                               boto):
+    path = write_config(GENERATED_REFERENCES)
+    validated = obsctl("validate", path)
+    assert validated.exit_code == 0, validated.stdout + validated.stderr
+    # The emulator, like CloudWatch, refuses a composite whose children do not exist yet:
+    # generated alarms are applied before the composites and dashboards naming them.
+    apply_ok(obsctl, path)
+    composite = boto("cloudwatch").describe_alarms(
+        AlarmNames=["churn-unhealthy"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+    assert "ALARM(churn-drift-age)" in composite[0]["AlarmRule"]
+    assert_converged(obsctl, path)
+
+
+def test_a_name_no_monitor_could_generate_is_still_a_validation_error(obsctl, write_config):
+    path = write_config(GENERATED_REFERENCES.replace(
+        "ALARM(churn-drift-age)", "ALARM(churn-drift-tenure)").replace(
+        "[churn-drift-age,", "[prod-churn-AllTraffic-error-rate,"))
+    result = obsctl("validate", path)
+    assert result.exit_code == 1
+    assert "alarm rule names 'churn-drift-tenure'" in result.stderr
+    # The monitor sets no error_rate_percent: it never generates `...-error-rate`.
+    assert "unknown alarm 'prod-churn-AllTraffic-error-rate'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_a_name_of_an_endpoint_that_is_not_there_is_a_plan_error_and_nothing_is_written(
+        command, obsctl, write_config, endpoints):
+    path = write_config(GENERATED_REFERENCES.replace(
+        "ALARM(prod-churn-AllTraffic-latency-p90)", "ALARM(prod-gone-AllTraffic-latency-p90)").replace(
+        "prod-fraud-AllTraffic-latency-p90", "prod-fraud-Blue-latency-p90"))
+    assert obsctl("validate", path).exit_code == 0  # endpoints are discovered at plan time
+    result = obsctl(command, path, *(["--auto-approve"] if command == "apply" else []))
+    assert result.exit_code == 1, result.stdout
+    assert result.writes == 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    rule = next(line for line in lines if "prod-gone-AllTraffic-latency-p90" in line)
+    assert rule.startswith(f"error: {path}:23:5: alarm rule names "), rule
+    widget = next(line for line in lines if "prod-fraud-Blue-latency-p90" in line)
+    assert widget.startswith(f"{path}:29:"), widget
+    assert "nothing was changed" in result.stderr
