@@ -8,6 +8,7 @@ import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -146,6 +147,8 @@ def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[Sta
     _check_generated_references(stack, state)
     plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest)
     for kind in kinds:
+        state.desired[kind.name] = kind.settle(aws, stack, state.desired[kind.name],
+                                               state.live[kind.name], partial(_prunes, options))
         desired, live = state.desired[kind.name], state.live[kind.name]
         for name in sorted(set(desired) | set(live)):
             if options.targets and not any(t.matches(kind.name, name) for t in options.targets):
@@ -156,10 +159,20 @@ def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[Sta
             change = _compare(stack, kind, wanted, live.get(name), options.prune)
             if desired.get(name) or _owned(stack, kind, live[name]):
                 plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live.get(name)) or ""
+                if not desired.get(name) and not options.prune:
+                    plan.unmanaged_owned.append(f"{kind.name}/{name}")
             if change:
                 plan.changes.append(change)
+    plan.unmanaged_owned.sort()
     _guard_mass_delete(plan, state, options)
     return plan, state
+
+
+def _prunes(options: PlanOptions, kind: str, name: str) -> bool:
+    """Does a plan made with `options` delete `kind/name`, if the stack owns it and the
+    config does not declare it?"""
+    return options.prune and (not options.targets
+                              or any(t.matches(kind, name) for t in options.targets))
 
 
 def _check_generated_references(stack: Stack, state: StackState) -> None:

@@ -70,6 +70,9 @@ class StackPlan:
     changes: list[Change] = field(default_factory=list)
     config_digest: str | None = None
     live_fingerprints: dict[str, str] = field(default_factory=dict)  # address -> digest
+    # Addresses of resources the stack owns that the config no longer has, left alone because
+    # the plan was made without --prune (with it, they are deletes).
+    unmanaged_owned: list[str] = field(default_factory=list)
 
 
 @dataclass

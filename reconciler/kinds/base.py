@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from pydantic import BaseModel
 
@@ -124,6 +124,14 @@ class Kind(ABC):
         """The references validation left to plan time, given the names of every generated
         resource by kind (whatever `--target` selects); no AWS access."""
         return []
+
+    def settle(self, aws: "AwsContext", stack: "Stack", desired: dict[str, Desired],
+               live: dict[str, Live], prunes: Callable[[str, str], bool]) -> dict[str, Desired]:
+        """This kind's desired resources once live state is read, for the few desired forms
+        that depend on it (a topic's policy keeps EventBridge's permission for the stack's
+        rules that the config dropped but that stay in AWS until pruned). `prunes(kind, name)`:
+        does this plan delete that resource if the stack owns it? Default: `desired` as is."""
+        return desired
 
     def comparable(self, live_spec: dict, desired_spec: dict) -> dict:
         """The part of a live spec that the config manages; the engine diffs only that.

@@ -227,6 +227,11 @@ def rule_arn(name: str, bus: str, scope) -> str:
     return scope.arn("events", f"rule/{name}" if bus == DEFAULT_BUS else f"rule/{bus}/{name}")
 
 
+def rule_name(arn: str) -> str:
+    """The rule name of a rule ARN (`rule/NAME` on the default bus, `rule/BUS/NAME` otherwise)."""
+    return arn.rsplit("/", 1)[-1]
+
+
 def target_id(arn: str, taken: frozenset[str] = frozenset()) -> str:
     """A stable target id: the resource name (a topic's name), or that plus a digest when the
     name does not fit the id rules or another target of the rule has that id already."""

@@ -310,3 +310,88 @@ def test_a_name_of_an_endpoint_that_is_not_there_is_a_plan_error_and_nothing_is_
     widget = next(line for line in lines if "prod-fraud-Blue-latency-p90" in line)
     assert widget.startswith(f"{path}:29:"), widget
     assert "nothing was changed" in result.stderr
+
+
+# --- 4. removing a rule without --prune; owned resources left behind ----------------------
+
+RULES = """
+stack: test
+topics:
+  ml-oncall: {}
+alarms:
+  queue-depth:
+    metric: {namespace: ML, name: QueueDepth, stat: Average, period: 60}
+    when: "> 100"
+  queue-age:
+    metric: {namespace: ML, name: QueueAge, stat: Maximum, period: 60}
+    when: "> 600"
+event_rules:
+  training-failed:
+    pattern: {source: [aws.sagemaker], detail-type: [SageMaker Training Job State Change]}
+    targets: [topic:ml-oncall]
+  endpoint-failed:
+    pattern: {source: [aws.sagemaker], detail-type: [SageMaker Endpoint State Change]}
+    targets: [topic:ml-oncall]
+"""
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:ml-oncall"
+RULE_ARN = "arn:aws:events:us-east-1:123456789012:rule/{}"
+
+
+def publishers(boto) -> list[str]:
+    policy = json.loads(boto("sns").get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]["Policy"])
+    [statement] = [s for s in policy["Statement"] if s.get("Sid") == "obsctl-eventbridge-publish"]
+    arns = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+    return sorted([arns] if isinstance(arns, str) else arns)
+
+
+def without(text: str, *sections: str) -> str:
+    """The config without the named entries (each a `  name:` line and its indented body)."""
+    lines, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("  ") and not line.startswith("   "):
+            skipping = line.strip().rstrip(":") in sections
+        if not skipping:
+            lines.append(line)
+    return "".join(lines)
+
+
+def test_a_rule_dropped_without_prune_keeps_its_topic_permission_until_pruned(obsctl, write_config,
+                                                                             boto):
+    apply_ok(obsctl, write_config(RULES))
+    both = [RULE_ARN.format("endpoint-failed"), RULE_ARN.format("training-failed")]
+    assert publishers(boto) == both
+
+    path = write_config(without(RULES, "endpoint-failed"))
+    plan = obsctl("plan", path, "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.stdout  # the live rule keeps its permission: no change
+    assert "No changes." in plan.stdout
+    assert "1 owned resource is not in the config; --prune deletes it." in plan.stdout
+    assert "AWS matches the configuration" not in plan.stdout
+    applied = apply_ok(obsctl, path)
+    assert applied.writes == 0 and publishers(boto) == both  # alerts keep flowing
+
+    pruned = json_plan(obsctl, path, "--prune")
+    assert {(c["action"], c["address"]) for c in pruned["changes"]} == {
+        ("delete", "event_rules/endpoint-failed"), ("update", "topics/ml-oncall")}
+    apply_ok(obsctl, path, "--prune")
+    assert publishers(boto) == [RULE_ARN.format("training-failed")]
+    assert_converged(obsctl, path)
+    assert_converged(obsctl, path, "--prune")
+
+
+def test_a_plan_without_prune_counts_the_owned_resources_it_leaves_behind(obsctl, write_config):
+    apply_ok(obsctl, write_config(RULES))
+    path = write_config(without(RULES, "endpoint-failed", "queue-depth").replace(
+        "aws.sagemaker]", "aws.sagemaker, aws.batch]"))  # and one change
+    text = obsctl("plan", path).stdout
+    assert "Plan: 0 to create, 1 to update, 0 to delete." in text
+    assert "2 owned resources are not in the config; --prune deletes them." in text
+    markdown = obsctl("plan", path, "--format", "markdown").stdout
+    assert "2 owned resources are not in the config; `--prune` deletes them." in markdown
+    plan = json_plan(obsctl, path)
+    [stack] = plan["stacks"]
+    assert stack["unmanaged_owned"] == ["alarms/queue-depth", "event_rules/endpoint-failed"]
+    # --prune plans their deletes instead, and there is nothing left to mention.
+    pruned = json_plan(obsctl, path, "--prune")
+    assert pruned["stacks"][0]["unmanaged_owned"] == []
+    assert "not in the config" not in obsctl("plan", path, "--prune").stdout
