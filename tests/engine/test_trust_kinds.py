@@ -395,3 +395,43 @@ def test_a_plan_without_prune_counts_the_owned_resources_it_leaves_behind(obsctl
     pruned = json_plan(obsctl, path, "--prune")
     assert pruned["stacks"][0]["unmanaged_owned"] == []
     assert "not in the config" not in obsctl("plan", path, "--prune").stdout
+
+
+DECLARED = """
+stack: test
+topics:
+  ml-oncall: {display_name: ML on-call}
+log_groups:
+  /ml/churn: {retention_days: 30}
+alarms:
+  queue-depth:
+    metric: {namespace: ML, name: QueueDepth, stat: Average, period: 60}
+    when: "> 100"
+composite_alarms:
+  queue-unhealthy: {rule: ALARM(queue-depth), description: queue unhealthy}
+event_rules:
+  training-failed:
+    description: training failed
+    pattern: {source: [aws.sagemaker]}
+    targets: [topic:ml-oncall]
+"""
+DECLARED_ADDRESSES = ("topics/ml-oncall", "log_groups//ml/churn", "composite_alarms/queue-unhealthy",
+                      "event_rules/training-failed")
+
+
+def test_every_declared_taggable_kind_tells_config_from_drift(obsctl, write_config, boto):
+    apply_ok(obsctl, write_config(DECLARED))
+    path = edited(write_config, DECLARED, {"ML on-call": "ML on call", "retention_days: 30": "retention_days: 60",
+                                           "description: queue unhealthy": "description: queue down",
+                                           "description: training failed": "description: training job failed"})
+    assert causes(obsctl, path) == dict.fromkeys(DECLARED_ADDRESSES, "config")
+    apply_ok(obsctl, path)
+
+    topic = "arn:aws:sns:us-east-1:123456789012:ml-oncall"
+    boto("sns").set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="x")
+    boto("logs").put_retention_policy(logGroupName="/ml/churn", retentionInDays=7)
+    boto("cloudwatch").put_composite_alarm(AlarmName="queue-unhealthy", AlarmRule="ALARM(queue-depth)",
+                                           AlarmDescription="edited")
+    boto("events").put_rule(Name="training-failed", EventPattern='{"source": ["aws.sagemaker"]}',
+                            Description="edited")
+    assert causes(obsctl, path) == dict.fromkeys(DECLARED_ADDRESSES, "drift")
