@@ -39,3 +39,13 @@ def test_cause():
     assert applied.cause(marker, edited, {**SPEC, "threshold": 7}) == "config+drift"
     assert applied.cause(None, edited, SPEC) is None
     assert applied.cause("0123456789abcdef", edited, SPEC) is None  # an older obsctl's form
+
+
+def test_an_import_never_writes_the_marker_as_a_tag():
+    from reconciler.aws import Scope
+    from reconciler.kinds.base import ImportRefs
+
+    refs = ImportRefs(Scope(region="us-east-1", account_id="123456789012"), {}, {"team": "ml"})
+    tags = {"obsctl:stack": "test", "team": "ml", "model": "churn",
+            applied.APPLIED_TAG: "v2-0123456789abcdef"}
+    assert refs.own_tags(tags) == {"model": "churn"}
