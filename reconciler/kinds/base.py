@@ -82,7 +82,7 @@ class Live:
         """The spec's `tags` (for kinds whose comparable form has them), without the marker."""
         if isinstance(tags, dict):
             declared = without_marker(tags)
-            if declared is not tags or self.spec.get("tags") is not tags:
+            if self.spec.get("tags") is not declared:  # a new spec: never change a shared one
                 self.spec = {**self.spec, "tags": declared}
 
     @property
