@@ -1,14 +1,20 @@
 """The last-applied marker: what tells drift (AWS changed) from a config change.
 
-obsctl keeps no state file, so each taggable resource carries the digest of the config it was
-last applied from, in the tag `obsctl:applied`. At plan time:
+obsctl keeps no state file, so each taggable resource carries the digest of the desired spec
+it was last applied from, in the tag `obsctl:applied`. The marker travels beside the spec,
+never inside it: `Desired.applied` is the digest of the desired spec, `Live.applied` the tag's
+value, and comparable forms (both sides) hold only the tags the config declares. Kinds write
+the marker with the tags on every create and update (`Desired.written_tags`). At plan time:
 
 - marker == digest of the desired spec   -> the config did not change: the diff is *drift*
 - marker == digest of the live spec      -> AWS did not change: the diff is a *config* change
 - neither                                -> both changed since the last apply
-- no marker (untaggable kinds, resources applied before markers) -> unknown
+- no marker (untaggable kinds, resources applied before markers or by an obsctl whose
+  markers had another form)               -> unknown
 
-The marker itself is never shown as a field change; it is written with every create/update.
+A resource whose spec matches the config is no change, whatever its marker says (missing,
+older form, or stale because AWS was edited to match a config change): the marker is only
+rewritten with the next real create or update, so it never causes a diff of its own.
 """
 
 from __future__ import annotations
@@ -18,30 +24,26 @@ import json
 
 APPLIED_TAG = "obsctl:applied"
 DRIFT, CONFIG, BOTH = "drift", "config", "config+drift"
+# Markers of this form digest the whole spec, tags included; earlier ones (16 hex digits,
+# tags left out) cannot be compared with it and read as unknown.
+_FORM = "v2-"
 
 
 def digest(spec: dict) -> str:
-    without_tags = {key: value for key, value in spec.items() if key != "tags"}
-    canonical = json.dumps(without_tags, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    canonical = json.dumps(spec, sort_keys=True, default=str, separators=(",", ":"))
+    return _FORM + hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def mark(spec: dict) -> None:
-    """Add the marker to a desired spec of a taggable kind (one with `tags`)."""
-    if isinstance(spec.get("tags"), dict):
-        spec["tags"][APPLIED_TAG] = digest(spec)
+def without_marker(tags: dict[str, str]) -> dict[str, str]:
+    """A resource's tags as the config can declare them: the marker is obsctl's, not the user's."""
+    if APPLIED_TAG not in tags:
+        return tags
+    return {key: value for key, value in tags.items() if key != APPLIED_TAG}
 
 
-def hidden(spec: dict | None) -> dict | None:
-    """The spec without the marker, for diffs and display."""
-    if not spec or APPLIED_TAG not in (spec.get("tags") or {}):
-        return spec
-    return {**spec, "tags": {k: v for k, v in spec["tags"].items() if k != APPLIED_TAG}}
-
-
-def cause(live_tags: dict | None, live_spec: dict, desired_spec: dict) -> str | None:
-    marker = (live_tags or {}).get(APPLIED_TAG)
-    if marker is None:
+def cause(marker: str | None, live_spec: dict, desired_spec: dict) -> str | None:
+    """Why `live_spec` differs from `desired_spec`, given the live resource's marker."""
+    if marker is None or not marker.startswith(_FORM):
         return None
     if marker == digest(desired_spec):
         return DRIFT

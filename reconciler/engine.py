@@ -8,6 +8,7 @@ import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 from reconciler import applied
@@ -61,6 +62,9 @@ class StackState:
     aws: AwsContext
     desired: dict[str, dict[str, Desired]] = field(default_factory=dict)
     live: dict[str, dict[str, Live]] = field(default_factory=dict)
+    # Names of every generated resource by kind, selected by --target or not: references to
+    # them are checked at plan time (Kind.check_generated).
+    generated: dict[str, set[str]] = field(default_factory=dict)
 
 
 def fingerprint(live: Live | None) -> str | None:
@@ -87,10 +91,6 @@ def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind], prune: bool) ->
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         reads = {k.name: pool.submit(k.read_live, aws, stack) for k in needed}
         generated = {g: pool.submit(g.generate, aws, stack, scope) for g in KINDS.values()}
-        for kind in kinds:
-            if kind.taggable:  # generated ones are marked as they are merged
-                for desired in state.desired[kind.name].values():
-                    applied.mark(desired.spec)
         state.live = {k.name: reads[k.name].result() if k in needed else {} for k in kinds}
         for generator, future in generated.items():
             _merge_generated(state, generator, future.result())
@@ -113,7 +113,7 @@ def confirm_tags(state: StackState, kinds: list[Kind]) -> None:
                                              lambda live: list_tags(state.aws, live.identity["arn"]))):
         live.tags = tags
         if "tags" in live.spec:
-            live.spec["tags"] = tags
+            live.set_tags_of_spec(tags)
 
 
 def _generated_here(stack: Stack, kind: Kind) -> bool:
@@ -128,6 +128,7 @@ def _merge_generated(state: StackState, generator: Kind,
         if kind not in generator.generates:  # its live state might not have been read
             raise RuntimeError(f"{generator.name} generated {kind} but does not list it in "
                                "`generates`")
+        state.generated.setdefault(kind, set()).update(resources)
         if kind not in state.desired:
             continue  # not selected by --target
         declared = state.desired[kind]
@@ -137,8 +138,6 @@ def _merge_generated(state: StackState, generator: Kind,
                 raise ObsctlError(f"{kind}/{name} from {desired.origin} collides with the one "
                                   f"from {first}; rename one of them")
             declared[name] = desired
-            if KINDS[kind].taggable:
-                applied.mark(desired.spec)
 
 
 def plan_all(stacks: list[Stack], make_aws: Callable[[Stack], AwsContext],
@@ -182,8 +181,11 @@ def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
     across stacks and the mass-delete guard."""
     kinds = selected_kinds(options)
     state = read_state(stack, aws, kinds, options.prune)
+    _check_generated_references(stack, state)
     plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest)
     for kind in kinds:
+        state.desired[kind.name] = kind.settle(aws, stack, state.desired[kind.name],
+                                               state.live[kind.name], partial(_prunes, options))
         desired, live = state.desired[kind.name], state.live[kind.name]
         for name in sorted(set(desired) | set(live)):
             copy_of = live[name].duplicate_of if name in live else None
@@ -200,9 +202,29 @@ def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
             change = _compare(stack, kind, wanted, live.get(name), options.prune)
             if desired.get(name) or _owned(stack, kind, live[name]):
                 plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live.get(name)) or ""
+                if not desired.get(name) and not options.prune:
+                    plan.unmanaged_owned.append(f"{kind.name}/{name}")
             if change:
                 plan.changes.append(change)
+    plan.unmanaged_owned.sort()
     return plan, state
+
+
+def _prunes(options: PlanOptions, kind: str, name: str) -> bool:
+    """Does a plan made with `options` delete `kind/name`, if the stack owns it and the
+    config does not declare it?"""
+    return options.prune and (not options.targets
+                              or any(t.matches(kind, name) for t in options.targets))
+
+
+def _check_generated_references(stack: Stack, state: StackState) -> None:
+    """References validation left to plan time (alarms of discovered endpoints), now that
+    every generated name is known: a name nothing generates fails the plan before any write."""
+    problems = [d for kind in KINDS.values() for d in kind.check_generated(stack, state.generated)]
+    if problems:
+        lines = "\n".join(f"{d.location}: {d.message}" + (f" ({d.hint})" if d.hint else "")
+                          for d in problems)
+        raise ObsctlError(f"{lines}\n(stack {stack.name!r}: nothing was changed)")
 
 
 # --- rules across the stacks of a run ----------------------------------------------------
@@ -258,7 +280,8 @@ def keep_declared(plans: list[StackPlan], claims: list[Claims]) -> None:
     for plan, claim in zip(plans, claims):
         changes = []
         for change in plan.changes:
-            declarer = _declarer(change, claim, claims) if change.action is Action.DELETE else None
+            declarer = (_declarer(change.kind, change.name, claim, claims)
+                        if change.action is Action.DELETE else None)
             if declarer is None:
                 changes.append(change)
                 continue
@@ -266,14 +289,17 @@ def keep_declared(plans: list[StackPlan], claims: list[Claims]) -> None:
             plan.kept.append(Kept(stack=plan.stack, kind=change.kind, name=change.name,
                                   reason=f"declared by stack {declarer.stack!r} ({where(desired)})"))
         plan.changes = changes
+        # Without --prune they are leftovers only if no other stack of the run declares them.
+        plan.unmanaged_owned = [address for address in plan.unmanaged_owned
+                                if _declarer(*address.split("/", 1), claim, claims) is None]
 
 
-def _declarer(change: Change, claim: Claims, claims: list[Claims]) -> Claims | None:
-    """Another stack, in the place of `claim`, that declares what `change` is about."""
-    place = claim.place(change.kind)
+def _declarer(kind: str, name: str, claim: Claims, claims: list[Claims]) -> Claims | None:
+    """Another stack, in the place of `claim`, that declares `kind/name`."""
+    place = claim.place(kind)
     return next((other for other in claims if other is not claim
-                 and other.place(change.kind) == place
-                 and change.name in other.declared.get(change.kind, {})), None)
+                 and other.place(kind) == place
+                 and name in other.declared.get(kind, {})), None)
 
 
 def where(desired: Desired) -> str:
@@ -307,38 +333,33 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
         adopting = desired.adopt and kind.taggable and live.owner is None
         if not (adopting or _owned(stack, kind, live) or _claims(stack, kind, live.name)):
             owner = live.owner or "no owner tag"
-            return Change(name=live.name, action=Action.CONFLICT, before=None,
-                          after=applied.hidden(desired.spec),
+            return Change(name=live.name, action=Action.CONFLICT, before=None, after=desired.spec,
                           reason=f"exists in AWS but is not owned by stack {stack.name!r} ({owner})",
                           **_change_base(stack, kind, desired, live))
         before = kind.comparable(live.spec, desired.spec)
-        if before == desired.spec:  # most resources of a plan (last-applied marker included)
-            return None
-        # Changes show specs without the last-applied marker; apply writes it from `desired`.
-        after = applied.hidden(desired.spec)
-        fields = diff_fields(applied.hidden(before), after)
-        if not fields:
+        # Specs only: a last-applied marker that is missing or stale makes no change on its own
+        # (reconciler/applied.py); the next create or update writes it.
+        if before == desired.spec:  # most resources of a plan
             return None
         reason = "adopting: it has no owner tag yet" if adopting else None
-        return Change(name=live.name, action=Action.UPDATE, before=applied.hidden(before),
-                      after=after, fields=fields, reason=reason,
-                      cause=applied.cause(live.tags, before, desired.spec),
+        return Change(name=live.name, action=Action.UPDATE, before=before, after=desired.spec,
+                      fields=diff_fields(before, desired.spec), reason=reason,
+                      cause=applied.cause(live.applied, before, desired.spec),
                       **_change_base(stack, kind, desired, live))
     if desired:
-        return Change(name=desired.name, action=Action.CREATE, before=None,
-                      after=applied.hidden(desired.spec),
+        return Change(name=desired.name, action=Action.CREATE, before=None, after=desired.spec,
                       **_change_base(stack, kind, desired, live))
     if live and prune and _owned(stack, kind, live):
         reason = (f"tagged obsctl:stack={stack.name}" if kind.taggable
                   else f"matches prune pattern of {kind.name}")
-        return Change(name=live.name, action=Action.DELETE, before=applied.hidden(live.spec),
+        return Change(name=live.name, action=Action.DELETE, before=live.spec,
                       after=None, reason=f"not in config; {reason}", data_loss=kind.holds_data,
                       **_change_base(stack, kind, desired, live))
     return None
 
 
 def _duplicate_delete(stack: Stack, kind: Kind, live: Live) -> Change:
-    return Change(name=live.name, action=Action.DELETE, before=applied.hidden(live.spec),
+    return Change(name=live.name, action=Action.DELETE, before=live.spec,
                   after=None, reason=f"duplicate: the same as {kind.name}/{live.duplicate_of}, "
                                      "which stays",
                   **_change_base(stack, kind, None, live))

@@ -92,6 +92,9 @@ class StackPlan:
     config_digest: str | None = None
     live_fingerprints: dict[str, str] = field(default_factory=dict)  # address -> digest
     kept: list[Kept] = field(default_factory=list)
+    # Addresses of resources the stack owns that the config no longer has, left alone because
+    # the plan was made without --prune (with it, they are deletes).
+    unmanaged_owned: list[str] = field(default_factory=list)
 
 
 @dataclass

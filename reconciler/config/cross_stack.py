@@ -72,7 +72,7 @@ class _Names:
         names = cls()
         for kind in kinds.values():
             names.declared[kind.name] = kind.declared_names(stack)
-            for target, globs in kind.generated_names(stack).items():
+            for target, globs in kind.generated_name_globs(stack).items():
                 for pattern, location in globs.items():
                     names.generated[target][pattern] = (location, kind.name)
         return names

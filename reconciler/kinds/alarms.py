@@ -22,7 +22,8 @@ PutMetricAlarm request in snake_case, so any live alarm can be expressed in it:
   actions_enabled              explicit; AWS default true
   alarm_actions, ok_actions, insufficient_data_actions   sorted, duplicate-free ARNs; a
                                scaling policy the stack declares stays `scaling:NAME` (its ARN
-                               holds a UUID AWS picks), resolved only at apply
+                               holds a UUID AWS picks), resolved only at apply; live, only the
+                               policy's current ARN reads as `scaling:NAME` (a dead one is a diff)
   tags
 
 Output-only fields (state, timestamps, AlarmArn, EvaluationState) are never copied: the live
@@ -38,7 +39,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Callable, Literal
 
 from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, field_validator,
                       model_validator)
@@ -50,8 +51,8 @@ from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, existing_alarms,
                                      resolve_action, sync_cloudwatch_tags, tag_list)
-from reconciler.kinds.scaling_policies import (declared_targets, policy_arns, reference_for,
-                                               reference_problem)
+from reconciler.kinds.scaling_policies import (declared_targets, live_references, policy_arns,
+                                               reference_for, reference_problem)
 
 # AWS: 1-255 characters; control characters are rejected ("AlarmName" in PutMetricAlarm).
 AlarmName = printable_name(255)
@@ -570,14 +571,29 @@ def _without_tags(spec: dict) -> dict:
     return {key: value for key, value in spec.items() if key != "tags"}
 
 
-def _with_scaling_references(spec: dict, declared: dict[str, str]) -> dict:
-    """Actions naming a scaling policy of the stack as `scaling:NAME`, whether written as a
-    reference or as the policy's ARN (its UUID is AWS's choice; see scaling_policies)."""
-    if not declared:
+def _with_scaling_references(spec: dict, reference: Callable[[str], str] | None) -> dict:
+    """Actions naming a scaling policy of the stack as `scaling:NAME` where `reference` turns
+    an ARN into one (its UUID is AWS's choice; see scaling_policies)."""
+    if reference is None:
         return spec  # nothing to name: the actions are already sorted and duplicate-free
-    actions = {field: sorted({reference_for(arn, declared) for arn in spec[field]})
+    actions = {field: sorted({reference(arn) for arn in spec[field]})
                for _, field, _ in _ACTION_STATES if field in spec}
     return spec | actions
+
+
+def _written_references(stack) -> Callable[[str], str] | None:
+    """Config side: a policy ARN written out for a declared policy means that policy."""
+    declared = declared_targets(stack)
+    return (lambda arn: reference_for(arn, declared)) if declared else None
+
+
+def _live_references(aws, stack) -> Callable[[str], str] | None:
+    """Live side: only the current ARN of a declared policy is `scaling:NAME`; an ARN of a
+    policy since deleted (and maybe made again, with a new UUID) stays an ARN: a diff."""
+    if not declared_targets(stack):
+        return None
+    live = live_references(aws, stack)
+    return lambda arn: live.get(arn, arn)
 
 
 def _with_policy_arns(aws, spec: dict) -> dict:
@@ -617,10 +633,10 @@ class Alarms(Kind):
                 if key in desired_spec or key not in COMPARED_ONLY_WHEN_CONFIGURED}
 
     def desired(self, stack, scope):
-        declared = declared_targets(stack)
+        references = _written_references(stack)
         return {
             name: Desired(name, _with_scaling_references(
-                              desired_spec(alarm, desired_tags(stack, alarm.tags), scope), declared),
+                              desired_spec(alarm, desired_tags(stack, alarm.tags), scope), references),
                           location=stack.locate("alarms", name))
             for name, alarm in stack.section("alarms").items()
         }
@@ -629,13 +645,13 @@ class Alarms(Kind):
         # One page per 100 alarms (DescribeAlarms MaxRecords <= 100), shared with the
         # composite alarms kind; tags in bulk.
         alarms, tags = alarms_and_tags(aws, "MetricAlarms", owned_only)
-        scope, declared = aws.scope, declared_targets(stack)
+        scope, references = aws.scope, _live_references(aws, stack)
         live = {}
         for alarm in alarms:
             if _managed_by_auto_scaling(alarm):
                 continue
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
-            spec = _with_scaling_references(live_spec(alarm, tags.get(arn, {}), scope), declared)
+            spec = _with_scaling_references(live_spec(alarm, tags.get(arn, {}), scope), references)
             live[name] = Live(name, spec, tags=tags.get(arn), identity={"arn": arn})
         return live
 
@@ -651,7 +667,7 @@ class Alarms(Kind):
 
     def create(self, aws, desired):
         request = put_request(desired.name, _with_policy_arns(aws, desired.spec))
-        aws.client("cloudwatch").put_metric_alarm(**request, Tags=tag_list(desired.spec["tags"]))
+        aws.client("cloudwatch").put_metric_alarm(**request, Tags=tag_list(desired.written_tags))
 
     def update(self, aws, desired, live):
         cloudwatch = aws.client("cloudwatch")
@@ -660,7 +676,7 @@ class Alarms(Kind):
             kept = {key: live.spec[key] for key in COMPARED_ONLY_WHEN_CONFIGURED if key in live.spec}
             cloudwatch.put_metric_alarm(**put_request(desired.name,
                                                       _with_policy_arns(aws, kept | desired.spec)))
-        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.spec["tags"])
+        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name])

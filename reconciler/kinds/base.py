@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from pydantic import BaseModel
 
+from reconciler.applied import APPLIED_TAG, digest, without_marker
 from reconciler.config.fields import OWNER_TAG
 from reconciler.config.tags import is_reserved_tag_key
 from reconciler.diagnostics import Diagnostic, Location, ObsctlError
@@ -47,28 +48,56 @@ class ImportRefs:
 @dataclass
 class Desired:
     name: str
-    spec: dict  # comparable form
+    spec: dict  # comparable form: what the config declares, never changed after it is made
     location: Location | None = None
     origin: str | None = None  # e.g. "endpoint_monitors.all-prod[prod-churn]" for generated ones
     # Take over an existing resource that carries no owner tag (one AWS itself created, such
     # as a SageMaker endpoint's log group) instead of reporting a conflict.
     adopt: bool = False
 
+    @property
+    def applied(self) -> str | None:
+        """The last-applied marker this resource carries once applied (reconciler/applied.py):
+        a digest of its spec; None for untaggable kinds (a spec without `tags`)."""
+        return digest(self.spec) if isinstance(self.spec.get("tags"), dict) else None
+
+    @property
+    def written_tags(self) -> dict[str, str]:
+        """The tags a kind writes on create and update: the spec's, and the marker beside them."""
+        return {**self.spec["tags"], APPLIED_TAG: self.applied}
+
 
 @dataclass
 class Live:
     name: str
-    spec: dict  # comparable form, normalized from what AWS returned
-    tags: dict[str, str] | None = None  # None: untaggable kind, or tags unknown
+    spec: dict  # comparable form, normalized from what AWS returned (the marker left out)
+    tags: dict[str, str] | None = None  # every tag; None: untaggable kind, or tags unknown
     identity: Any = None  # whatever apply needs beyond the name (ARN, id, parent...)
     # The name of the resource this one is an identical extra copy of, for kinds whose names
     # AWS does not keep unique (saved queries): the plan deletes it (`name` is then unique,
     # e.g. NAME#ID).
     duplicate_of: str | None = None
 
+    def __post_init__(self) -> None:
+        # The marker is obsctl's bookkeeping, not something the config declares: it stays in
+        # `tags` (read by `applied`) and out of the comparable form.
+        self.set_tags_of_spec(self.spec.get("tags"))
+
+    def set_tags_of_spec(self, tags: dict[str, str] | None) -> None:
+        """The spec's `tags` (for kinds whose comparable form has them), without the marker."""
+        if isinstance(tags, dict):
+            declared = without_marker(tags)
+            if self.spec.get("tags") is not declared:  # a new spec: never change a shared one
+                self.spec = {**self.spec, "tags": declared}
+
     @property
     def owner(self) -> str | None:
         return (self.tags or {}).get(OWNER_TAG)
+
+    @property
+    def applied(self) -> str | None:
+        """The last-applied marker the resource carries (None: none, or untaggable)."""
+        return (self.tags or {}).get(APPLIED_TAG)
 
 
 class Kind(ABC):
@@ -98,11 +127,35 @@ class Kind(ABC):
             return {}
         return {name: stack.locate(self.section, name) for name in stack.section(self.section)}
 
-    def generated_names(self, stack: "Stack") -> dict[str, dict[str, Location | None]]:
+    def generated_name_globs(self, stack: "Stack") -> dict[str, dict[str, Location | None]]:
         """By kind, `fnmatch` globs covering names that `generate` may return, and where
         they come from; read from the config alone (no discovery), for checks across stacks.
         Only exact shapes: a glob must not cover names that are never generated."""
         return {}
+
+    def generated_names(self, stack: "Stack", kind: str) -> set[str]:
+        """Names of the `kind` resources this kind's config generates that are known without
+        AWS (a model monitor's drift alarms): other entries may name them at validation."""
+        return set()
+
+    def may_generate(self, stack: "Stack", kind: str, name: str) -> bool:
+        """Could `generate` return a `kind` resource of this name once it has read AWS (the
+        alarms of endpoints that an endpoint monitor discovers)? A reference to such a name
+        passes validation and is checked at plan time (`check_generated`)."""
+        return False
+
+    def check_generated(self, stack: "Stack", generated: dict[str, set[str]]) -> list[Diagnostic]:
+        """The references validation left to plan time, given the names of every generated
+        resource by kind (whatever `--target` selects); no AWS access."""
+        return []
+
+    def settle(self, aws: "AwsContext", stack: "Stack", desired: dict[str, Desired],
+               live: dict[str, Live], prunes: Callable[[str, str], bool]) -> dict[str, Desired]:
+        """This kind's desired resources once live state is read, for the few desired forms
+        that depend on it (a topic's policy keeps EventBridge's permission for the stack's
+        rules that the config dropped but that stay in AWS until pruned). `prunes(kind, name)`:
+        does this plan delete that resource if the stack owns it? Default: `desired` as is."""
+        return desired
 
     def comparable(self, live_spec: dict, desired_spec: dict) -> dict:
         """The part of a live spec that the config manages; the engine diffs only that.

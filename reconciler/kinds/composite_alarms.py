@@ -9,8 +9,9 @@
 Rule syntax (PutCompositeAlarm `AlarmRule`): ALARM(x), OK(x), INSUFFICIENT_DATA(x) with x an
 alarm name or ARN (optionally in double quotes), TRUE, FALSE, AND, OR, NOT, parentheses; at
 most 10,240 characters and 100 child alarms. `check` resolves every named child against the
-stack's `alarms` and `composite_alarms` (which share AWS's alarm name space) and rejects
-cycles among composites. Apply creates named composites before the ones naming them
+stack's `alarms` and `composite_alarms` (which share AWS's alarm name space) and the alarms its
+presets generate (reconciler/kinds/alarm_names.py: drift alarms at validation, endpoint
+monitors' alarms at plan time, `check_generated`), and rejects cycles among composites. Apply creates named composites before the ones naming them
 (`order`), and deletes in the reverse order: AWS refuses to delete an alarm that a
 composite still names.
 
@@ -46,6 +47,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from reconciler.config.fields import Actions, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
+from reconciler.kinds.alarm_names import AlarmNames
 from reconciler.kinds.alarms import AlarmName, alarm_arn
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms, resolve_action,
@@ -277,11 +279,6 @@ def dependencies(spec: dict) -> list[str]:
 
 # --- checks ------------------------------------------------------------------------------
 
-def _did_you_mean(name: str, known: set[str]) -> str | None:
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
 def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
     """Cycles of `graph` as the paths that close them (`[a, b, a]`), in a stable order."""
     cycles: list[list[str]] = []
@@ -320,7 +317,7 @@ class CompositeAlarms(Kind):
     def check(self, stack):
         composites = stack.section("composite_alarms")
         metric_alarms = set(stack.section("alarms"))
-        known = metric_alarms | set(composites)
+        names = AlarmNames.at_validation(stack)
         diagnostics = []
         for name, config in composites.items():
             if name in metric_alarms:
@@ -328,7 +325,8 @@ class CompositeAlarms(Kind):
                     f"{name!r} is also defined in `alarms`: metric and composite alarms share "
                     "one name space in CloudWatch", stack.locate("composite_alarms", name),
                     hint=f"the metric alarm is at {stack.locate('alarms', name)}"))
-            diagnostics += self._reference_problems(stack, name, config, known)
+            diagnostics += self._alarm_problems(stack, name, config, names)
+            diagnostics += self._action_problems(stack, name, config)
         # A name that is also a metric alarm is reported above, not as a cycle through itself.
         graph = {name: [child for child in config_dependencies(config)
                         if child in composites and child not in metric_alarms]
@@ -340,21 +338,31 @@ class CompositeAlarms(Kind):
                 stack.locate("composite_alarms", cycle[0], "rule")))
         return diagnostics
 
-    def _reference_problems(self, stack, name, config, known) -> list[Diagnostic]:
-        diagnostics = []
-        for child in rule_children(config.rule):
-            if not child.startswith("arn:") and child not in known:
-                diagnostics.append(Diagnostic(
-                    f"alarm rule names {child!r}, which is not defined in `alarms` or "
-                    "`composite_alarms`", stack.locate("composite_alarms", name, "rule"),
-                    hint=_did_you_mean(child, known)))
+    def check_generated(self, stack, generated):
+        names = AlarmNames.at_plan(stack, generated)
+        return [diagnostic for name, config in stack.section("composite_alarms").items()
+                for diagnostic in self._alarm_problems(stack, name, config, names)]
+
+    @staticmethod
+    def _alarm_problems(stack, name, config, names: AlarmNames) -> list[Diagnostic]:
+        diagnostics = [
+            Diagnostic(f"alarm rule names {child!r}, which is not defined in `alarms` or "
+                       f"`composite_alarms`{names.not_generated}",
+                       stack.locate("composite_alarms", name, "rule"),
+                       hint=names.did_you_mean(child))
+            for child in rule_children(config.rule) if names.unknown(child)]
         suppressor = config.actions_suppressor
-        if suppressor and not suppressor.alarm.startswith("arn:") and suppressor.alarm not in known:
+        if suppressor and names.unknown(suppressor.alarm):
             diagnostics.append(Diagnostic(
                 f"actions_suppressor names {suppressor.alarm!r}, which is not defined in "
-                "`alarms` or `composite_alarms`",
+                f"`alarms` or `composite_alarms`{names.not_generated}",
                 stack.locate("composite_alarms", name, "actions_suppressor", "alarm"),
-                hint=_did_you_mean(suppressor.alarm, known)))
+                hint=names.did_you_mean(suppressor.alarm)))
+        return diagnostics
+
+    @staticmethod
+    def _action_problems(stack, name, config) -> list[Diagnostic]:
+        diagnostics = []
         topics = set(stack.section("topics"))
         for state, _, _ in _ACTION_STATES:
             for index, reference in enumerate(getattr(config.actions, state)):
@@ -422,13 +430,13 @@ class CompositeAlarms(Kind):
 
     def create(self, aws, desired):
         aws.client("cloudwatch").put_composite_alarm(**put_request(desired.name, desired.spec),
-                                                     Tags=tag_list(desired.spec["tags"]))
+                                                     Tags=tag_list(desired.written_tags))
 
     def update(self, aws, desired, live):
         cloudwatch = aws.client("cloudwatch")
         if _without_tags(live.spec) != _without_tags(desired.spec):
             cloudwatch.put_composite_alarm(**put_request(desired.name, desired.spec))
-        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.spec["tags"])
+        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         # One composite per DeleteAlarms request (API reference).

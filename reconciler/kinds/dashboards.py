@@ -11,7 +11,6 @@ Dashboards cannot be tagged: ownership for prune comes from the stack's `prune` 
 
 from __future__ import annotations
 
-import difflib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, Literal, Union
@@ -21,6 +20,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, f
 
 from reconciler.config.fields import AccountId, Finite, MetricRef, Period, Region, StrictModel
 from reconciler.diagnostics import Diagnostic, ObsctlError
+from reconciler.kinds.alarm_names import AlarmNames
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import as_number
 
@@ -37,8 +37,9 @@ GET_WORKERS = 8  # GetDashboard has no batch form; 10/s per account and region
 DashboardName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,255}$")]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 LogGroupName = Annotated[str, StringConstraints(pattern=r"^[.\-_/#A-Za-z0-9]{1,512}$")]
-# An alarm of this stack (alarms or composite_alarms) by name, or any alarm by ARN (longer
-# than the 255-character name); `check` rejects names the stack does not define.
+# An alarm of this stack (alarms, composite_alarms or a generated one) by name, or any alarm
+# by ARN (longer than the 255-character name); `check` and `check_generated` reject names the
+# stack neither defines nor generates (reconciler/kinds/alarm_names.py).
 AlarmRef = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 # Dashboard time range: a relative ISO 8601 duration ("-PT6H", "-P7D") or an ISO timestamp.
 Start = Annotated[str, StringConstraints(
@@ -326,16 +327,23 @@ class Dashboards(Kind):
     depends_on = ("alarms", "composite_alarms")  # alarm status widgets name alarms
 
     def check(self, stack):
-        known = set(stack.section("alarms")) | set(stack.section("composite_alarms"))
+        return self._alarm_problems(stack, AlarmNames.at_validation(stack))
+
+    def check_generated(self, stack, generated):
+        # Names an endpoint monitor may generate passed validation: now they must exist.
+        return self._alarm_problems(stack, AlarmNames.at_plan(stack, generated))
+
+    @staticmethod
+    def _alarm_problems(stack, names: AlarmNames) -> list[Diagnostic]:
         return [
-            Diagnostic(f"alarm status widget names unknown alarm {alarm!r}",
+            Diagnostic(f"alarm status widget names unknown alarm {alarm!r}{names.not_generated}",
                        stack.locate("dashboards", name, "widgets", i, "alarms", j),
-                       hint=_did_you_mean(alarm, known))
+                       hint=names.did_you_mean(alarm))
             for name, dashboard in stack.section("dashboards").items()
             for i, widget in enumerate(dashboard.widgets or [])
             if isinstance(widget, AlarmStatusWidget)
             for j, alarm in enumerate(widget.alarms)
-            if not alarm.startswith("arn:") and alarm not in known
+            if names.unknown(alarm)
         ]
 
     def desired(self, stack, scope):
@@ -416,8 +424,3 @@ def _put(aws, desired: Desired) -> None:
 def _validation_error(name: str, messages: list[dict]) -> str:
     details = "; ".join(f"{m.get('DataPath') or '/'}: {m.get('Message', '')}" for m in messages)
     return f"PutDashboard {name}: {details}"
-
-
-def _did_you_mean(name: str, known: set[str]) -> str | None:
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"did you mean {close[0]!r}?" if close else None

@@ -56,6 +56,10 @@ disappears takes its alarms and dashboard out of the desired state, so `--prune`
 log group stays desired while it exists, keeping its retention, so pruning never deletes the
 logs of an endpoint that is gone.
 
+Composite alarms and alarm status widgets may name the generated alarms: a name this monitor
+could generate (an endpoint its pattern matches, a suffix it generates) passes validation and
+must exist among the generated alarms at plan time (`may_generate`; reconciler/kinds/alarm_names.py).
+
 Generated alarms and dashboards are built with the alarms and dashboards kinds' own models
 and functions, so they compare exactly like declared ones. Missing data: latency and error
 rate treat it as not breaching (no traffic is not a failure); the others keep AWS's default.
@@ -359,7 +363,7 @@ class EndpointMonitors(Preset):
                     band_alarm=config.invocations_anomaly is not None,
                     extra_problem=_scaling_problem)]
 
-    def generated_names(self, stack):
+    def generated_name_globs(self, stack):
         # The alarms' variant part is only known after discovery: not listed here.
         names: dict[str, dict] = {"log_groups": {}, "dashboards": {}}
         for name, config in stack.section(self.section).items():
@@ -370,6 +374,10 @@ class EndpointMonitors(Preset):
                 if config.dashboard:
                     names["dashboards"][f"{glob.escape(config.dashboard_prefix)}-{endpoint}"] = location
         return names
+
+    def may_generate(self, stack, kind, name):
+        return kind == "alarms" and any(may_name_alarm(config, name)
+                                        for config in stack.section(self.section).values())
 
     def generate(self, aws, stack, scope):
         monitors = stack.section(self.section)
@@ -390,6 +398,20 @@ class EndpointMonitors(Preset):
             for endpoint, endpoint_variants in sorted(targets.items()):
                 _merge(generated, expand(stack, name, config, endpoint, endpoint_variants, scope))
         return generated
+
+
+def may_name_alarm(config: EndpointMonitorConfig, name: str) -> bool:
+    """Is `name` an alarm `config` generates for some endpoint it may discover: `<endpoint>-
+    <variant>-<suffix>` with an endpoint it matches and a suffix it generates? (Composite
+    rules and alarm widgets naming one are checked at plan time, once endpoints are known.)"""
+    for suffix in alarm_configs(config, "endpoint", Variant("variant")):
+        head = name.removesuffix(f"-{suffix}")
+        for dash in (i for i, char in enumerate(head) if char == "-" and head != name):
+            endpoint, variant = head[:dash], head[dash + 1:]
+            if (re.fullmatch(_ENDPOINT_NAME, endpoint) and re.fullmatch(_ENDPOINT_NAME, variant)
+                    and matches(config, endpoint)):
+                return True
+    return False
 
 
 def _scaling_problem(reference: str) -> tuple[str, None] | None:

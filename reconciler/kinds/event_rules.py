@@ -226,6 +226,11 @@ def rule_arn(name: str, bus: str, scope) -> str:
     return scope.arn("events", f"rule/{name}" if bus == DEFAULT_BUS else f"rule/{bus}/{name}")
 
 
+def rule_name(arn: str) -> str:
+    """The rule name of a rule ARN (`rule/NAME` on the default bus, `rule/BUS/NAME` otherwise)."""
+    return arn.rsplit("/", 1)[-1]
+
+
 def target_id(arn: str, taken: frozenset[str] = frozenset()) -> str:
     """A stable target id: the resource name (a topic's name), or that plus a digest when the
     name does not fit the id rules or another target of the rule has that id already."""
@@ -457,7 +462,7 @@ class EventRules(Kind):
     def create(self, aws, desired):
         events = aws.client("events")
         spec = desired.spec
-        events.put_rule(**_rule_request(desired.name, spec), Tags=tag_list(spec["tags"]))
+        events.put_rule(**_rule_request(desired.name, spec), Tags=tag_list(desired.written_tags))
         _put_targets(events, desired.name, spec["event_bus"],
                      [(target_id(arn), arn) for arn in spec["targets"]])
 
@@ -473,7 +478,7 @@ class EventRules(Kind):
         added, removed = target_changes(live.identity["targets"], spec["targets"])
         _put_targets(events, desired.name, spec["event_bus"], added)
         _remove_targets(events, desired.name, spec["event_bus"], removed)
-        to_set, to_remove = tag_delta(live.tags, spec["tags"])
+        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
         if to_set:
             events.tag_resource(ResourceARN=live.identity["arn"], Tags=tag_list(to_set))
         if to_remove:

@@ -199,7 +199,7 @@ class LogGroups(Kind):
         logs = aws.client("logs")
         spec = desired.spec
         extra = {"kmsKeyId": spec["kms_key_id"]} if spec.get("kms_key_id") else {}
-        logs.create_log_group(logGroupName=desired.name, tags=spec["tags"], **extra)
+        logs.create_log_group(logGroupName=desired.name, tags=desired.written_tags, **extra)
         # A new group never expires, so only a number of days needs a call.
         if spec.get("retention_days", NEVER) != NEVER:
             logs.put_retention_policy(logGroupName=desired.name, retentionInDays=spec["retention_days"])
@@ -211,7 +211,7 @@ class LogGroups(Kind):
             _set_retention(logs, desired.name, wanted["retention_days"])
         if "kms_key_id" in wanted and wanted["kms_key_id"] != current["kms_key_id"]:
             _set_kms_key(logs, desired.name, wanted["kms_key_id"])
-        to_set, to_remove = tag_delta(live.tags, wanted["tags"])
+        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
         if to_set:
             logs.tag_resource(resourceArn=live.identity["arn"], tags=to_set)
         if to_remove:

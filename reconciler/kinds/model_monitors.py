@@ -536,6 +536,14 @@ class ModelMonitors(Kind):
                 seen[alarm_name] = stack.locate(*path)
         return diagnostics
 
+    def generated_names(self, stack, kind):
+        # Drift alarm names come from the config alone: composites may name them at validation.
+        if kind != "alarms":
+            return set()
+        return {drift_alarm_name(monitor_name, alarm)
+                for monitor_name, monitor in stack.section("model_monitors").items()
+                for alarm in monitor.drift_alarms}
+
     @staticmethod
     def _alarm_diagnostics(stack, path, monitor_name, monitor, alarm) -> list[Diagnostic]:
         try:
@@ -689,7 +697,7 @@ class ModelMonitors(Kind):
         sagemaker.create_monitoring_schedule(
             MonitoringScheduleName=desired.name,
             MonitoringScheduleConfig=self._schedule_config(desired.spec, definition),
-            Tags=tag_list(desired.spec["tags"]))
+            Tags=tag_list(desired.written_tags))
 
     def update(self, aws, desired, live):
         sagemaker = aws.client("sagemaker")
@@ -703,7 +711,7 @@ class ModelMonitors(Kind):
             if replaced and replaced != (desired.spec["type"], definition):
                 self._delete_job_definitions(sagemaker, [replaced])
         self._delete_job_definitions(sagemaker, live.identity["stale"])
-        to_set, to_remove = tag_delta(live.tags, desired.spec["tags"])
+        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
         if to_set:
             sagemaker.add_tags(ResourceArn=live.identity["arn"], Tags=tag_list(to_set))
         if to_remove:

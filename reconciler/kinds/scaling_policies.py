@@ -207,13 +207,46 @@ def declared_targets(stack: "Stack") -> dict[str, str]:
 
 
 def reference_for(arn: str, declared: dict[str, str]) -> str:
-    """`scaling:NAME` for the ARN of a policy the stack declares (on its declared target);
-    anything else unchanged. The ARN carries a UUID that AWS picks, so configs and comparable
-    forms name policies, never their ARNs."""
+    """`scaling:NAME` for an ARN a config wrote for a policy the stack declares (on its
+    declared target); anything else unchanged. The ARN carries a UUID that AWS picks, so
+    configs and comparable forms name policies, never their ARNs."""
     match = _POLICY_ARN.match(arn)
     if match and declared.get(match.group(2)) == match.group(1):
         return f"scaling:{match.group(2)}"
     return arn
+
+
+def live_references(aws, stack: "Stack") -> dict[str, str]:
+    """ARN -> `scaling:NAME` for the live policy of each name the stack declares, on its
+    declared target: the one ARN `scaling:NAME` stands for now. A policy that was deleted (AWS
+    deletes a target's policies with it) and made again has a new UUID in its ARN, so an alarm
+    action still holding the old ARN stays an ARN in the live form: a diff, which apply repairs."""
+    declared = declared_targets(stack)
+    if not declared:
+        return {}  # no call: the stack names no policy
+    _, policies = sagemaker_scaling(aws)
+    return {policy["PolicyARN"]: f"scaling:{policy['PolicyName']}" for policy in policies
+            if declared.get(policy["PolicyName"]) == policy["ResourceId"]}
+
+
+def sagemaker_scaling(aws) -> tuple[dict[str, dict], list[dict]]:
+    """Scalable targets by resource id, and every policy, of SageMaker variants: read once per
+    run (DescribeScalableTargets and DescribeScalingPolicies, 50 a page, concurrently), shared
+    by the scaling policies kind and the alarms' `scaling:NAME` actions."""
+    def load():
+        client = aws.client("application-autoscaling")
+
+        def listing(operation: str, key: str) -> list[dict]:
+            pages = client.get_paginator(operation).paginate(
+                ServiceNamespace=NAMESPACE, ScalableDimension=DIMENSION,
+                PaginationConfig={"PageSize": PAGE_SIZE})
+            return [item for page in pages for item in page[key]]
+
+        read = concurrently(
+            targets=lambda: listing("describe_scalable_targets", "ScalableTargets"),
+            policies=lambda: listing("describe_scaling_policies", "ScalingPolicies"))
+        return {t["ResourceId"]: t for t in read["targets"]}, read["policies"]
+    return aws.read_once("application-autoscaling:sagemaker", load)
 
 
 def reference_problem(name: str, policies: dict) -> tuple[str, str | None] | None:
@@ -479,12 +512,12 @@ class ScalingPolicies(Kind):
                 for name, policy in stack.section(self.section).items()}
 
     def read_live(self, aws, stack):
-        targets, policies = self._read(aws)
+        targets, policies = sagemaker_scaling(aws)
         return {name: self._live(name, policy, targets)
                 for name, policy in self._one_per_name(policies, stack).items()}
 
     def read_for_import(self, aws, stack, prefix):
-        targets, policies = self._read(aws)
+        targets, policies = sagemaker_scaling(aws)
         by_name: dict[str, list[dict]] = {}
         for policy in policies:
             if policy["PolicyName"].startswith(prefix):
@@ -513,22 +546,6 @@ class ScalingPolicies(Kind):
             raise ObsctlError(f"scaling_policies/{live.name} ({live.identity['resource_id']}) "
                               f"cannot be written as a config entry: {'; '.join(problems)}")
         return (self.section, live.name), entry
-
-    @staticmethod
-    def _read(aws) -> tuple[dict[str, dict], list[dict]]:
-        """Scalable targets by resource id, and every policy, of SageMaker variants."""
-        client = aws.client("application-autoscaling")
-
-        def listing(operation: str, key: str) -> list[dict]:
-            pages = client.get_paginator(operation).paginate(
-                ServiceNamespace=NAMESPACE, ScalableDimension=DIMENSION,
-                PaginationConfig={"PageSize": PAGE_SIZE})
-            return [item for page in pages for item in page[key]]
-
-        read = concurrently(
-            targets=lambda: listing("describe_scalable_targets", "ScalableTargets"),
-            policies=lambda: listing("describe_scaling_policies", "ScalingPolicies"))
-        return {t["ResourceId"]: t for t in read["targets"]}, read["policies"]
 
     @staticmethod
     def _live(name: str, policy: dict, targets: dict[str, dict]) -> Live:

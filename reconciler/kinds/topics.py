@@ -16,23 +16,26 @@ needs the topic's permission to publish). Then `policy` is SNS's default policy 
 are left alone and not compared (SNS answers a default policy when none was set). Both sides
 are parsed and normalized: statements by Sid, single values as one-element lists, sorted.
 Statements added out of band to a managed policy show as drift and are replaced on apply; a
-topic no rule targets any more keeps its last policy.
+topic no rule targets any more keeps its last policy. A rule dropped from the config but still
+in AWS (no --prune) keeps its permission while the stack owns it (`settle`): the plan that
+prunes the rule removes it from the policy.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
-from reconciler.config.fields import StrictModel, Tags
+from reconciler.config.fields import OWNER_TAG, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
                                      tag_delta, tag_list, topic_arn)
-from reconciler.kinds.event_rules import topics_targeted
+from reconciler.kinds.event_rules import rule_name, topics_targeted
 
 FIFO_SUFFIX = ".fifo"
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,251}(\.fifo)?|[A-Za-z0-9_-]{1,256}")
@@ -138,6 +141,14 @@ def events_policy(topic: str, rule_arns: list[str], scope) -> dict:
     ]})
 
 
+def publishing_rules(policy: dict | None) -> list[str]:
+    """The rule ARNs a (normalized) policy lets EventBridge publish for."""
+    for statement in (policy or {}).get("Statement", []):
+        if statement.get("Sid") == EVENTS_SID:
+            return list(statement.get("Condition", {}).get("ArnEquals", {}).get("aws:SourceArn", []))
+    return []
+
+
 def _policy_field(attributes: dict[str, str]) -> dict:
     policy = attributes.get("Policy")
     return {"policy": normalized_policy(json.loads(policy))} if policy else {}
@@ -166,6 +177,28 @@ class Topics(Kind):
             }, location=stack.locate("topics", name))
             for name, topic in stack.section("topics").items()
         }
+
+    def settle(self, aws, stack, desired, live, prunes):
+        """Keep EventBridge's permission for rules this stack owns that the config no longer
+        declares but that stay in AWS (a plan without --prune leaves them): rebuilt from the
+        declared rules only, the policy would silently stop their alerts."""
+        declared = {arn for arns in topics_targeted(stack, aws.scope).values() for arn in arns}
+        granted = {name: set(publishing_rules(live[name].spec.get("policy"))) - declared
+                   for name, topic in desired.items() if "policy" in topic.spec and name in live}
+        if not any(granted.values()):
+            return desired  # nothing to keep: no call
+        owned = {arn for arn, tags in read_owned_tags(aws, "events:rule").items()
+                 if tags.get(OWNER_TAG) == stack.name}
+        settled = dict(desired)
+        for name, rules in granted.items():
+            kept = {arn for arn in rules if arn in owned and not prunes("event_rules",
+                                                                        rule_name(arn))}
+            if kept:
+                spec = desired[name].spec
+                targeting = publishing_rules(spec["policy"])
+                settled[name] = replace(desired[name], spec={
+                    **spec, "policy": events_policy(name, sorted(set(targeting) | kept), aws.scope)})
+        return settled
 
     def comparable(self, live_spec, desired_spec):
         # The policy is compared only where obsctl manages it (see the module docstring).
@@ -236,7 +269,7 @@ class Topics(Kind):
         if "policy" in desired.spec:
             attributes["Policy"] = json.dumps(desired.spec["policy"])
         arn = sns.create_topic(Name=desired.name, Attributes=attributes,
-                               Tags=tag_list(desired.spec["tags"]))["TopicArn"]
+                               Tags=tag_list(desired.written_tags))["TopicArn"]
         for key in desired.spec["subscriptions"]:
             self._subscribe(sns, arn, key)
 
@@ -255,7 +288,7 @@ class Topics(Kind):
         for key in sorted(set(present) - wanted):
             if present[key].startswith("arn:"):  # a pending subscription cannot be removed
                 sns.unsubscribe(SubscriptionArn=present[key])
-        to_set, to_remove = tag_delta(live.tags, desired.spec["tags"])
+        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
         if to_set:
             sns.tag_resource(ResourceArn=arn, Tags=tag_list(to_set))
         if to_remove:

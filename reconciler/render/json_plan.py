@@ -2,7 +2,7 @@
 
 {
   "format_version": "1.0",
-  "stacks":  [{"stack", "region", "config_digest"}],
+  "stacks":  [{"stack", "region", "config_digest", "unmanaged_owned"}],
   "changes": [{"stack", "kind", "name", "address", "action", "before", "after",
                "fields": [{"path", "before", "after"}], "origin", "reason", "fingerprint",
                "data_loss"}],
@@ -21,8 +21,8 @@ from reconciler.plan import FORMAT_VERSION, Plan
 def plan_document(plan: Plan) -> dict:
     return {
         "format_version": FORMAT_VERSION,
-        "stacks": [{"stack": s.stack, "region": s.region, "config_digest": s.config_digest}
-                   for s in plan.stacks],
+        "stacks": [{"stack": s.stack, "region": s.region, "config_digest": s.config_digest,
+                    "unmanaged_owned": s.unmanaged_owned} for s in plan.stacks],
         "changes": [{"address": c.address, **c.to_dict()} for c in plan.changes],
         "kept": [k.to_dict() for k in plan.kept],
         "summary": plan.counts(),

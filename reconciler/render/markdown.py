@@ -7,7 +7,8 @@ fit, and a note says what was left out.
 from __future__ import annotations
 
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted, show,
+from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted,
+                                      left_behind, show,
                                       summary_line)
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
@@ -19,9 +20,12 @@ _ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELE
 def render(plan: Plan) -> str:
     stacks = ", ".join(f"`{s.stack}`" for s in plan.stacks)
     title = f"### obsctl plan for {stacks}\n\n"
+    left = "".join(f"{line}\n\n" for line in left_behind(plan, "`--prune`"))
     if not plan.has_changes:
+        if left:
+            return title + "**No changes.**\n\n" + left + _kept(plan)
         return title + "**No changes.** AWS matches the configuration.\n" + _kept(plan)
-    out = title + f"**{summary_line(plan.counts())}**\n\n"
+    out = title + f"**{summary_line(plan.counts())}**\n\n" + left
     out += _data_loss(plan.data_loss) + _kept(plan)
     drift = drifted(plan.changes)
     if drift:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted, show,
+from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted,
+                                      left_behind, show,
                                       summary_line)
 
 _VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
@@ -11,7 +12,10 @@ _VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in pl
 
 
 def render(plan: Plan) -> str:
+    left = left_behind(plan)
     if not plan.has_changes and not plan.kept:
+        if left:  # AWS holds more than the config: not "matches"
+            return "No changes.\n" + "\n".join(left) + "\n"
         return "No changes. AWS matches the configuration.\n"
     lines: list[str] = []
     for stack in plan.stacks:
@@ -27,6 +31,7 @@ def render(plan: Plan) -> str:
     lines += _data_loss_lines(plan.data_loss)
     counts = plan.counts()
     lines.append(summary_line(counts))
+    lines += left
     if drifted(plan.changes):
         lines.append(f"{len(drifted(plan.changes))} of the updates are drift: AWS was changed "
                      "outside obsctl since the last apply.")

@@ -22,6 +22,21 @@ def summary_line(counts: dict[str, int]) -> str:
             f"{counts['delete']} to delete.")
 
 
+def left_behind(plan, flag: str = "--prune") -> list[str]:
+    """One line per stack whose plan, made without --prune, leaves owned resources that the
+    config no longer has (`StackPlan.unmanaged_owned`)."""
+    lines = []
+    for stack in plan.stacks:
+        count = len(stack.unmanaged_owned)
+        if not count:
+            continue
+        what = "1 owned resource is" if count == 1 else f"{count} owned resources are"
+        where = f"Stack {stack.stack}: " if len(plan.stacks) > 1 else ""
+        lines.append(f"{where}{what} not in the config; {flag} deletes "
+                     f"{'it' if count == 1 else 'them'}.")
+    return lines
+
+
 CAUSES = {"drift": "drifted: changed outside obsctl since the last apply",
           "config+drift": "config changed, and AWS also changed outside obsctl"}
 

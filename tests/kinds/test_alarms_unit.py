@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from pydantic import ValidationError
 
+from reconciler.applied import APPLIED_TAG
 from reconciler.aws import Scope
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import Location
@@ -216,10 +217,15 @@ def apply_update(desired: dict, live: dict, live_tags: dict) -> list:
     return client.calls
 
 
+def marker(desired: dict) -> dict[str, str]:
+    """The last-applied marker tag an alarm gets with the spec `desired`."""
+    return {APPLIED_TAG: Desired("latency", desired).applied}
+
+
 def test_a_tag_only_change_does_not_rewrite_the_alarm():
     desired = spec(metric=LATENCY, when="> 1")
     live = {**desired, "tags": {**OWNER, "team": "x"}}
-    calls = apply_update(desired, live, live["tags"])
+    calls = apply_update(desired, live, {**live["tags"], **marker(desired)})
     assert calls == [("untag_resource", {"ResourceARN": "arn:alarm", "TagKeys": ["team"]})]
 
 
@@ -231,14 +237,18 @@ def test_update_rewrites_the_alarm_without_tags_and_keeps_what_aws_filled_in():
     put = calls[0][1]
     assert put["Threshold"] == 2.0 and "Tags" not in put
     assert put["EvaluateLowSampleCountPercentile"] == "ignore"
-    assert calls[1][1]["Tags"] == [{"Key": "team", "Value": "ml"}]
+    [(key, value)] = marker(desired).items()
+    assert calls[1][1]["Tags"] == [{"Key": key, "Value": value}, {"Key": "team", "Value": "ml"}]
 
 
-def test_create_sends_tags():
+def test_create_sends_tags_and_the_marker_beside_the_spec():
     client = RecordingClient()
-    Alarms().create(SimpleNamespace(client=lambda service: client),
-                    Desired("latency", spec(metric=LATENCY, when="> 1")))
-    assert client.calls[0][1]["Tags"] == [{"Key": "obsctl:stack", "Value": "test"}]
+    desired = spec(metric=LATENCY, when="> 1")
+    Alarms().create(SimpleNamespace(client=lambda service: client), Desired("latency", desired))
+    [(key, value)] = marker(desired).items()
+    assert client.calls[0][1]["Tags"] == [{"Key": key, "Value": value},
+                                          {"Key": "obsctl:stack", "Value": "test"}]
+    assert desired["tags"] == {"obsctl:stack": "test"}
 
 
 # --- config validation ------------------------------------------------------------------

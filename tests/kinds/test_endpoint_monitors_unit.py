@@ -206,3 +206,18 @@ def test_scaling_references_are_refused_because_a_policy_scales_one_variant():
     monitors = {"m": config(actions={"alarm": ["scaling:churn-step-out"]})}
     [diagnostic] = EndpointMonitors().check(stack_of(monitors))
     assert "`scaling:` actions scale one endpoint variant" in diagnostic.message
+
+
+@pytest.mark.parametrize("name, generated", [
+    ("prod-churn-AllTraffic-latency-p90", True),
+    ("prod-churn-model-blue-variant-latency-p90", True),  # dashes in endpoint and variant
+    ("staging-churn-AllTraffic-latency-p90", False),  # the pattern does not match the endpoint
+    ("prod-churn-AllTraffic-error-rate", False),  # no error_rate_percent: never generated
+    ("prod-churn-latency-p90", False),  # endpoint `prod` (not matched), variant `churn`
+    ("prod-latency-p90", False),
+    ("-AllTraffic-latency-p90", False),
+])
+def test_names_an_endpoint_monitor_may_generate_are_left_to_the_plan(name, generated):
+    stack = stack_of({"all-prod": config()})
+    assert EndpointMonitors().may_generate(stack, "alarms", name) is generated
+    assert EndpointMonitors().may_generate(stack, "dashboards", name) is False

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from reconciler.applied import APPLIED_TAG
 from reconciler.aws import Scope
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import Location
@@ -155,40 +156,52 @@ def updated(desired: dict, live: dict, live_tags=None) -> list:
     return logs.calls
 
 
+def marker(spec: dict) -> dict[str, str]:
+    """The last-applied marker tag a group gets with `spec`."""
+    return {APPLIED_TAG: Desired("/ml/churn", spec).applied}
+
+
 def test_update_to_never_deletes_the_retention_policy_and_null_key_disassociates():
     live = {"retention_days": 30, "kms_key_id": KEY, "tags": OWNER}
-    calls = updated({"retention_days": "never", "kms_key_id": None, "tags": OWNER}, live)
+    desired = {"retention_days": "never", "kms_key_id": None, "tags": OWNER}
+    calls = updated(desired, live)
     assert calls == [("delete_retention_policy", {"logGroupName": "/ml/churn"}),
-                     ("disassociate_kms_key", {"logGroupName": "/ml/churn"})]
+                     ("disassociate_kms_key", {"logGroupName": "/ml/churn"}),
+                     ("tag_resource", {"resourceArn": "ARN", "tags": marker(desired)})]
 
 
 def test_update_sets_days_key_and_tags_with_the_tagging_arn():
     live = {"retention_days": "never", "kms_key_id": None, "tags": {**OWNER, "extra": "1"}}
-    calls = updated({"retention_days": 14, "kms_key_id": KEY, "tags": {**OWNER, "team": "ml"}},
-                    live, live_tags={**OWNER, "extra": "1"})
+    desired = {"retention_days": 14, "kms_key_id": KEY, "tags": {**OWNER, "team": "ml"}}
+    calls = updated(desired, live, live_tags={**OWNER, "extra": "1"})
     assert calls == [
         ("put_retention_policy", {"logGroupName": "/ml/churn", "retentionInDays": 14}),
         ("associate_kms_key", {"logGroupName": "/ml/churn", "kmsKeyId": KEY}),
-        ("tag_resource", {"resourceArn": "ARN", "tags": {"team": "ml"}}),
+        ("tag_resource", {"resourceArn": "ARN", "tags": {"team": "ml", **marker(desired)}}),
         ("untag_resource", {"resourceArn": "ARN", "tagKeys": ["extra"]}),
     ]
 
 
 def test_update_leaves_unmanaged_fields_alone():
     live = {"retention_days": 7, "kms_key_id": KEY, "tags": OWNER}
-    assert updated({"tags": OWNER}, live) == []
+    desired = {"tags": OWNER}
+    assert updated(desired, live, live_tags={**OWNER, **marker(desired)}) == []
 
 
 def test_create_sends_key_and_tags_and_sets_retention_only_for_a_number_of_days():
     logs = RecordingLogs()
     aws = SimpleNamespace(client=lambda service: logs)
-    GROUPS.create(aws, Desired("/a", {"retention_days": "never", "kms_key_id": KEY, "tags": OWNER}))
-    GROUPS.create(aws, Desired("/b", {"retention_days": 30, "tags": OWNER}))
+    first = {"retention_days": "never", "kms_key_id": KEY, "tags": OWNER}
+    second = {"retention_days": 30, "tags": OWNER}
+    GROUPS.create(aws, Desired("/a", first))
+    GROUPS.create(aws, Desired("/b", second))
     assert logs.calls == [
-        ("create_log_group", {"logGroupName": "/a", "tags": OWNER, "kmsKeyId": KEY}),
-        ("create_log_group", {"logGroupName": "/b", "tags": OWNER}),
+        ("create_log_group", {"logGroupName": "/a", "tags": {**OWNER, **marker(first)},
+                              "kmsKeyId": KEY}),
+        ("create_log_group", {"logGroupName": "/b", "tags": {**OWNER, **marker(second)}}),
         ("put_retention_policy", {"logGroupName": "/b", "retentionInDays": 30}),
     ]
+    assert first["tags"] == OWNER  # the marker goes beside the spec, never into it
 
 
 # --- metric filters: validation ---------------------------------------------------------------

@@ -130,7 +130,8 @@ def test_policy_arns_of_declared_policies_become_references():
     assert reference_for(POLICY_ARN + ":createdBy/9f", declared) == POLICY_ARN + ":createdBy/9f"
     assert reference_for(POLICY_ARN, {}) == POLICY_ARN
     spec = {"alarm_actions": [POLICY_ARN, "arn:aws:sns:us-east-1:111111111111:t"], "ok_actions": []}
-    assert _with_scaling_references(spec, declared)["alarm_actions"] == \
+    written = lambda arn: reference_for(arn, declared)  # noqa: E731
+    assert _with_scaling_references(spec, written)["alarm_actions"] == \
         ["arn:aws:sns:us-east-1:111111111111:t", "scaling:churn-step-out"]
 
 
