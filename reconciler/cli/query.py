@@ -59,7 +59,7 @@ def _moment(text: str, now: datetime, option: str) -> datetime:
     try:
         return parse_moment(text, now)
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint=option) from None
+        raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
 
 
 @click.command("query")
