@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import Future
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import boto3
 import botocore.config
@@ -22,6 +23,10 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from botocore.parsers import ResponseParserError
 
 from reconciler import __version__, ratelimit
+from reconciler.diagnostics import ObsctlError
+
+if TYPE_CHECKING:
+    from reconciler.config.stack import Stack
 
 # Total attempts per call (first try included). Standard mode, not adaptive: adaptive's
 # client-side limiter is shared by every operation of a client, so throttles on
@@ -118,12 +123,39 @@ class AwsContext:
                role_duration_seconds: int | None = None, endpoint_url: str | None = None,
                stats: CallStats | None = None) -> "AwsContext":
         session = boto3.Session(profile_name=profile, region_name=region)
+        return cls._of_session(session, role_arn=role_arn, role_external_id=role_external_id,
+                               role_duration_seconds=role_duration_seconds,
+                               endpoint_url=endpoint_url, stats=stats)
+
+    @classmethod
+    def _of_session(cls, session: boto3.Session, *, role_arn: str | None,
+                    role_external_id: str | None, role_duration_seconds: int | None,
+                    endpoint_url: str | None, stats: CallStats | None) -> "AwsContext":
         endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats())
         if role_arn:
             context.session = context._assume_role(role_arn, role_external_id,
                                                    role_duration_seconds)
         return context
+
+    @classmethod
+    def for_stack(cls, stack: Stack, *, region: str | None = None, profile: str | None = None,
+                  endpoint_url: str | None = None, stats: CallStats | None = None
+                  ) -> "AwsContext":
+        """The clients of one stack: its region, profile and role, unless `region`/`profile`
+        (the command line's) override them. Refuses, naming the setting to use, when no region
+        or no credentials can be found, before any call is made."""
+        session = boto3.Session(profile_name=profile or stack.config.profile,
+                                region_name=region or stack.region)
+        if not session.region_name:
+            raise ObsctlError(f"no AWS region for stack {stack.name}: set `region:` in the "
+                              "stack, --region, or AWS_REGION/AWS_DEFAULT_REGION")
+        if session.get_credentials() is None:
+            raise ObsctlError("no AWS credentials found: set AWS_PROFILE / --profile, "
+                              "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run "
+                              "`aws sso login`")
+        return cls._of_session(session, **role_settings(stack.config), endpoint_url=endpoint_url,
+                               stats=stats)
 
     @property
     def region(self) -> str:

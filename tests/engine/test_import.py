@@ -76,7 +76,7 @@ def test_import_skips_another_stacks_resources_and_refuses_unknown_kinds(obsctl,
     assert skipped.exit_code == 0 and "skipped topics/theirs: owned by stack other" in skipped.stderr
     assert YAML(typ="safe").load(skipped.stdout) == {"stack": "mine"}
     unknown = obsctl("import", "--kind", "widgets", "--stack", "mine")
-    assert unknown.exit_code == 1 and "expected one of" in unknown.stderr
+    assert unknown.exit_code == 1 and "Invalid value for '--kind': 'widgets'" in unknown.stderr
     nested = obsctl("import", "--kind", "metric_filters", "--stack", "mine")
     assert nested.exit_code == 1 and "--kind log_groups" in nested.stderr
 

@@ -1,0 +1,158 @@
+"""What every command shares: the run's context, the exit codes, the AWS and selection flags,
+the decorator that turns failures into one line on stderr, and planning the selected stacks.
+
+Command modules import this one, and the package (reconciler/cli/__init__.py) imports the
+command modules: never the other way round.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from typing import Callable
+
+import click
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from reconciler.aws import AwsContext, CallStats, describe_error
+from reconciler.config import load_stacks
+from reconciler.config.stack import Stack
+from reconciler.diagnostics import ConfigError, ObsctlError
+from reconciler.engine import Outcome, PlanOptions, Target, plan_all
+from reconciler.plan import Action
+from reconciler.progress import Progress
+from reconciler.saved_plan import PlanRequest
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2  # 130 after Ctrl-C, as shells do
+
+
+class Context:
+    def __init__(self, stats: bool = False) -> None:
+        self.show_stats = stats
+        self.calls = CallStats()
+        self.started = time.monotonic()
+
+
+def run_context() -> Context:
+    return click.get_current_context().ensure_object(Context)
+
+
+def fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def reports_errors(command):
+    """Turns every expected failure into a message on stderr and exit 1, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as error:
+            count = len(error.diagnostics)
+            fail(f"{error}\n{count} error{'s' if count != 1 else ''} in the configuration; "
+                 "nothing was sent to AWS.")
+        except ObsctlError as error:
+            fail(f"error: {error}")
+        except ClientError as error:
+            info = error.response.get("Error", {})
+            fail(f"error: AWS {error.operation_name}: {info.get('Code')}: {info.get('Message')}")
+        except (BotoCoreError, ResponseParserError) as error:
+            fail(f"error: {describe_error(error)}")
+        except KeyboardInterrupt:
+            click.echo("interrupted: changes already made stay; rerun to converge.", err=True)
+            sys.exit(130)
+        finally:
+            _print_stats()
+    return wrapper
+
+
+def _print_stats() -> None:
+    context = click.get_current_context().find_object(Context)
+    if not context or not context.show_stats:
+        return
+    elapsed = time.monotonic() - context.started
+    calls = context.calls
+    lines = [f"api calls: {calls.total} ({calls.writes} writes) in {elapsed:.2f}s"]
+    lines += [f"  {op} {n}" for op, n in sorted(calls.calls.items())]
+    click.echo("\n".join(lines), err=True)
+
+
+STATS_HELP = "Print API calls by operation and wall time to stderr."
+
+
+def stats_option(command):
+    """`--stats` after the command name too (`obsctl plan --stats`), as well as before it."""
+    def enable(ctx, _param, value):
+        if value:
+            ctx.ensure_object(Context).show_stats = True
+    return click.option("--stats", is_flag=True, expose_value=False, callback=enable,
+                        help=STATS_HELP)(command)
+
+
+def aws_options(command):
+    options = [
+        click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
+                     help="Send every AWS call here (an emulator). Also AWS_ENDPOINT_URL."),
+        click.option("--region", help="Override the stack's region."),
+        click.option("--profile", help="Override the stack's AWS profile."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress output."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def aws_for_stacks(endpoint_url, region, profile) -> Callable[[Stack], AwsContext]:
+    """A stack -> its clients, with the command line's overrides, counted for --stats. Safe
+    to call from worker threads (click's context is not)."""
+    calls = run_context().calls
+    return lambda stack: AwsContext.for_stack(stack, region=region, profile=profile,
+                                              endpoint_url=endpoint_url, stats=calls)
+
+
+def selection_options(command):
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--target", "targets", multiple=True, metavar="KIND/NAME",
+                     help="Limit to these resources (NAME may be a glob). Repeatable."),
+        click.option("--prune", is_flag=True,
+                     help="Also delete resources this stack owns that the config no longer has."),
+        click.option("--allow-mass-delete", is_flag=True,
+                     help="Allow a prune that deletes more than 20 resources or half the stack."),
+        click.option("--adopt", "adopt", multiple=True, metavar="KIND/NAME",
+                     help="Take over these existing resources that have no owner tag "
+                          "(NAME may be a glob). Repeatable."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def plan_request(paths, targets, adopt, prune, allow_mass_delete) -> PlanRequest:
+    return PlanRequest(paths=tuple(paths) or (".",), targets=tuple(targets), adopt=tuple(adopt),
+                       prune=prune, allow_mass_delete=allow_mass_delete)
+
+
+def make_plan(request: PlanRequest, endpoint_url, region, profile, quiet):
+    """The plan of every stack under the request's paths (engine.plan_all)."""
+    stacks = load_stacks(list(request.paths))
+    options = PlanOptions(targets=tuple(Target.parse(t) for t in request.targets),
+                          adopt=tuple(Target.parse(a) for a in request.adopt),
+                          prune=request.prune, allow_mass_delete=request.allow_mass_delete)
+    make_aws = aws_for_stacks(endpoint_url, region, profile)
+    with Progress.create("Reading live state", quiet) as progress:
+        return plan_all(stacks, make_aws, options, progress)
+
+
+PAST = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+
+
+def report_outcome(outcome: Outcome) -> None:
+    change = outcome.change
+    if outcome.ok:
+        click.echo(f"{change.action.symbol} {change.address}: {PAST[change.action]}")
+    else:
+        click.echo(f"! {change.address}: {change.action.value} failed: {outcome.error}", err=True)
