@@ -22,6 +22,7 @@ from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
 from reconciler.engine import Outcome, PlanOptions, Target, apply_stack, plan_all
+from reconciler.kinds import KINDS
 from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
 from reconciler.render import RENDERERS
@@ -123,7 +124,7 @@ def main(ctx, stats):
 @reports_errors
 def validate(paths):
     """Parse and validate config files; no AWS calls."""
-    stacks = load_stacks(list(paths) or ["."])
+    stacks = load_stacks(list(paths) or ["."], KINDS)
     for stack in stacks:
         count = sum(len(stack.section(s)) for s in _sections())
         click.echo(f"Stack {stack.name}: {count} top-level resources in {len(stack.files)} "
@@ -137,7 +138,7 @@ def _sections():
 
 
 def _make_plan(request: PlanRequest, endpoint_url, region, profile, quiet):
-    stacks = load_stacks(list(request.paths))
+    stacks = load_stacks(list(request.paths), KINDS)
     options = PlanOptions(targets=tuple(Target.parse(t) for t in request.targets),
                           adopt=tuple(Target.parse(a) for a in request.adopt),
                           prune=request.prune, allow_mass_delete=request.allow_mass_delete)
@@ -315,7 +316,7 @@ def import_(paths, kind_name, name_prefix, output, stack_name, adopt_resources, 
         raise _exists(output) from None
     click.echo(f"Imported {len(imported.addresses)} {kind_name} into {output}.", err=True)
     if adopt_resources and imported.unowned:
-        adopted = next(s for s in load_stacks([*paths, output]) if s.name == stack.name)
+        adopted = next(s for s in load_stacks([*paths, output], KINDS) if s.name == stack.name)
         outcomes, left = importer.adopt(adopted, aws, imported.unowned)
         for outcome in outcomes:
             _report_outcome(outcome)
@@ -335,7 +336,7 @@ def _import_stack(paths, stack_name) -> tuple[Stack, tuple[Stack, ...]]:
     """The stack to import into, and every stack under PATH (whose prune patterns claim
     names of untaggable kinds)."""
     if paths:
-        stacks = load_stacks(list(paths))
+        stacks = load_stacks(list(paths), KINDS)
         chosen = [s for s in stacks if s.name == stack_name] if stack_name else stacks
         if len(chosen) != 1:
             raise ObsctlError(f"{len(stacks)} stacks under {' '.join(paths)}: choose one with "
@@ -345,7 +346,7 @@ def _import_stack(paths, stack_name) -> tuple[Stack, tuple[Stack, ...]]:
         raise ObsctlError("give the existing config (PATH) or --stack NAME for a new stack")
     from reconciler.config import stack_model
 
-    return Stack(name=stack_name, config=stack_model()(stack=stack_name)), ()
+    return Stack(name=stack_name, config=stack_model(KINDS)(stack=stack_name)), ()
 
 
 @main.command()
@@ -355,7 +356,7 @@ def schema(output):
     """Print the JSON Schema of the config."""
     from reconciler.config.schema import json_schema
 
-    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(json_schema(KINDS), indent=2, sort_keys=True) + "\n"
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -24,6 +24,7 @@ from reconciler.aws import AwsContext, role_settings
 from reconciler.cli import Context, aws_options, reports_errors
 from reconciler.config import load_stacks
 from reconciler.diagnostics import ObsctlError
+from reconciler.kinds import KINDS
 
 DONE = ("Complete", "Failed", "Cancelled", "Timeout", "Unknown")
 HIDDEN_FIELDS = ("@ptr",)
@@ -127,7 +128,7 @@ def _console() -> Console:
 @reports_errors
 def query_command(name, paths, since, until, limit, timeout, endpoint_url, region, profile, quiet):
     """Run the saved Logs Insights query NAME of the config and print its rows."""
-    stack, config = find_query(load_stacks(list(paths) or ["."]), name)
+    stack, config = find_query(load_stacks(list(paths) or ["."], KINDS), name)
     now = datetime.now(timezone.utc)
     start, end = parse_moment(since, now), parse_moment(until, now)
     if start >= end:
