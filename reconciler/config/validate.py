@@ -20,7 +20,7 @@ from reconciler.config.cross_stack import check_stacks
 from reconciler.config.fields import Region, StrictModel, Tags
 from reconciler.config.loader import SourceDocument, gc_paused, load_documents
 from reconciler.config.model_errors import dotted, model_diagnostic, show
-from reconciler.config.partial import PartialStack, partial_stack
+from reconciler.config.partial import partial_stack
 from reconciler.config.registry import ConfigKind, Registry
 from reconciler.config.stack import Stack
 from reconciler.config.tags import MAX_USER_TAGS, TAG_LIMIT

@@ -12,7 +12,8 @@ from reconciler.config.annotations import escape_data, escape_property, github_a
 from reconciler.diagnostics import ConfigError, Diagnostic, Location
 from reconciler.kinds import KINDS
 
-HOSTILE = ["100%", "a\r\nb", "%0A", "::error::x", "a,b:c", "%25%", "\n::warning::injected", "\u2028", ""]
+HOSTILE = ["100%", "a\r\nb", "%0A", "::error::x", "a,b:c", "%25%", "\n::warning::injected",
+           "\u2028", ""]
 
 
 def runner_unescape(text: str, mappings: list[tuple[str, str]]) -> str:

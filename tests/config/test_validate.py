@@ -502,4 +502,5 @@ def test_a_stack_with_failed_entries_still_takes_part_in_cross_stack_checks():
     assert len(found) == 2
     assert found[0].startswith("a.yaml:2:11: error: widgets 'x' is declared by stack 's2' "
                                "(b.yaml:2:11) and declared by stack 's1'")
-    assert found[1] == "a.yaml:2:29: error: widgets.y.size: input should be a valid integer, got 'x'"
+    assert found[1] == ("a.yaml:2:29: error: widgets.y.size: input should be a valid integer, "
+                        "got 'x'")
