@@ -7,11 +7,10 @@ validated again, and the kinds' checks run on that part.
 
 Leaving an entry out can only make the checks see less: a reference to it, or to a name it
 generates, would look dangling. Such diagnostics are withheld: a check's message that quotes
-the name of a left-out entry, or (for an entry of a kind that generates resources, such as a
-model monitor's drift alarms) a name that starts with it or equals one of the strings it
-holds. They show after the fix if they are still true. Names an endpoint monitor would
-generate from its endpoints are not guessed: a left-out endpoint monitor may leave a
-reference to one of its alarms reported as unknown.
+the name of a left-out entry or, for an entry of a kind that generates resources, a name that
+starts with its name or with one of the strings it holds (a model monitor's drift alarms are
+named after it or by an explicit `name`; an endpoint monitor's after the endpoints its names
+or glob match, `prod-*`). They show after the fix if they are still true.
 """
 
 from __future__ import annotations
@@ -107,13 +106,19 @@ def _without(data: dict, entries: set[tuple[str, Any]], keys: set[Any]) -> dict:
 def _quoted(left_out: set[tuple[str, Any]], data: dict, kinds: dict[str, ConfigKind]
             ) -> tuple[frozenset[str], tuple[str, ...]]:
     """How messages quote the names that left-out entries have or generate (`{name!r}`)."""
-    names, prefixes = set(), []
+    names, prefixes = set(), set()
     for section, name in left_out:
         names.add(repr(str(name)))
         if kinds[section].generates:
-            prefixes.append(repr(str(name))[:-1])  # the opening quote and the name
-            names.update(repr(text) for text in _strings(data[section][name]) if text)
-    return frozenset(names), tuple(prefixes)
+            for text in (str(name), *_strings(data[section][name])):
+                prefixes.add(repr(_before_glob(text))[:-1])  # the opening quote and the text
+    return frozenset(names), tuple(sorted(prefixes))
+
+
+def _before_glob(text: str) -> str:
+    """The part of an `fnmatch` glob before its first wildcard (all of a plain name)."""
+    cut = min((text.index(char) for char in "*?[" if char in text), default=len(text))
+    return text[:cut]
 
 
 def _strings(value: Any) -> Iterable[str]:

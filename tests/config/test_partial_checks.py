@@ -108,3 +108,27 @@ composite_alarms:
         f"{path}:16:5: error: alarm rule names 'cpu-high', which is not defined in `alarms` or "
         "`composite_alarms`",
     ]
+
+
+def test_alarms_a_failed_endpoint_monitor_may_generate_are_not_reported_unknown(tmp_path):
+    path = tmp_path / "f.yaml"
+    text = """\
+stack: s
+endpoint_monitors:
+  all-prod:
+    endpoints: {match: "prod-*"}
+    latency_p90_ms: 500
+composite_alarms:
+  prod-slow:
+    rule: ALARM(prod-churn-AllTraffic-latency-p90) OR ALARM(cpu-high)
+"""
+    path.write_text(text)
+    unknown = (f"{path}:8:5: error: alarm rule names 'cpu-high', which is not defined in "
+               "`alarms` or `composite_alarms`")
+    assert diagnostics(str(path)) == [unknown]  # the monitor's alarm may be generated
+    path.write_text(text.replace("latency_p90_ms", "latency_p99_ms"))
+    assert diagnostics(str(path)) == [
+        f"{path}:5:5: error: endpoint_monitors.all-prod: unknown key 'latency_p99_ms' "
+        "(did you mean 'latency_p90_ms'?)",
+        unknown,
+    ]
