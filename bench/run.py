@@ -351,7 +351,7 @@ def local_diff(count: int, directory: Path) -> dict:
     paths = write_stack(directory, n, alarms_per_file=2500)
     timings = {}
     started = time.perf_counter()
-    stack = load_stacks(paths)[0]
+    stack = load_stacks(paths, KINDS)[0]
     timings["load_validate_s"] = time.perf_counter() - started
     started = time.perf_counter()
     load_documents(paths)  # the YAML alone again, for the split

@@ -21,6 +21,7 @@ from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
 from reconciler.engine import Outcome, PlanOptions, Target, plan_all
+from reconciler.kinds import KINDS
 from reconciler.plan import Action
 from reconciler.progress import Progress
 from reconciler.saved_plan import PlanRequest
@@ -138,7 +139,7 @@ def plan_request(paths, targets, adopt, prune, allow_mass_delete) -> PlanRequest
 
 def make_plan(request: PlanRequest, endpoint_url, region, profile, quiet):
     """The plan of every stack under the request's paths (engine.plan_all)."""
-    stacks = load_stacks(list(request.paths))
+    stacks = load_stacks(list(request.paths), KINDS)
     options = PlanOptions(targets=tuple(Target.parse(t) for t in request.targets),
                           adopt=tuple(Target.parse(a) for a in request.adopt),
                           prune=request.prune, allow_mass_delete=request.allow_mass_delete)

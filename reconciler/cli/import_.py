@@ -54,7 +54,7 @@ def import_command(paths, kind_name, name_prefix, output, stack_name, adopt_reso
         raise _exists(output) from None
     click.echo(f"Imported {len(imported.addresses)} {kind_name} into {output}.", err=True)
     if adopt_resources and imported.unowned:
-        adopted = next(s for s in load_stacks([*paths, output]) if s.name == stack.name)
+        adopted = next(s for s in load_stacks([*paths, output], KINDS) if s.name == stack.name)
         outcomes, left = importer.adopt(adopted, aws, imported.unowned)
         for outcome in outcomes:
             report_outcome(outcome)
@@ -74,7 +74,7 @@ def _import_stack(paths, stack_name) -> tuple[Stack, tuple[Stack, ...]]:
     """The stack to import into, and every stack under PATH (whose prune patterns claim
     names of untaggable kinds)."""
     if paths:
-        stacks = load_stacks(list(paths))
+        stacks = load_stacks(list(paths), KINDS)
         chosen = [s for s in stacks if s.name == stack_name] if stack_name else stacks
         if len(chosen) != 1:
             raise ObsctlError(f"{len(stacks)} stacks under {' '.join(paths)}: choose one with "
@@ -84,4 +84,4 @@ def _import_stack(paths, stack_name) -> tuple[Stack, tuple[Stack, ...]]:
         raise ObsctlError("give the existing config (PATH) or --stack NAME for a new stack")
     from reconciler.config import stack_model
 
-    return Stack(name=stack_name, config=stack_model()(stack=stack_name)), ()
+    return Stack(name=stack_name, config=stack_model(KINDS)(stack=stack_name)), ()

@@ -21,6 +21,7 @@ from rich.table import Table
 from reconciler.cli.common import aws_for_stacks, aws_options, reports_errors, stats_option
 from reconciler.config import load_stacks
 from reconciler.logs_insights import MAX_LIMIT, find_query, parse_moment, wait_for_results
+from reconciler.kinds import KINDS
 
 HIDDEN_FIELDS = ("@ptr",)
 
@@ -78,7 +79,7 @@ def _moment(text: str, now: datetime, option: str) -> datetime:
 @reports_errors
 def query_command(name, paths, since, until, limit, timeout, endpoint_url, region, profile, quiet):
     """Run the saved Logs Insights query NAME of the config and print its rows."""
-    stack, config = find_query(load_stacks(list(paths) or ["."]), name)
+    stack, config = find_query(load_stacks(list(paths) or ["."], KINDS), name)
     now = datetime.now(timezone.utc)
     start, end = _moment(since, now, "--since"), _moment(until, now, "--until")
     if start >= end:

@@ -7,6 +7,7 @@ import json
 import click
 
 from reconciler.cli.common import reports_errors, stats_option
+from reconciler.kinds import KINDS
 
 
 @click.command("schema")
@@ -17,7 +18,7 @@ def schema_command(output):
     """Print the JSON Schema of the config."""
     from reconciler.config.schema import json_schema
 
-    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(json_schema(KINDS), indent=2, sort_keys=True) + "\n"
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -1,4 +1,6 @@
-"""`obsctl validate [PATH...]`: parse and validate the config; no AWS calls."""
+"""`obsctl validate [PATH...] [--format text|github]`: parse and validate the config; no AWS
+calls. `github` adds workflow annotations (`::error file=…,line=…,col=…::message`) on stdout,
+where the Actions runner reads them, so each error shows on the pull request's diff."""
 
 from __future__ import annotations
 
@@ -6,22 +8,27 @@ import click
 
 from reconciler.cli.common import reports_errors, stats_option
 from reconciler.config import load_stacks
+from reconciler.config.annotations import github_annotations
+from reconciler.diagnostics import ConfigError
+from reconciler.kinds import KINDS
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
+              help="github: also print GitHub Actions error annotations on stdout.")
 @stats_option
 @reports_errors
-def validate_command(paths):
+def validate_command(paths, output_format):
     """Parse and validate config files; no AWS calls."""
-    stacks = load_stacks(list(paths) or ["."])
+    try:
+        stacks = load_stacks(list(paths) or ["."], KINDS)
+    except ConfigError as error:
+        if output_format == "github":
+            click.echo(github_annotations(error.diagnostics), nl=False)
+        raise
+    sections = sorted({k.section for k in KINDS.values() if k.section})
     for stack in stacks:
-        count = sum(len(stack.section(s)) for s in _sections())
+        count = sum(len(stack.section(s)) for s in sections)
         click.echo(f"Stack {stack.name}: {count} top-level resources in {len(stack.files)} "
                    f"file(s) — valid.")
-
-
-def _sections():
-    from reconciler.kinds import KINDS
-
-    return sorted({k.section for k in KINDS.values() if k.section})

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from reconciler.config.globs import globs_overlap
+from reconciler.config.registry import ConfigKind
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import Diagnostic, Location
-
-if TYPE_CHECKING:
-    from reconciler.kinds.base import Kind
 
 
 def account(stack: Stack) -> tuple:
@@ -39,7 +37,7 @@ def place(stack: Stack) -> tuple:
     return (stack.region, *account(stack))
 
 
-def check_stacks(stacks: list[Stack], registered: Iterable["Kind"]) -> list[Diagnostic]:
+def check_stacks(stacks: list[Stack], registered: Iterable[ConfigKind]) -> list[Diagnostic]:
     if len(stacks) < 2:
         return []
     kinds = {kind.name: kind for kind in registered}
@@ -55,7 +53,7 @@ def check_stacks(stacks: list[Stack], registered: Iterable["Kind"]) -> list[Diag
     return diagnostics
 
 
-def _share(first: Stack, second: Stack, kind: "Kind") -> bool:
+def _share(first: Stack, second: Stack, kind: ConfigKind) -> bool:
     """Do two stacks of one account share the names of `kind`?"""
     return first.region == second.region or not kind.regional
 
@@ -68,7 +66,7 @@ class _Names:
         self.generated: dict[str, dict[str, tuple[Location | None, str]]] = defaultdict(dict)
 
     @classmethod
-    def of(cls, stack: Stack, kinds: dict[str, "Kind"]) -> "_Names":
+    def of(cls, stack: Stack, kinds: dict[str, ConfigKind]) -> "_Names":
         names = cls()
         for kind in kinds.values():
             names.declared[kind.name] = kind.declared_names(stack)
@@ -79,7 +77,7 @@ class _Names:
 
 
 def _shared_names(stacks: list[Stack], names: dict[str, _Names],
-                  kinds: dict[str, "Kind"]) -> list[Diagnostic]:
+                  kinds: dict[str, ConfigKind]) -> list[Diagnostic]:
     diagnostics = []
     for index, later in enumerate(stacks):
         for earlier in stacks[:index]:
@@ -90,7 +88,7 @@ def _shared_names(stacks: list[Stack], names: dict[str, _Names],
     return diagnostics
 
 
-def _clashes(kind: "Kind", earlier: Stack, first: _Names, later: Stack,
+def _clashes(kind: ConfigKind, earlier: Stack, first: _Names, later: Stack,
              second: _Names) -> list[Diagnostic]:
     """Names of `kind` that both stacks claim: exact names by set intersection (a stack may
     declare thousands), generated globs one by one (a few)."""
@@ -116,12 +114,12 @@ def _by(stack: Stack, generator: str | None = None) -> str:
     return f"declared by stack {stack.name!r}"
 
 
-def _same_place(kind: "Kind") -> str:
+def _same_place(kind: ConfigKind) -> str:
     return ("in the same account and region" if kind.regional
             else f"in the same account ({kind.name} names are per account, not per region)")
 
 
-def _shared(kind: "Kind", what: str, first: str, first_at: Location | None, second: str,
+def _shared(kind: ConfigKind, what: str, first: str, first_at: Location | None, second: str,
             second_at: Location | None) -> Diagnostic:
     return Diagnostic(
         f"{what} is {first} ({first_at}) and {second}, {_same_place(kind)}: each apply would "
@@ -130,7 +128,7 @@ def _shared(kind: "Kind", what: str, first: str, first_at: Location | None, seco
 
 
 def _pruned_names(stacks: list[Stack], names: dict[str, _Names],
-                  kinds: dict[str, "Kind"]) -> list[Diagnostic]:
+                  kinds: dict[str, ConfigKind]) -> list[Diagnostic]:
     """`prune` patterns only decide ownership of kinds AWS cannot tag."""
     diagnostics = []
     for pruner in stacks:
@@ -146,7 +144,7 @@ def _pruned_names(stacks: list[Stack], names: dict[str, _Names],
     return diagnostics
 
 
-def _covered(pruner: Stack, kind: "Kind", pattern: str, at: Location | None, other: Stack,
+def _covered(pruner: Stack, kind: ConfigKind, pattern: str, at: Location | None, other: Stack,
              names: _Names) -> list[Diagnostic]:
     found = [(f"{kind.name} {name!r}, declared by", where)
              for name, where in sorted(names.declared.get(kind.name, {}).items())

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from reconciler.config.registry import Registry
 from reconciler.config.validate import EXTENSION_PREFIX, stack_model
 
 DESCRIPTION = (
@@ -14,8 +15,9 @@ DESCRIPTION = (
 )
 
 
-def json_schema() -> dict:
-    schema = stack_model().model_json_schema()
+def json_schema(kinds: Registry) -> dict:
+    """The schema of a file for the kinds of the registry (`reconciler.kinds.KINDS`)."""
+    schema = stack_model(kinds).model_json_schema()
     schema.update({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "obsctl config",

@@ -7,13 +7,11 @@ and all of them are raised together in one ConfigError.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import json
-import types
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, Field, StringConstraints, ValidationError, ValidationInfo,
                       create_model, field_validator)
@@ -21,12 +19,12 @@ from pydantic import (BaseModel, Field, StringConstraints, ValidationError, Vali
 from reconciler.config.cross_stack import check_stacks
 from reconciler.config.fields import Region, StrictModel, Tags
 from reconciler.config.loader import SourceDocument, gc_paused, load_documents
-from reconciler.config.stack import Stack, locate
+from reconciler.config.model_errors import dotted, model_diagnostic, show
+from reconciler.config.partial import partial_stack
+from reconciler.config.registry import ConfigKind, Registry
+from reconciler.config.stack import Stack
 from reconciler.config.tags import MAX_USER_TAGS, TAG_LIMIT
 from reconciler.diagnostics import ConfigError, Diagnostic, Location
-
-if TYPE_CHECKING:
-    from reconciler.kinds.base import Kind
 
 StackName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,255}$")]
 RoleArn = Annotated[str, StringConstraints(
@@ -36,12 +34,6 @@ NamePattern = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 # (the role's maximum session duration may be lower: STS refuses longer ones).
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")]
 SessionDuration = Annotated[int, Field(ge=900, le=43200)]
-
-# Top-level keys that configure the stack rather than declare resources; several files of
-# one stack may repeat them, but only with equal values.
-SETTINGS = ("region", "role_arn", "role_external_id", "role_duration_seconds", "profile", "prune",
-            "tags", "defaults")
-
 
 # Top-level keys starting with this are ignored: they hold YAML anchors for reuse.
 EXTENSION_PREFIX = "x-"
@@ -76,20 +68,13 @@ class StackSettings(StrictModel):
         return value
 
 
-def kinds() -> dict[str, "Kind"]:
-    # Imported on use: the kinds import reconciler.config themselves.
-    from reconciler.kinds import KINDS
-
-    return KINDS
-
-
-def stack_model() -> type[StackSettings]:
-    """The StackConfig model for the registered kinds."""
-    return build_stack_model(tuple(kinds().values()))
+def stack_model(kinds: Registry) -> type[StackSettings]:
+    """The StackConfig model for the kinds of the registry (`reconciler.kinds.KINDS`)."""
+    return build_stack_model(tuple(kinds.values()))
 
 
 @functools.cache
-def build_stack_model(registered: tuple["Kind", ...]) -> type[StackSettings]:
+def build_stack_model(registered: tuple[ConfigKind, ...]) -> type[StackSettings]:
     kind_names = tuple(kind.name for kind in registered)
     defaults = create_model(
         "Defaults", __base__=StrictModel,
@@ -108,29 +93,47 @@ def build_stack_model(registered: tuple["Kind", ...]) -> type[StackSettings]:
     )
 
 
-def load_stacks(paths: list[str]) -> list[Stack]:
-    """Validated stacks from the YAML files under `paths`; raises ConfigError with every
-    problem found (file problems alone first: half-read stacks give misleading errors)."""
-    registered = tuple(kinds().values())
+def load_stacks(paths: list[str], kinds: Registry) -> list[Stack]:
+    """Validated stacks from the YAML files under `paths`, for the kinds of the registry
+    (`reconciler.kinds.KINDS`); raises ConfigError with every problem found (file problems
+    alone first: half-read stacks give misleading errors).
+
+    Every problem means also those of the kinds' cross-entry checks (references, rules,
+    patterns) in a stack where some entries failed validation: the checks then run on the
+    entries that passed (see partial.py), so that one run reports them all."""
+    registered = tuple(kinds.values())
+    model = build_stack_model(registered)
     with gc_paused():  # see gc_paused: a large stack is hundreds of thousands of objects
         drafts, diagnostics = assemble(load_documents(paths), registered)
-        stacks = []
+        stacks, partials = [], []
         for draft in drafts:
-            stack, problems = validate_draft(draft, build_stack_model(registered))
-            diagnostics.extend(problems)
+            stack, errors = validate_draft(draft, model)
+            diagnostics.extend(model_diagnostic(e, draft.data, draft.sources, draft.origins, model)
+                               for e in errors)
             if stack is not None:
                 stacks.append(stack)
+            elif (partial := partial_stack(draft, errors, model, registered)) is not None:
+                partials.append(partial)
         for stack in stacks:
-            diagnostics.extend(merged_tag_problems(stack, registered))
-            for kind in registered:
-                diagnostics.extend(kind.check(stack))
-        diagnostics.extend(check_stacks(stacks, registered))
+            diagnostics.extend(stack_problems(stack, registered))
+        for partial in partials:
+            diagnostics.extend(partial.trusted(stack_problems(partial.stack, registered)))
+        diagnostics.extend(check_stacks(
+            stacks + [p.stack for p in partials if p.settings_valid], registered))
     if diagnostics:
         raise ConfigError(_unique(diagnostics))
     return stacks
 
 
-def merged_tag_problems(stack: Stack, registered: tuple["Kind", ...]) -> list[Diagnostic]:
+def stack_problems(stack: Stack, registered: tuple[ConfigKind, ...]) -> list[Diagnostic]:
+    """The checks of one validated stack beyond its model: merged tags, each kind's check."""
+    problems = merged_tag_problems(stack, registered)
+    for kind in registered:
+        problems.extend(kind.check(stack))
+    return problems
+
+
+def merged_tag_problems(stack: Stack, registered: tuple[ConfigKind, ...]) -> list[Diagnostic]:
     """Entries whose own `tags` and the stack's together exceed what AWS leaves the user."""
     inherited = stack.tags
     problems = []
@@ -141,7 +144,7 @@ def merged_tag_problems(stack: Stack, registered: tuple["Kind", ...]) -> list[Di
             if merged > MAX_USER_TAGS:
                 from_stack = len(set(inherited) - set(own))
                 problems.append(Diagnostic(
-                    f"{_dotted((kind.section, name, 'tags'))}: {len(own)} tags here and "
+                    f"{dotted((kind.section, name, 'tags'))}: {len(own)} tags here and "
                     f"{from_stack} more from the stack's `tags` make {merged}; "
                     f"{TAG_LIMIT}", stack.locate(kind.section, name, "tags")))
     return problems
@@ -160,7 +163,7 @@ class Draft:
     origins: dict[tuple, tuple] = field(default_factory=dict)
 
 
-def assemble(documents: list[SourceDocument], registered: tuple["Kind", ...]
+def assemble(documents: list[SourceDocument], registered: tuple[ConfigKind, ...]
              ) -> tuple[list[Draft], list[Diagnostic]]:
     """Group documents by `stack`, merge each group, and apply its defaults."""
     sections = {kind.section for kind in registered if kind.section}
@@ -182,7 +185,7 @@ def _stack_key_problem(document: SourceDocument) -> Diagnostic:
     if "stack" not in document.data:
         return Diagnostic("required key 'stack' is missing: every file names the stack it "
                           "belongs to", document.sources[()])
-    return Diagnostic(f"stack: input should be a string, got {_show(document.data['stack'])}",
+    return Diagnostic(f"stack: input should be a string, got {show(document.data['stack'])}",
                       document.sources[("stack",)])
 
 
@@ -220,7 +223,7 @@ def _merge_document(draft: Draft, document: SourceDocument, sections: set[str]) 
     return diagnostics
 
 
-def _apply_defaults(draft: Draft, registered: tuple["Kind", ...]) -> None:
+def _apply_defaults(draft: Draft, registered: tuple[ConfigKind, ...]) -> None:
     """Deep-merge `defaults.<key>` into every entry of its kind's section (the entry wins)."""
     defaults = draft.data.get("defaults")
     if not isinstance(defaults, dict):
@@ -258,11 +261,12 @@ def _merge_default(default: dict, entry: dict, relative: tuple, target: tuple, o
     return merged
 
 
-def validate_draft(draft: Draft, model: type[StackSettings]) -> tuple[Stack | None, list[Diagnostic]]:
+def validate_draft(draft: Draft, model: type[StackSettings]) -> tuple[Stack | None, list[dict]]:
+    """The stack, or pydantic's errors (`ValidationError.errors()`)."""
     try:
         config = model.model_validate(draft.data)
     except ValidationError as error:
-        return None, [_diagnostic(e, draft, model) for e in error.errors(include_url=False)]
+        return None, error.errors(include_url=False)
     stack = Stack(name=config.stack, config=config, sources=draft.sources, files=draft.files,
                   digest=_digest(config))
     return stack, []
@@ -277,167 +281,3 @@ def _digest(config: BaseModel) -> str:
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     # A bad value in `defaults` fails in every entry it was merged into; say it once.
     return list(dict.fromkeys(diagnostics))
-
-
-# --- pydantic errors -> diagnostics -------------------------------------------------------
-
-def _diagnostic(error: dict, draft: Draft, model: type[BaseModel]) -> Diagnostic:
-    path = _data_path(draft.data, error)
-    location = locate(draft.sources, path)
-    shown = _origin(path, draft.origins)
-    kind = error["type"]
-    if kind in ("missing", "extra_forbidden"):
-        shown, text = shown[:-1], _describe(error, shown[-1])
-    elif error["loc"][-1] == "[key]":
-        shown = shown[:-1]
-        text = f"invalid key {_show(error['input'])}: {_describe(error, show_input=False)}"
-    else:
-        text = _describe(error)
-    message = f"{_dotted(shown)}: {text}" if shown else text
-    return Diagnostic(message, location, _hint(model, error))
-
-
-def _data_path(data: Any, error: dict) -> tuple:
-    """The keys and indices of the error's `loc` that exist in the data.
-
-    pydantic's loc also names union members and validator steps ('MetricRef',
-    'function-after[...]'); those are not in the data and are dropped. A missing key is
-    kept: it is the last element, and the location is then that of its parent mapping.
-    """
-    path, node = [], data
-    loc = error["loc"]
-    for index, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
-        elif error["type"] == "missing" and index == len(loc) - 1:
-            path.append(part)
-    return tuple(path)
-
-
-def _origin(path: tuple, origins: dict[tuple, tuple]) -> tuple:
-    """`path` as the user wrote it: under `defaults` when the value was merged from there."""
-    for end in range(len(path), 0, -1):
-        origin = origins.get(path[:end])
-        if origin is not None:
-            return origin + path[end:]
-    return path
-
-
-def _describe(error: dict, key: Any = None, show_input: bool = True) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return f"required key {key!r} is missing"
-    if kind == "extra_forbidden":
-        return f"unknown key {key!r}"
-    if kind in ("too_long", "too_short"):
-        # pydantic says "not more" when it stopped counting; the input has the real size.
-        ctx = error["ctx"]
-        bound = f"at most {ctx['max_length']}" if kind == "too_long" else f"at least {ctx['min_length']}"
-        return f"{ctx['field_type'].lower()} should have {bound} items, got {len(error['input'])}"
-    message = error["msg"].removeprefix("Value error, ")
-    message = message[:1].lower() + message[1:]
-    if not show_input or kind in ("value_error", "assertion_error"):
-        return message  # the value is already named (our validators' messages name it)
-    return f"{message}, got {_show(error['input'])}"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _dotted(path: tuple) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int) and not isinstance(part, bool):
-            text += f"[{part}]"
-        elif (isinstance(part, str) and part and part.isprintable()
-              and not set(part) & set(".[]'\" ")):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{part!r}]"
-    return text
-
-
-def _hint(model: type[BaseModel], error: dict) -> str | None:
-    loc, kind = error["loc"], error["type"]
-    if kind == "extra_forbidden":
-        wrong, candidates = loc[-1], _field_names(_types_at(model, loc[:-1]))
-    elif kind == "literal_error" and loc[-1] == "[key]":
-        wrong, candidates = error["input"], _literal_values(_key_types_at(model, loc[:-2]))
-    elif kind == "literal_error":
-        wrong, candidates = error["input"], _literal_values(_types_at(model, loc))
-    else:
-        return None
-    if not isinstance(wrong, str):
-        return None
-    close = difflib.get_close_matches(wrong, [str(c) for c in candidates], n=1)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
-def _types_at(model: type[BaseModel], loc: tuple) -> list[Any]:
-    """The types the model allows at `loc` (several when unions are involved)."""
-    current: list[Any] = [model]
-    for part in loc:
-        current = _step(current, part)
-    return current
-
-
-def _key_types_at(model: type[BaseModel], loc: tuple) -> list[Any]:
-    return [get_args(t)[0] for t in _members_of(_types_at(model, loc)) if get_origin(t) is dict]
-
-
-def _step(current: list[Any], part: Any) -> list[Any]:
-    members = _members_of(current)
-    named = [t for t in members if _is_model(t) and t.__name__ == part]
-    if named:  # pydantic names the union member it tried
-        return named
-    found = []
-    for t in members:
-        if _is_model(t):
-            found.extend(f.annotation for name, f in t.model_fields.items()
-                         if part in (name, f.alias))
-        elif get_origin(t) is dict:
-            found.append(get_args(t)[1])
-        elif get_origin(t) in (list, tuple, set, frozenset) and isinstance(part, int):
-            found.append(get_args(t)[0])
-    # A part that leads nowhere is a validator step ('function-after[...]'): stay put.
-    return found or members
-
-
-def _members_of(current: list[Any]) -> list[Any]:
-    """Unions flattened and Annotated unwrapped."""
-    members = []
-    for t in current:
-        if get_origin(t) is Annotated:
-            members.extend(_members_of([get_args(t)[0]]))
-        elif get_origin(t) in (Union, types.UnionType):
-            members.extend(_members_of(list(get_args(t))))
-        else:
-            members.append(t)
-    return members
-
-
-def _is_model(t: Any) -> bool:
-    return isinstance(t, type) and issubclass(t, BaseModel)
-
-
-def _field_names(current: list[Any]) -> list[str]:
-    return [f.alias or name for t in _members_of(current) if _is_model(t)
-            for name, f in t.model_fields.items()]
-
-
-def _literal_values(current: list[Any]) -> list[Any]:
-    return [v for t in _members_of(current) if get_origin(t) is Literal for v in get_args(t)]

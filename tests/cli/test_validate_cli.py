@@ -57,3 +57,29 @@ def test_valid_examples_validate(obsctl):
 
 def test_corpus_covers_at_least_a_hundred_cases():
     assert len(HOSTILE) >= 100
+
+
+def test_validate_format_github_annotates_every_error_on_stdout(obsctl, write_config):
+    path = write_config("""\
+        stack: s
+        topics:
+          a: {display_name: 5}
+        alarms:
+          x:
+            metric: {namespace: N, name: M, stat: Average, period: 90}
+            when: "> 1"
+        """)
+    result = obsctl("validate", "--format", "github", path)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"::error file={path.replace(':', '%3A').replace(',', '%2C')},line=3,col=7::"
+        "topics.a.display_name: input should be a valid string, got 5",
+        f"::error file={path.replace(':', '%3A').replace(',', '%2C')},line=6,col=52::"
+        "alarms.x.metric.period: period 90 is not 10, 20, 30 or a multiple of 60"]
+    assert "2 errors in the configuration" in result.stderr
+    assert sum(result.calls.values()) == 0
+
+
+def test_validate_format_github_prints_nothing_on_stdout_for_a_valid_config(obsctl, write_config):
+    result = obsctl("validate", "--format", "github", write_config("stack: s\ntopics: {a: {}}\n"))
+    assert result.exit_code == 0 and "valid" in result.stdout and "::error" not in result.stdout

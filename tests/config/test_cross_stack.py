@@ -17,7 +17,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 
 def test_declared_names_are_the_names_desired_computes():
     scope = Scope(region="us-east-1", account_id="123456789012")
-    stacks = load_stacks([str(EXAMPLES)])
+    stacks = load_stacks([str(EXAMPLES)], KINDS)
     covered = set()
     for stack in stacks:
         for kind in KINDS.values():
@@ -44,7 +44,7 @@ def test_declared_names_are_the_names_desired_computes():
 def test_place(tmp_path, first, second, same):
     (tmp_path / "a.yaml").write_text(f"stack: a\n{first}\n")
     (tmp_path / "b.yaml").write_text(f"stack: b\n{second}\n")
-    a, b = load_stacks([str(tmp_path)])
+    a, b = load_stacks([str(tmp_path)], KINDS)
     assert (place(a) == place(b)) is same
 
 
@@ -53,7 +53,7 @@ def test_dashboard_names_are_shared_by_the_regions_of_an_account(tmp_path):
     (tmp_path / "a.yaml").write_text("stack: a\nregion: us-east-1\n" + board)
     (tmp_path / "b.yaml").write_text("stack: b\nregion: eu-west-1\n" + board)
     with pytest.raises(ConfigError) as error:
-        load_stacks([str(tmp_path)])
+        load_stacks([str(tmp_path)], KINDS)
     assert (f"{tmp_path}/b.yaml:4:3: error: dashboards 'd' is declared by stack 'a' "
             f"({tmp_path}/a.yaml:4:3) and declared by stack 'b', in the same account "
             "(dashboards names are per account, not per region)") in str(error.value)

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 import pytest
 from pydantic import StringConstraints
 
-from reconciler.config import load_stacks, stack_model, validate
+from reconciler.config import load_stacks, stack_model
 from reconciler.config.fields import StrictModel
 from reconciler.diagnostics import ConfigError, Diagnostic
 from reconciler.kinds.base import Kind
@@ -85,7 +85,6 @@ REGISTRY = {k.name: k for k in (WidgetKind(), GadgetKind(), BoardKind())}
 
 @pytest.fixture(autouse=True)
 def fake_kinds(tmp_path, monkeypatch):
-    monkeypatch.setattr(validate, "kinds", lambda: REGISTRY)
     monkeypatch.chdir(tmp_path)
     WidgetKind.checked.clear()
 
@@ -98,7 +97,7 @@ def write(name: str, text: str) -> str:
 
 def errors(*paths: str) -> list[str]:
     with pytest.raises(ConfigError) as raised:
-        load_stacks(list(paths))
+        load_stacks(list(paths), REGISTRY)
     return str(raised.value).splitlines()  # sorted by file, line, column
 
 
@@ -121,7 +120,7 @@ def test_valid_stack():
         gadgets:
           g: {}
         """)
-    [stack] = load_stacks(["f.yaml"])
+    [stack] = load_stacks(["f.yaml"], REGISTRY)
     assert stack.name == "ml-prod"
     assert stack.files == ["f.yaml"]
     assert stack.region == "eu-west-1"
@@ -138,7 +137,7 @@ def test_files_of_one_stack_merge_and_other_stacks_stay_apart():
     write("a.yaml", "stack: s1\nregion: us-east-1\nwidgets: {a: {size: 1}}\n")
     write("b.yaml", "stack: s2\nwidgets: {a: {size: 2}}\n")
     write("c.yaml", "stack: s1\nregion: us-east-1\nwidgets: {c: {size: 3}}\ngadgets: {g: {}}\n")
-    s1, s2 = load_stacks(["."])
+    s1, s2 = load_stacks(["."], REGISTRY)
     assert (s1.name, s1.files, sorted(s1.section("widgets"))) == ("s1", ["a.yaml", "c.yaml"], ["a", "c"])
     assert sorted(s1.section("gadgets")) == ["g"]
     assert (s2.name, s2.files, s2.section("widgets")["a"].size) == ("s2", ["b.yaml"], 2)
@@ -150,20 +149,21 @@ def test_digest_is_canonical():
     write("a.yaml", "stack: s\nwidgets: {a: {size: 1, labels: [x]}, b: {size: 2}}\n")
     write("other/a.yaml", "widgets:\n  b: {size: 2}\n  a: {labels: [x], size: 1}\nstack: s\n")
     write("changed/a.yaml", "stack: s\nwidgets: {a: {size: 1, labels: [y]}, b: {size: 2}}\n")
-    [first], [same], [changed] = (load_stacks([p]) for p in ("a.yaml", "other", "changed"))
+    [first], [same], [changed] = (load_stacks([p], REGISTRY)
+                                  for p in ("a.yaml", "other", "changed"))
     assert first.digest == same.digest != changed.digest
 
 
 def test_empty_section_is_allowed():
     write("f.yaml", "stack: s\nwidgets:\n  # w: {size: 1}\n")
-    assert load_stacks(["f.yaml"])[0].section("widgets") == {}
+    assert load_stacks(["f.yaml"], REGISTRY)[0].section("widgets") == {}
 
 
 def test_stack_model_is_built_once():
-    assert stack_model() is stack_model()
-    assert set(stack_model().model_fields) == {"stack", "region", "role_arn", "role_external_id",
-                                               "role_duration_seconds", "profile", "prune",
-                                               "tags", "defaults", "widgets", "gadgets"}
+    assert stack_model(REGISTRY) is stack_model(REGISTRY)
+    assert set(stack_model(REGISTRY).model_fields) == {
+        "stack", "region", "role_arn", "role_external_id", "role_duration_seconds", "profile",
+        "prune", "tags", "defaults", "widgets", "gadgets"}
 
 
 # --- merging files ------------------------------------------------------------------------
@@ -186,14 +186,14 @@ def test_settings_must_be_equal_across_files():
 def test_same_entry_name_in_stacks_of_different_regions_is_fine():
     write("a.yaml", "stack: s1\nregion: us-east-1\nwidgets: {x: {size: 1}}\n")
     write("b.yaml", "stack: s2\nregion: eu-west-1\nwidgets: {x: {size: 1}}\n")
-    assert len(load_stacks(["."])) == 2
+    assert len(load_stacks(["."], REGISTRY)) == 2
 
 
 def test_same_entry_name_in_stacks_of_the_same_place_names_both():
     write("a.yaml", "stack: s1\nwidgets: {x: {size: 1}}\n")
     write("b.yaml", "stack: s2\nwidgets: {x: {size: 1}}\n")
     with pytest.raises(ConfigError) as error:
-        load_stacks(["."])
+        load_stacks(["."], REGISTRY)
     assert str(error.value).startswith(
         "b.yaml:2:11: error: widgets 'x' is declared by stack 's1' (a.yaml:2:11) and declared "
         "by stack 's2', in the same account and region")
@@ -340,7 +340,7 @@ def test_bad_role_settings(text, expected):
 def test_role_settings():
     write("f.yaml", "stack: s\n" + ROLE + "role_external_id: 'ci=7f3a,x.y@z:/w-_+'\n"
                     "role_duration_seconds: 900\n")
-    [stack] = load_stacks(["f.yaml"])
+    [stack] = load_stacks(["f.yaml"], REGISTRY)
     assert stack.config.role_external_id == "ci=7f3a,x.y@z:/w-_+"
     assert stack.config.role_duration_seconds == 900
 
@@ -352,7 +352,8 @@ def test_too_many_tags():
         "f.yaml:2:1: error: tags: 49 tags; at most 48 tags: AWS allows 50 per resource and "
         "obsctl adds 2 (obsctl:stack, obsctl:applied)"]
     tags = ", ".join(f"k{i}: v" for i in range(48))
-    assert load_stacks([write("f.yaml", f"stack: s\ntags: {{{tags}}}\n")])[0].tags["k47"] == "v"
+    [stack] = load_stacks([write("f.yaml", f"stack: s\ntags: {{{tags}}}\n")], REGISTRY)
+    assert stack.tags["k47"] == "v"
 
 
 def test_prune_keys_are_kind_names():
@@ -383,7 +384,7 @@ def test_defaults_deep_merge_entry_wins_lists_replace():
             style: {border: 7}
             labels: [mine]
         """)
-    [stack] = load_stacks(["f.yaml"])
+    [stack] = load_stacks(["f.yaml"], REGISTRY)
     plain, own = stack.section("widgets")["plain"], stack.section("widgets")["own"]
     assert (plain.size, plain.style.color, plain.style.border, plain.labels) == (
         1, "blue", 2, ["from-defaults"])
@@ -398,7 +399,7 @@ def test_defaults_deep_merge_entry_wins_lists_replace():
 def test_defaults_from_another_file_of_the_stack():
     write("a.yaml", "stack: s\ndefaults: {widget: {size: 4}}\n")
     write("b.yaml", "stack: s\nwidgets: {w: {}}\n")
-    [stack] = load_stacks(["."])
+    [stack] = load_stacks(["."], REGISTRY)
     assert stack.section("widgets")["w"].size == 4
     assert str(stack.locate("widgets", "w", "size")) == "a.yaml:2:21"
 
@@ -440,8 +441,66 @@ def test_kind_checks_run_after_validation_and_are_collected():
         """) == ["f.yaml:5:16: error: widgets 'b': no gadget named 'nobody'"]
 
 
-def test_kind_checks_skip_a_stack_that_failed_validation():
-    write("a.yaml", "stack: bad\nwidgets: {w: {size: x}}\n")
+def test_kind_checks_run_on_the_entries_that_passed_validation():
+    write("a.yaml", "stack: bad\nwidgets: {w: {size: x}, v: {size: 1, friend: nobody}}\n")
     write("b.yaml", "stack: good\nwidgets: {w: {size: 1, friend: nobody}}\n")
-    assert len(errors(".")) == 2
-    assert WidgetKind.checked == ["good"]
+    assert errors(".") == [
+        "a.yaml:2:15: error: widgets.w.size: input should be a valid integer, got 'x'",
+        "a.yaml:2:38: error: widgets 'v': no gadget named 'nobody'",
+        "b.yaml:2:24: error: widgets 'w': no gadget named 'nobody'",
+    ]
+    assert sorted(WidgetKind.checked) == ["bad", "good"]
+
+
+def test_a_reference_to_an_entry_that_failed_is_not_reported_dangling():
+    assert error_of("""\
+        stack: s
+        gadgets: {g: {power: max}, Bad: {}}
+        widgets:
+          a: {size: 1, friend: g}
+          b: {size: 1, friend: Bad}
+          c: {size: 1, friend: h}
+        """) == [
+        "f.yaml:2:15: error: gadgets.g.power: input should be a valid integer, got 'max'",
+        "f.yaml:2:28: error: gadgets: invalid key 'Bad': string should match pattern '^[a-z]+$'",
+        "f.yaml:6:16: error: widgets 'c': no gadget named 'h'",
+    ]
+
+
+def test_kind_checks_run_when_settings_or_whole_sections_failed():
+    assert error_of("""\
+        stack: bad name
+        region: mars
+        tags: {a: 1}
+        gadgets: [g]
+        widgets:
+          a: {size: 1, friend: g}
+        """) == [
+        "f.yaml:1:1: error: stack: string should match pattern '^[A-Za-z0-9_.-]{1,255}$', "
+        "got 'bad name'",
+        "f.yaml:2:1: error: region: string should match pattern '^[a-z]{2}(-[a-z]+)+-\\d$', "
+        "got 'mars'",
+        "f.yaml:3:8: error: tags.a: input should be a valid string, got 1",
+        "f.yaml:4:1: error: gadgets: input should be a valid dictionary, got a list",
+        "f.yaml:6:16: error: widgets 'a': no gadget named 'g'",
+    ]
+
+
+def test_a_stack_whose_settings_failed_is_left_out_of_cross_stack_checks():
+    # Without its region, s1 would seem to work where s2 does.
+    write("a.yaml", "stack: s1\nregion: mars\nwidgets: {x: {size: 1}}\n")
+    write("b.yaml", "stack: s2\nwidgets: {x: {size: 1}}\n")
+    assert errors(".") == [
+        "a.yaml:2:1: error: region: string should match pattern '^[a-z]{2}(-[a-z]+)+-\\d$', "
+        "got 'mars'"]
+
+
+def test_a_stack_with_failed_entries_still_takes_part_in_cross_stack_checks():
+    write("a.yaml", "stack: s1\nwidgets: {x: {size: 1}, y: {size: x}}\n")
+    write("b.yaml", "stack: s2\nwidgets: {x: {size: 1}}\n")
+    found = errors(".")
+    assert len(found) == 2
+    assert found[0].startswith("a.yaml:2:11: error: widgets 'x' is declared by stack 's2' "
+                               "(b.yaml:2:11) and declared by stack 's1'")
+    assert found[1] == ("a.yaml:2:29: error: widgets.y.size: input should be a valid integer, "
+                        "got 'x'")

@@ -10,6 +10,7 @@ import pytest
 
 from reconciler.config import load_stacks
 from reconciler.diagnostics import ConfigError
+from reconciler.kinds import KINDS
 
 METRIC = "{namespace: AWS/SageMaker, name: ModelLatency, stat: p90, period: 60}"
 
@@ -22,13 +23,13 @@ def in_tmp(tmp_path, monkeypatch):
 def errors_of(text: str) -> list[str]:
     Path("f.yaml").write_text(textwrap.dedent(text))
     with pytest.raises(ConfigError) as raised:
-        load_stacks(["f.yaml"])
+        load_stacks(["f.yaml"], KINDS)
     return str(raised.value).splitlines()
 
 
 def loads(text: str):
     Path("f.yaml").write_text(textwrap.dedent(text))
-    [stack] = load_stacks(["f.yaml"])
+    [stack] = load_stacks(["f.yaml"], KINDS)
     return stack
 
 

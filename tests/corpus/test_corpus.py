@@ -19,6 +19,7 @@ import pytest
 
 from reconciler.config import load_stacks
 from reconciler.diagnostics import ConfigError
+from reconciler.kinds import KINDS
 
 CORPUS = Path(__file__).parent
 FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".yaml", ".yml"))
@@ -35,7 +36,7 @@ def expectations(path: Path) -> list[tuple[int, str]]:
 def located_diagnostics(path: str) -> list[tuple[int, str]]:
     started = time.monotonic()
     with pytest.raises(ConfigError) as raised:
-        load_stacks([path])
+        load_stacks([path], KINDS)
     elapsed = time.monotonic() - started
     assert elapsed < 2, f"{path} took {elapsed:.1f}s"
     return sorted((d.location.line, d.message) for d in raised.value.diagnostics

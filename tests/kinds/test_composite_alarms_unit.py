@@ -15,6 +15,7 @@ from reconciler.kinds.composite_alarms import (CompositeAlarmConfig, CompositeAl
                                                canonical_rule, desired_spec, find_cycles,
                                                live_spec, parse_rule, put_request)
 from reconciler.plan import Action, Change
+from reconciler.kinds import KINDS
 
 SCOPE = Scope(region="us-east-1", account_id="123456789012")
 TAGS = {"obsctl:stack": "test"}
@@ -70,7 +71,7 @@ def diagnostics(tmp_path, text: str) -> list[str]:
     path = tmp_path / "stack.yaml"
     path.write_text(textwrap.dedent(text))
     with pytest.raises(ConfigError) as error:
-        load_stacks([str(path)])
+        load_stacks([str(path)], KINDS)
     return [f"{d.location.line}:{d.location.col} {d.message} ({d.hint})"
             for d in error.value.diagnostics]
 
@@ -118,7 +119,7 @@ composite_alarms:
   degraded: {rule: ALARM(latency) OR ALARM(errors)}
   down: {rule: 'ALARM(degraded) AND ALARM("arn:aws:cloudwatch:us-east-1:111111111111:alarm:x")'}
 """))
-    [stack] = load_stacks([str(path)])
+    [stack] = load_stacks([str(path)], KINDS)
     assert set(KIND.desired(stack, SCOPE)) == {"degraded", "down"}
 
 

@@ -23,6 +23,7 @@ from reconciler.kinds.metric_filters import (MetricFilterConfig, MetricFilterNam
                                              comparable_filter, config_transformation,
                                              filter_config, resource_name)
 from reconciler.plan import diff_fields
+from reconciler.kinds import KINDS
 
 SCOPE = Scope(region="us-east-1", account_id="111111111111")
 FILTERS = MetricFilters()
@@ -31,7 +32,7 @@ FILTERS = MetricFilters()
 def load(tmp_path, text: str, name: str = "stack.yaml"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
-    [stack] = load_stacks([str(path)])
+    [stack] = load_stacks([str(path)], KINDS)
     return stack
 
 

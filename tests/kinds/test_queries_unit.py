@@ -20,6 +20,7 @@ from reconciler.kinds.base import Live
 from reconciler.kinds.queries import (LANGUAGE, Queries, QueryConfig, QueryName, comparable,
                                       inexpressible, query_config)
 from reconciler.plan import diff_fields
+from reconciler.kinds import KINDS
 
 SCOPE = Scope(region="us-east-1", account_id="111111111111")
 QUERIES = Queries()
@@ -29,7 +30,7 @@ QUERY = "fields @timestamp, @message\n| filter @message like /ERROR/\n| sort @ti
 def load(tmp_path, text: str, name: str = "stack.yaml"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
-    [stack] = load_stacks([str(path)])
+    [stack] = load_stacks([str(path)], KINDS)
     return stack
 
 

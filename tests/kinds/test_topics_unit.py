@@ -18,6 +18,7 @@ from reconciler.kinds.base import ImportRefs, Live
 from reconciler.kinds.topics import (EVENTS_SID, TopicConfig, TopicName, Topics, events_policy,
                                      normalized_policy)
 from reconciler.plan import diff_fields
+from reconciler.kinds import KINDS
 
 SCOPE = Scope(region="us-east-1", account_id="111111111111")
 TOPICS = Topics()
@@ -31,7 +32,7 @@ HOOK = "https://hooks.example.com:8443/sns?team=ml"
 def load(tmp_path, text: str):
     path = tmp_path / "stack.yaml"
     path.write_text(textwrap.dedent(text))
-    [stack] = load_stacks([str(path)])
+    [stack] = load_stacks([str(path)], KINDS)
     return stack
 
 
@@ -353,5 +354,5 @@ def test_imported_entry_loads_back_to_the_live_spec(tmp_path, spec, tags):
     YAML().dump({"stack": "test", "tags": {"team": "ml"}, section: {name: entry}}, stream)
     path = tmp_path / "imported.yaml"
     path.write_text(stream.getvalue())
-    [stack] = load_stacks([str(path)])
+    [stack] = load_stacks([str(path)], KINDS)
     assert TOPICS.desired(stack, SCOPE)["t"].spec == live.spec
