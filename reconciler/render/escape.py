@@ -27,9 +27,9 @@ def _written_out(match: re.Match) -> str:
 
 
 # Characters that start markdown or HTML markup inside a line (GitHub flavour: tables, links,
-# emphasis, code, strikethrough, math, emoji shortcodes, entities). What can only start a
+# images, emphasis, code, strikethrough, math, entities). What can only start a
 # line (`#`, `>`, `-`) never opens one: the renderers never start a line with plan data.
-_MARKUP = frozenset("\\`*_[]<>&|~$:")
+_MARKUP = frozenset("\\`*_[]<>&|~$")
 
 
 def md_text(text: str) -> str:
@@ -41,8 +41,17 @@ def md_text(text: str) -> str:
 
 
 def md_code(text: str) -> str:
-    """`text` as literal code in inline markdown or an HTML block. An HTML <code> element, not
-    a backtick code span: a code span cannot carry a `|` safely inside a table cell."""
+    """`text` as literal code in inline markdown (table cells included): a backtick code span
+    when its content cannot end it or the table row (what a code span holds is never markup),
+    else an HTML <code> element with the text escaped."""
+    if text and text == visible(text) and text.strip() == text and not set(text) & set("`|"):
+        return f"`{text}`"
+    return html_code(text)
+
+
+def html_code(text: str) -> str:
+    """`text` as literal code in inline markdown or inside an HTML block (where backticks are
+    not markup)."""
     return f"<code>{md_text(text)}</code>" if text else "<code>(empty)</code>"
 
 

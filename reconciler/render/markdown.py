@@ -1,7 +1,7 @@
 """A pull-request comment: summary line, a table of changes, a <details> block each.
 
 Reads the plan document (reconciler/plan_document.py). Every string of it comes from config
-or AWS and is written through reconciler/render/escape.py: names as <code> text, prose as
+or AWS and is written through reconciler/render/escape.py: names as code, prose as
 literal text, diff lines inside a fence no line can close; nothing in a plan can open an
 HTML comment, end the table, or close a block.
 
@@ -12,7 +12,7 @@ fit, and a note says what was left out.
 from __future__ import annotations
 
 from reconciler.plan import leaf_fields
-from reconciler.render.escape import md_code, md_fence, md_text, visible
+from reconciler.render.escape import html_code, md_code, md_fence, md_text, visible
 from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
                                       drifted, left_behind, show, show_pair, summary_line)
 
@@ -123,5 +123,5 @@ def _details(change: dict) -> str:
     fence = md_fence(body)
     attribution = attribution_line(change.get("attribution"))
     note = f"{md_text(attribution)}\n\n" if attribution else ""
-    return (f"\n<details><summary>{md_code(change['address'])} ({action})</summary>\n\n"
+    return (f"\n<details><summary>{html_code(change['address'])} ({action})</summary>\n\n"
             f"{note}{fence}diff\n{body}\n{fence}\n</details>\n")

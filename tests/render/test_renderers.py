@@ -83,5 +83,5 @@ def test_markdown_is_capped_for_github(monkeypatch):
     text = markdown.render(plan_document(Plan([StackPlan("s", "us-east-1", many)])))
     assert len(text) <= 1500 + 200  # the budget plus the closing note
     assert "more row(s) not shown" in text
-    assert "| 🟢 create | <code>alarms/alarm-000</code> |" in text
+    assert "| 🟢 create | `alarms/alarm-000` |" in text
     assert "alarms/alarm-099" not in text
