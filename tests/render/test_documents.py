@@ -13,7 +13,8 @@ from reconciler.plan import Action, Change, FieldChange, Kept, Plan, StackPlan
 from reconciler.plan_document import FORMAT_VERSION, failure_document, plan_document
 from reconciler.render import RENDERERS, json_plan, markdown, text
 from reconciler.render.failure import render_failure
-from tests.render.test_hostile_strings import COMMENT_OPENER, OWN_ELEMENTS, hostile_plan, rendered
+from tests.render.commonmark import OWN_ELEMENTS, rendered
+from tests.render.test_hostile_strings import COMMENT_OPENER, hostile_plan
 from tests.render.test_renderers import PLAN_SCHEMA, sample_plan
 
 CHANGE_KEYS = {"stack", "kind", "name", "address", "action", "before", "after", "fields",

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import io
 import re
-from html.parser import HTMLParser
-
-from markdown_it import MarkdownIt
 
 from reconciler.plan import Action, Change, FieldChange, Kept, Plan, StackPlan
 from reconciler.plan_document import plan_document
 from reconciler.render import RENDERERS, markdown, text
 from reconciler.render.values import show_pair
+from tests.render.commonmark import OWN_ELEMENTS, rendered
 
 COMMENT_OPENER = "x</code></summary></details><!--"
 FAKE_EMPTY_PLAN = "q\n\n**No changes.** AWS matches the configuration.\n\n| a | b |"
@@ -43,38 +41,6 @@ def hostile_plan() -> Plan:
     kept = [Kept("ml|prod`", "topics", "t<!--", f"declared by {FAKE_EMPTY_PLAN}")]
     return Plan([StackPlan("ml|prod`", "us-east-1", changes, kept=kept),
                  StackPlan(COMMENT_OPENER, "eu-west-1", [])])
-
-
-class _Html(HTMLParser):
-    """The elements and the text (entities decoded) of rendered HTML."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.text = ""
-        self.comments: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text += data
-
-    def handle_comment(self, data):
-        self.comments.append(data)
-
-
-def rendered(comment: str) -> tuple[str, _Html]:
-    html = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(comment)
-    parsed = _Html()
-    parsed.feed(html)
-    parsed.close()
-    return html, parsed
-
-
-# What the comment itself is made of; anything else was made from plan data.
-OWN_ELEMENTS = {"h3", "p", "strong", "em", "code", "table", "thead", "tbody", "tr", "th", "td",
-                "sub", "br", "details", "summary", "pre", "ul", "li", "blockquote"}
 
 
 def test_markdown_keeps_hostile_strings_as_text():
