@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from reconciler.plan import leaf_fields
 from reconciler.render.escape import html_code, md_code, md_fence, md_text, visible
+from reconciler.render.field_diff import DiffLine, field_lines
 from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
-                                      drifted, left_behind, show, show_pair, summary_line)
+                                      drifted, left_behind, show, summary_line)
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
 MAX_COMMENT_CHARS = 60_000
@@ -111,10 +112,9 @@ def _row(change: dict, show_stack: bool) -> str:
 def _details(change: dict) -> str:
     action = change["action"]
     if action == "update":
-        lines = []
-        for field in change["fields"]:
-            before, after = show_pair(field["before"], field["after"])
-            lines += [f"- {field['path']}: {before}", f"+ {field['path']}: {after}"]
+        lines = [text for field in change["fields"]
+                 for line in field_lines(field["path"], field["before"], field["after"])
+                 for text in _diff_text(line)]
     elif action == "create":
         lines = [f"+ {f.path}: {show(f.after)}" for f in leaf_fields(change["after"] or {})]
     else:
@@ -125,3 +125,9 @@ def _details(change: dict) -> str:
     note = f"{md_text(attribution)}\n\n" if attribution else ""
     return (f"\n<details><summary>{html_code(change['address'])} ({action})</summary>\n\n"
             f"{note}{fence}diff\n{body}\n{fence}\n</details>\n")
+
+
+def _diff_text(line: DiffLine) -> list[str]:
+    if line.symbol == "~":
+        return [f"- {line.text}: {line.before}", f"+ {line.text}: {line.after}"]
+    return [f"{line.symbol} {line.text}"]

@@ -15,8 +15,9 @@ from rich.style import Style
 
 from reconciler.plan import leaf_fields
 from reconciler.render.escape import visible
+from reconciler.render.field_diff import DiffLine, field_lines
 from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
-                                      drifted, left_behind, show, show_pair, summary_line)
+                                      drifted, left_behind, show, summary_line)
 
 _VERB = {"create": "will be created", "update": "will be updated in place",
          "delete": "will be deleted", "conflict": "cannot be managed"}
@@ -98,9 +99,15 @@ def _change_lines(change: dict) -> list[str]:
         lines += [f"      + {f.path} = {show(f.after)}" for f in leaf_fields(change["after"] or {})]
     elif action == "update":
         for field in change["fields"]:
-            before, after = show_pair(field["before"], field["after"])
-            lines.append(f"      ~ {field['path']}: {before} -> {after}")
+            lines += [_field_line(line)
+                      for line in field_lines(field["path"], field["before"], field["after"])]
     return lines
+
+
+def _field_line(line: DiffLine) -> str:
+    if line.symbol == "~":
+        return f"      ~ {line.text}: {line.before} -> {line.after}"
+    return f"      {line.symbol} {line.text}"
 
 
 def _colored(line: str) -> str:

@@ -11,7 +11,7 @@ alarms:
   latency:
     metric: {namespace: ML, name: Latency, stat: Sum, period: 60}
     when: "> 500"
-    description: v1
+    description: "v1\\nsecond line"
   errors:
     metric: {namespace: ML, name: Errors, stat: Sum, period: 60}
     when: "> 5"
@@ -42,4 +42,6 @@ def test_hostile_live_values_stay_text_in_the_pr_comment(obsctl, write_config, b
     assert "<strong>No changes.</strong>" not in html
     one_line = HOSTILE.replace("\n", "\\n")
     assert f"not owned by stack 'test' ({one_line})" in parsed.text
-    assert '- description: "</code></summary></details><!--\\n```\\n| x | y |' in parsed.text
+    # A description of several lines: a diff of its lines, each as written.
+    assert ("  description:\n-     </code></summary></details><!--\n-     ```\n-     | x | y |\n"
+            "-     **No changes.** <img src=x>\n+     v1\n+     second line\n") in parsed.text
