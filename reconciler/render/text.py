@@ -8,6 +8,7 @@ terminal above the apply prompt), and only then coloured.
 from __future__ import annotations
 
 import os
+import re
 from typing import TextIO
 
 from rich.color import ColorSystem
@@ -111,7 +112,8 @@ def _field_line(line: DiffLine) -> str:
 
 
 def _colored(line: str) -> str:
-    style = _STYLE.get(line.lstrip()[:1])
-    if style is None or not line.startswith("  "):
+    """A line's symbol is at column 3 (resource) or 7 (field); other lines stay plain."""
+    symbol = re.match(r"(?:  |      )([-+~!#]) ", line)
+    if not symbol:
         return line
-    return style.render(line, color_system=ColorSystem.STANDARD)
+    return _STYLE[symbol.group(1)].render(line, color_system=ColorSystem.STANDARD)

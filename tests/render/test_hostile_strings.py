@@ -109,6 +109,10 @@ def test_text_colours_like_terraform_only_when_asked():
     assert "\x1b[33m  ~ alarms/" in coloured  # yellow update
     assert "\x1b[31m  - log_groups/" in coloured  # red delete
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain  # colour adds nothing else
+    context = text.render(plan_document(Plan([StackPlan("s", "us-east-1", [Change(
+        "s", "saved_queries", "q", Action.UPDATE, {"query": "a\n- b\nc"}, {"query": "a\n- b\nd"},
+        fields=[FieldChange("query", "a\n- b\nc", "a\n- b\nd")])])])), color=True)
+    assert "\n            - b\n" in context  # a context line is plain, whatever it holds
 
 
 class _Terminal(io.StringIO):
