@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from reconciler.plan import diff_fields
-from reconciler.render.values import MAX_VALUE_CHARS, show, show_pair
+from reconciler.render.values import is_cut, show, show_pair
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def field_lines(path: str, before: Any, after: Any) -> list[DiffLine]:
         return _matched_items(path, before, after, identity)
     if _multiline(before) and _multiline(after):
         return _unified(path, _text_lines(before), _text_lines(after))
-    if _long_json(before) and _long_json(after):
+    if _json_body(before) and _json_body(after) and (is_cut(before) or is_cut(after)):
         return _unified(path, _json_lines(before), _json_lines(after))
     shown_before, shown_after = show_pair(before, after)
     return [DiffLine("~", path, shown_before, shown_after)]
@@ -93,8 +93,8 @@ def _multiline(value: Any) -> bool:
     return isinstance(value, str) and "\n" in value.strip("\n")
 
 
-def _long_json(value: Any) -> bool:
-    return isinstance(value, (dict, list)) and len(show(value)) >= MAX_VALUE_CHARS - 15
+def _json_body(value: Any) -> bool:
+    return isinstance(value, (dict, list))
 
 
 def _text_lines(value: Any) -> list[str]:

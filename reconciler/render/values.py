@@ -17,6 +17,11 @@ def show(value: Any) -> str:
     return text
 
 
+def is_cut(value: Any) -> bool:
+    """Whether `show` cuts the value short."""
+    return value is not None and len(_json(value)) > MAX_VALUE_CHARS
+
+
 def show_pair(before: Any, after: Any) -> tuple[str, str]:
     """A changed value's before and after as shown. Cut at the same place, two long values
     can look the same: then both are shown around where they first differ."""
