@@ -2,8 +2,9 @@
 
 Most fields are one line, `path: before -> after`. Three shapes read better another way:
 - a list of mappings whose length changed (dashboard widgets, policy statements, metric math
-  queries): items are matched by what names them (Sid, id, title, position), so an added or
-  removed item is its own `+` or `-` line, and a kept one shows only what changed in it;
+  queries): items are matched by what names them (Sid, id, title, position); under a line
+  with the counts, an added or removed item is its own `+` or `-` line, and a kept one
+  shows only what changed in it;
 - a string of several lines on both sides (a saved query): a unified diff of its lines;
 - a long JSON value (a dashboard body, a topic policy): a unified diff of indented JSON.
 """
@@ -77,8 +78,9 @@ def _matched_items(path: str, before: list, after: list, identity) -> list[DiffL
     label, namer = identity
     old = {namer(item): item for item in before}
     new = {namer(item): item for item in after}
-    lines = [DiffLine("-", f"{path}[{label}={name}]: {show(item)}")
-             for name, item in old.items() if name not in new]
+    lines = [DiffLine("~", path, _items(before), _items(after))]
+    lines += [DiffLine("-", f"{path}[{label}={name}]: {show(item)}")
+              for name, item in old.items() if name not in new]
     for name, item in new.items():
         item_path = f"{path}[{label}={name}]"
         if name not in old:
@@ -87,6 +89,10 @@ def _matched_items(path: str, before: list, after: list, identity) -> list[DiffL
         for field in diff_fields(old[name], item, item_path):
             lines += field_lines(field.path, field.before, field.after)
     return lines
+
+
+def _items(items: list) -> str:
+    return "1 item" if len(items) == 1 else f"{len(items)} items"
 
 
 def _multiline(value: Any) -> bool:

@@ -30,6 +30,7 @@ def test_an_added_widget_is_its_own_line_and_a_kept_one_shows_what_changed():
     after = {"body": {"widgets": [widget("Latency", 0, "p90"), widget("Invocations", 6),
                                   widget("Errors", 12)]}}
     assert update_lines(update(before, after)) == [
+        "      ~ body.widgets: 2 items -> 3 items",
         '      ~ body.widgets[title=Latency].properties.stat: "Average" -> "p90"',
         '      + body.widgets[title=Invocations]: {"height": 6, "properties": {"stat": "Average", '
         '"title": "Invocations"}, "type": "metric", "width": 12, "x": 0, "y": 6}',
@@ -43,6 +44,7 @@ def test_a_removed_policy_statement_is_a_minus_line_named_by_sid():
     document = update({"policy": {"Statement": statements}},
                       {"policy": {"Statement": statements[:1]}})
     assert update_lines(document) == [
+        "      ~ policy.Statement: 2 items -> 1 item",
         '      - policy.Statement[Sid=Events]: {"Action": "SNS:Publish", "Effect": "Allow", '
         '"Sid": "Events"}']
     assert '- policy.Statement[Sid=Events]: {"Action"' in markdown.render(document)
