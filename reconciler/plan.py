@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields as dataclass_fields
 from enum import Enum
 from typing import Any
-
-FORMAT_VERSION = "1.0"
 
 
 class Action(str, Enum):
@@ -53,14 +51,12 @@ class Change:
     def address(self) -> str:
         return f"{self.kind}/{self.name}"
 
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["action"] = self.action.value
-        return data
-
     @classmethod
     def from_dict(cls, data: dict) -> "Change":
-        values = dict(data)
+        """A change of a plan document (reconciler/plan_document.py); derived keys such as
+        `address` are not fields of a Change."""
+        names = {f.name for f in dataclass_fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
         values["action"] = Action(values["action"])
         values["fields"] = [FieldChange(**f) for f in values.get("fields", [])]
         return cls(**values)
@@ -79,9 +75,6 @@ class Kept:
     @property
     def address(self) -> str:
         return f"{self.kind}/{self.name}"
-
-    def to_dict(self) -> dict:
-        return {"address": self.address, **asdict(self)}
 
 
 @dataclass

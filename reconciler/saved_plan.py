@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from reconciler.config.loader import YAML_SUFFIXES
 from reconciler.diagnostics import ObsctlError
 from reconciler.plan import Plan
-from reconciler.render.json_plan import plan_document
+from reconciler.plan_document import change_document, plan_document
 from reconciler.render.values import show
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ def check_fresh(saved: SavedPlan, current: Plan, path: str) -> None:
     if set(saved.digests) != {s.stack for s in current.stacks}:
         problems.append("the config now has other stacks")
     if not problems and _change_keys(saved.changes) != _change_keys(
-            [c.to_dict() for c in current.changes]):
+            [change_document(c) for c in current.changes]):
         problems.append("the planned changes differ (e.g. an endpoint appeared or disappeared)")
     if problems:
         listed = "\n  ".join(problems[:20])

@@ -1,44 +1,51 @@
 """A pull-request comment: summary line, a table of changes, a <details> block each.
 
+Reads the plan document (reconciler/plan_document.py). Every string of it comes from config
+or AWS and is written through reconciler/render/escape.py: names as code, prose as
+literal text, diff lines inside a fence no line can close; nothing in a plan can open an
+HTML comment, end the table, or close a block.
+
 The whole comment stays under GitHub's size limit: rows, then details, are added while they
 fit, and a note says what was left out.
 """
 
 from __future__ import annotations
 
-from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted,
-                                      left_behind, show,
-                                      summary_line)
+from reconciler.plan import leaf_fields
+from reconciler.render.escape import html_code, md_code, md_fence, md_text, visible
+from reconciler.render.field_diff import DiffLine, field_lines
+from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
+                                      drifted, left_behind, show, summary_line)
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
 MAX_COMMENT_CHARS = 60_000
-_ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete",
-         Action.CONFLICT: "⛔ conflict"}
+_ICON = {"create": "🟢 create", "update": "🟡 update", "delete": "🔴 delete",
+         "conflict": "⛔ conflict"}
+_SYMBOL = {"create": "+", "update": "~", "delete": "-", "conflict": "!"}
 
 
-def render(plan: Plan) -> str:
-    stacks = ", ".join(f"`{s.stack}`" for s in plan.stacks)
+def render(document: dict) -> str:
+    stacks = ", ".join(md_code(s["stack"]) for s in document["stacks"])
     title = f"### obsctl plan for {stacks}\n\n"
-    left = "".join(f"{line}\n\n" for line in left_behind(plan, "`--prune`"))
-    if not plan.has_changes:
+    changes = document["changes"]
+    left = "".join(f"{line}\n\n" for line in left_behind(document, "`--prune`", md_code))
+    if not changes:
         if left:
-            return title + "**No changes.**\n\n" + left + _kept(plan)
-        return title + "**No changes.** AWS matches the configuration.\n" + _kept(plan)
-    out = title + f"**{summary_line(plan.counts())}**\n\n" + left
-    out += _data_loss(plan.data_loss) + _kept(plan)
-    drift = drifted(plan.changes)
+            return title + "**No changes.**\n\n" + left + _kept(document)
+        return title + "**No changes.** AWS matches the configuration.\n" + _kept(document)
+    out = title + f"**{summary_line(document['summary'])}**\n\n" + left
+    out += _data_loss(destroys_data(changes)) + _kept(document)
+    drift = drifted(changes)
     if drift:
-        names = ", ".join(f"`{c.address}`" for c in drift[:10]) + (" and more" if len(drift) > 10 else "")
         out += (f"⚠️ **{len(drift)} drifted** — changed outside obsctl since the last apply "
-                f"(applying reverts them): {names}\n\n")
+                f"(applying reverts them): {_addresses(drift)}\n\n")
     out += "| Action | Resource | Changed fields |\n| --- | --- | --- |\n"
-    rows = [_row(c, show_stack=len(plan.stacks) > 1) for c in plan.changes]
+    rows = [_row(c, show_stack=len(document["stacks"]) > 1) for c in changes]
     shown_rows = _fit(out, rows)
     out += "".join(rows[:shown_rows])
     if shown_rows < len(rows):
         return out + _omitted(len(rows) - shown_rows, "row")
-    blocks = [_details(c) for c in plan.changes]
+    blocks = [_details(c) for c in changes]
     shown_blocks = _fit(out, blocks)
     out += "".join(blocks[:shown_blocks])
     if shown_blocks < len(blocks):
@@ -46,21 +53,27 @@ def render(plan: Plan) -> str:
     return out
 
 
-def _data_loss(changes: list[Change]) -> str:
+def _addresses(changes: list[dict]) -> str:
+    return (", ".join(md_code(c["address"]) for c in changes[:10])
+            + (" and more" if len(changes) > 10 else ""))
+
+
+def _data_loss(changes: list[dict]) -> str:
     if not changes:
         return ""
-    names = ", ".join(f"`{c.address}`" for c in changes[:10]) + (" and more" if len(changes) > 10 else "")
-    return f"> [!WARNING]\n> **Destroys data:** {data_loss_line(changes)}: {names}\n\n"
+    return f"> [!WARNING]\n> **Destroys data:** {data_loss_line(changes)}: {_addresses(changes)}\n\n"
 
 
-def _kept(plan: Plan) -> str:
-    if not plan.kept:
+def _kept(document: dict) -> str:
+    kept = document.get("kept", [])
+    if not kept:
         return ""
-    lines = [f"🛡️ **{len(plan.kept)} kept** — another stack of this run declares them, so "
+    lines = [f"🛡️ **{len(kept)} kept** — another stack of this run declares them, so "
              "`--prune` does not delete them:\n"]
-    lines += [f"- `{k.stack}` · `{k.address}`: {_plain(k.reason)}\n" for k in plan.kept[:20]]
-    if len(plan.kept) > 20:
-        lines.append(f"- and {len(plan.kept) - 20} more\n")
+    lines += [f"- {md_code(k['stack'])} · {md_code(k['address'])}: {md_text(k['reason'])}\n"
+              for k in kept[:20]]
+    if len(kept) > 20:
+        lines.append(f"- and {len(kept) - 20} more\n")
     return "".join(lines) + "\n"
 
 
@@ -79,42 +92,42 @@ def _omitted(count: int, what: str) -> str:
             "limit. Run `obsctl plan` for the full plan._\n")
 
 
-def _row(change: Change, show_stack: bool) -> str:
-    fields = ", ".join(f"`{f.path}`" for f in change.fields[:8])
-    if len(change.fields) > 8:
-        fields += f" and {len(change.fields) - 8} more"
-    if change.action is Action.CONFLICT:
-        fields = change.reason or ""
-    origin = f" <sub>from {change.origin}</sub>" if change.origin else ""
-    stack = f"`{change.stack}` · " if show_stack else ""
-    cause = " · drift" if change.cause in CAUSES else ""
-    attribution = attribution_line(change.attribution)
+def _row(change: dict, show_stack: bool) -> str:
+    fields = change["fields"]
+    cell = ", ".join(md_code(f["path"]) for f in fields[:8])
+    if len(fields) > 8:
+        cell += f" and {len(fields) - 8} more"
+    if change["action"] == "conflict":
+        cell = md_text(change.get("reason") or "")
+    origin = f" <sub>from {md_text(change['origin'])}</sub>" if change.get("origin") else ""
+    stack = f"{md_code(change['stack'])} · " if show_stack else ""
+    cause = " · drift" if change.get("cause") in CAUSES else ""
+    attribution = attribution_line(change.get("attribution"))
     if attribution:
-        fields += f"<br><sub>{_escape(attribution)}</sub>"
-    return f"| {_ICON[change.action]}{cause} | {stack}`{change.address}`{origin} | {fields} |\n"
+        cell += f"<br><sub>{md_text(attribution)}</sub>"
+    return (f"| {_ICON[change['action']]}{cause} | {stack}{md_code(change['address'])}{origin} "
+            f"| {cell} |\n")
 
 
-def _escape(text: str) -> str:
-    """A CloudTrail user name inside a table cell and HTML: no markup, no column breaks."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("|", "\\|"))
-
-
-def _plain(text: str) -> str:
-    """Text shown as written (a file name holds anything): no markup, link or HTML."""
-    escaped = "".join(f"\\{c}" if c in "\\`*_[]()|~!#" else c for c in text)
-    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _details(change: Change) -> str:
-    if change.action is Action.UPDATE:
-        lines = [line for f in change.fields
-                 for line in (f"- {f.path}: {show(f.before)}", f"+ {f.path}: {show(f.after)}")]
-    elif change.action is Action.CREATE:
-        lines = [f"+ {f.path}: {show(f.after)}" for f in leaf_fields(change.after or {})]
+def _details(change: dict) -> str:
+    action = change["action"]
+    if action == "update":
+        lines = [text for field in change["fields"]
+                 for line in field_lines(field["path"], field["before"], field["after"])
+                 for text in _diff_text(line)]
+    elif action == "create":
+        lines = [f"+ {f.path}: {show(f.after)}" for f in leaf_fields(change["after"] or {})]
     else:
-        lines = [f"{change.action.symbol} {change.address}: {change.reason or ''}"]
-    attribution = attribution_line(change.attribution)
-    note = f"{_escape(attribution)}\n\n" if attribution else ""
-    return (f"\n<details><summary><code>{change.address}</code> ({change.action.value})"
-            "</summary>\n\n" + note + "```diff\n" + "\n".join(lines) + "\n```\n</details>\n")
+        lines = [f"{_SYMBOL[action]} {change['address']}: {change.get('reason') or ''}"]
+    body = "\n".join(visible(line) for line in lines)
+    fence = md_fence(body)
+    attribution = attribution_line(change.get("attribution"))
+    note = f"{md_text(attribution)}\n\n" if attribution else ""
+    return (f"\n<details><summary>{html_code(change['address'])} ({action})</summary>\n\n"
+            f"{note}{fence}diff\n{body}\n{fence}\n</details>\n")
+
+
+def _diff_text(line: DiffLine) -> list[str]:
+    if line.symbol == "~":
+        return [f"- {line.text}: {line.before}", f"+ {line.text}: {line.after}"]
+    return [f"{line.symbol} {line.text}"]

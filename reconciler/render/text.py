@@ -1,72 +1,119 @@
-"""Terraform-like text plan: `+` create, `~` update, `-` delete, `!` conflict."""
+"""Terraform-like text plan: `+` create, `~` update, `-` delete, `!` conflict.
+
+Reads the plan document (reconciler/plan_document.py). Every line is written out with its
+control characters made visible (an ESC sequence in a name would otherwise rewrite the
+terminal above the apply prompt), and only then coloured.
+"""
 
 from __future__ import annotations
 
-from reconciler.plan import Action, Change, Plan, leaf_fields
-from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, drifted,
-                                      left_behind, show,
-                                      summary_line)
+import os
+import re
+from typing import TextIO
 
-_VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
-         Action.DELETE: "will be deleted", Action.CONFLICT: "cannot be managed"}
+from rich.color import ColorSystem
+from rich.style import Style
+
+from reconciler.plan import leaf_fields
+from reconciler.render.escape import visible
+from reconciler.render.field_diff import DiffLine, field_lines
+from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
+                                      drifted, left_behind, show, summary_line)
+
+_VERB = {"create": "will be created", "update": "will be updated in place",
+         "delete": "will be deleted", "conflict": "cannot be managed"}
+_SYMBOL = {"create": "+", "update": "~", "delete": "-", "conflict": "!"}
+# Terraform's colours: the symbol says what happens, the comment line says why.
+_STYLE = {"+": Style(color="green"), "~": Style(color="yellow"), "-": Style(color="red"),
+          "!": Style(color="red", bold=True), "#": Style(bold=True)}
 
 
-def render(plan: Plan) -> str:
-    left = left_behind(plan)
-    if not plan.has_changes and not plan.kept:
+def color_wanted(stream: TextIO) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def render(document: dict, color: bool = False) -> str:
+    lines = [visible(line) for line in _lines(document)]
+    if color:
+        lines = [_colored(line) for line in lines]
+    return "\n".join(lines) + "\n"
+
+
+def _lines(document: dict) -> list[str]:
+    changes, kept = document["changes"], document.get("kept", [])
+    left = left_behind(document)
+    if not changes and not kept:
         if left:  # AWS holds more than the config: not "matches"
-            return "No changes.\n" + "\n".join(left) + "\n"
-        return "No changes. AWS matches the configuration.\n"
+            return ["No changes.", *left]
+        return ["No changes. AWS matches the configuration."]
     lines: list[str] = []
-    for stack in plan.stacks:
-        if not stack.changes and not stack.kept:
+    for stack in document["stacks"]:
+        stack_changes = [c for c in changes if c["stack"] == stack["stack"]]
+        stack_kept = [k for k in kept if k["stack"] == stack["stack"]]
+        if not stack_changes and not stack_kept:
             continue
-        lines.append(f"Stack {stack.stack} ({stack.region}):")
-        lines.append("")
-        for change in stack.changes:
-            lines += _change_lines(change)
-            lines.append("")
-        for kept in stack.kept:
-            lines += [f"  # {kept.address} is kept, not deleted: {kept.reason}", ""]
-    lines += _data_loss_lines(plan.data_loss)
-    counts = plan.counts()
+        lines += [f"Stack {stack['stack']} ({stack['region']}):", ""]
+        for change in stack_changes:
+            lines += [*_change_lines(change), ""]
+        for k in stack_kept:
+            lines += [f"  # {k['address']} is kept, not deleted: {k['reason']}", ""]
+    lines += _data_loss_lines(destroys_data(changes))
+    counts = document["summary"]
     lines.append(summary_line(counts))
     lines += left
-    if drifted(plan.changes):
-        lines.append(f"{len(drifted(plan.changes))} of the updates are drift: AWS was changed "
+    if drifted(changes):
+        lines.append(f"{len(drifted(changes))} of the updates are drift: AWS was changed "
                      "outside obsctl since the last apply.")
     if counts["conflict"]:
         lines.append(f"{counts['conflict']} conflict(s): resources that exist in AWS but are not "
                      "owned by this stack are never changed.")
-    if plan.kept:
-        lines.append(f"{len(plan.kept)} kept: another stack of this run declares them, so "
+    if kept:
+        lines.append(f"{len(kept)} kept: another stack of this run declares them, so "
                      "--prune does not delete them.")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def _data_loss_lines(changes: list[Change]) -> list[str]:
+def _data_loss_lines(changes: list[dict]) -> list[str]:
     if not changes:
         return []
     lines = [f"Will destroy data: {data_loss_line(changes)}:"]
-    lines += [f"  - {change.address}" for change in changes]
+    lines += [f"  - {change['address']}" for change in changes]
     return lines + [""]
 
 
-def _change_lines(change: Change) -> list[str]:
-    header = f"  # {change.address} {_VERB[change.action]}"
-    if change.origin:
-        header += f" (from {change.origin})"
-    if change.reason:
-        header += f": {change.reason}"
-    if change.cause in CAUSES:
-        header += f" ({CAUSES[change.cause]})"
+def _change_lines(change: dict) -> list[str]:
+    action = change["action"]
+    header = f"  # {change['address']} {_VERB[action]}"
+    if change.get("origin"):
+        header += f" (from {change['origin']})"
+    if change.get("reason"):
+        header += f": {change['reason']}"
+    if change.get("cause") in CAUSES:
+        header += f" ({CAUSES[change['cause']]})"
     lines = [header]
-    attribution = attribution_line(change.attribution)
+    attribution = attribution_line(change.get("attribution"))
     if attribution:
         lines.append(f"  # {attribution}")
-    lines.append(f"  {change.action.symbol} {change.address}")
-    if change.action is Action.CREATE:
-        lines += [f"      + {f.path} = {show(f.after)}" for f in leaf_fields(change.after or {})]
-    elif change.action is Action.UPDATE:
-        lines += [f"      ~ {f.path}: {show(f.before)} -> {show(f.after)}" for f in change.fields]
+    lines.append(f"  {_SYMBOL[action]} {change['address']}")
+    if action == "create":
+        lines += [f"      + {f.path} = {show(f.after)}" for f in leaf_fields(change["after"] or {})]
+    elif action == "update":
+        for field in change["fields"]:
+            lines += [_field_line(line)
+                      for line in field_lines(field["path"], field["before"], field["after"])]
     return lines
+
+
+def _field_line(line: DiffLine) -> str:
+    if line.symbol == "~":
+        return f"      ~ {line.text}: {line.before} -> {line.after}"
+    return f"      {line.symbol} {line.text}"
+
+
+def _colored(line: str) -> str:
+    """A line's symbol is at column 3 (resource) or 7 (field); other lines stay plain."""
+    symbol = re.match(r"(?:  |      )([-+~!#]) ", line)
+    if not symbol:
+        return line
+    return _STYLE[symbol.group(1)].render(line, color_system=ColorSystem.STANDARD)

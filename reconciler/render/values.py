@@ -1,4 +1,4 @@
-"""How a single value is shown in text and markdown plans."""
+"""How values of a plan document are shown in text and markdown plans."""
 
 from __future__ import annotations
 
@@ -11,10 +11,35 @@ MAX_VALUE_CHARS = 200
 def show(value: Any) -> str:
     if value is None:
         return "(none)"
-    text = json.dumps(value, sort_keys=True, separators=(", ", ": "), default=str)
+    text = _json(value)
     if len(text) > MAX_VALUE_CHARS:
         return text[: MAX_VALUE_CHARS - 15] + f"... ({len(text)} chars)"
     return text
+
+
+def is_cut(value: Any) -> bool:
+    """Whether `show` cuts the value short."""
+    return value is not None and len(_json(value)) > MAX_VALUE_CHARS
+
+
+def show_pair(before: Any, after: Any) -> tuple[str, str]:
+    """A changed value's before and after as shown. Cut at the same place, two long values
+    can look the same: then both are shown around where they first differ."""
+    shown = show(before), show(after)
+    if shown[0] != shown[1] or before is None or after is None:
+        return shown
+    texts = _json(before), _json(after)
+    if texts[0] == texts[1]:  # equal as JSON, e.g. two objects shown by str(): say which types
+        return (f"{texts[0]} ({type(before).__name__})", f"{texts[1]} ({type(after).__name__})")
+    start = next((i for i, (b, a) in enumerate(zip(*texts)) if b != a), min(map(len, texts)))
+    begin = max(0, start - 40)
+    end = begin + MAX_VALUE_CHARS - 40
+    return tuple(("..." if begin else "") + text[begin:end]
+                 + (f"... ({len(text)} chars)" if end < len(text) else "") for text in texts)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(", ", ": "), default=str)
 
 
 def summary_line(counts: dict[str, int]) -> str:
@@ -22,16 +47,17 @@ def summary_line(counts: dict[str, int]) -> str:
             f"{counts['delete']} to delete.")
 
 
-def left_behind(plan, flag: str = "--prune") -> list[str]:
+def left_behind(document: dict, flag: str = "--prune", name=str) -> list[str]:
     """One line per stack whose plan, made without --prune, leaves owned resources that the
-    config no longer has (`StackPlan.unmanaged_owned`)."""
+    config no longer has (`unmanaged_owned`); `name` shows a stack name in the format."""
     lines = []
-    for stack in plan.stacks:
-        count = len(stack.unmanaged_owned)
+    stacks = document["stacks"]
+    for stack in stacks:
+        count = len(stack.get("unmanaged_owned") or [])
         if not count:
             continue
         what = "1 owned resource is" if count == 1 else f"{count} owned resources are"
-        where = f"Stack {stack.stack}: " if len(plan.stacks) > 1 else ""
+        where = f"Stack {name(stack['stack'])}: " if len(stacks) > 1 else ""
         lines.append(f"{where}{what} not in the config; {flag} deletes "
                      f"{'it' if count == 1 else 'them'}.")
     return lines
@@ -48,8 +74,12 @@ def data_loss_line(changes) -> str:
     return f"deleting {len(changes)} log groups deletes every log event stored in them"
 
 
-def drifted(changes) -> list:
-    return [c for c in changes if c.cause in CAUSES]
+def drifted(changes: list[dict]) -> list[dict]:
+    return [c for c in changes if c.get("cause") in CAUSES]
+
+
+def destroys_data(changes: list[dict]) -> list[dict]:
+    return [c for c in changes if c.get("data_loss")]
 
 
 def attribution_line(attribution: dict | None) -> str | None:
