@@ -23,9 +23,8 @@ def apply_ok(obsctl, path, *flags):
 
 def assert_no_changes(obsctl, path, *flags):
     """The idempotency check: a plan right after an apply is empty."""
-    plan = obsctl("plan", path, "--detailed-exitcode", *flags)
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", *flags, exit_codes=(0,))
+    assert doc["changes"] == [] and doc["summary"] == summary(), doc["changes"]
 
 
 def create_log_destinations(boto, role_arn: str) -> None:
