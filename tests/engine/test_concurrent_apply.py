@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faultproxy import FaultProxy, ProxiedRequest  # noqa: E402
-from helpers import apply_ok, assert_converged, assert_no_changes  # noqa: E402
+from helpers import (addresses, apply_ok, assert_converged, assert_no_changes, change,  # noqa: E402
+                     plan_json, summary)
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = """
@@ -86,12 +87,13 @@ def test_identical_extra_copies_are_planned_as_deletes(aws, boto, obsctl, write_
             name="overhead", queryString="fields @timestamp, @message | filter @message like /overhead/",
             logGroupNames=["/ml/fraud", "/ml/churn"])
     kept, *extra = sorted(queries(boto)["overhead"])
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout + plan.stderr
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc, "delete") == sorted(f"queries/overhead#{copy}" for copy in extra)
     for copy in extra:
-        assert (f"# queries/overhead#{copy} will be deleted: duplicate: the same as "
-                f"queries/overhead, which stays") in plan.stdout
-    assert "Plan: 1 to create, 0 to update, 2 to delete." in plan.stdout
+        assert change(doc, f"queries/overhead#{copy}")["reason"] == (
+            "duplicate: the same as queries/overhead, which stays")
+    assert addresses(doc, "create") == ["queries/errors-per-hour"]
+    assert doc["summary"] == summary(create=1, delete=2)
     applied = apply_ok(obsctl, path)
     assert f"- queries/overhead#{extra[0]}: deleted" in applied.stdout
     assert queries(boto)["overhead"] == [kept]

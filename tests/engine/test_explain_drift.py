@@ -70,11 +70,11 @@ def test_drift_is_attributed_to_who_changed_it_and_when(obsctl, write_config, bo
     assert lines[header + 2] == "  ~ alarms/latency"
     assert re.search(rf"# alarms/errors .*\n  # changed by alice at {ISO_TIME} \(PutMetricAlarm\)",
                      text.stdout)
-    assert "quiet" not in text.stdout  # not drifted: no lookup, no line
     assert text.calls["cloudtrail.LookupEvents"] == 2  # one per drifted resource
     assert "drift attribution unavailable" not in text.stderr
 
     found = changes(obsctl("plan", path, "--explain-drift", "--format", "json"))
+    assert sorted(found) == ["errors", "latency"]  # quiet did not drift: no change, no lookup
     latency = found["latency"]["attribution"]
     assert latency["status"] == "found"
     assert latency["username"] == "alice" and latency["event_name"] == "PutMetricAlarm"
@@ -107,9 +107,11 @@ def test_no_lookups_without_the_flag_or_without_updates(obsctl, write_config, bo
 
     # A config-only change: AWS still holds what obsctl applied, nobody to look for.
     edited = write_config(CONFIG.replace("> 5", "> 7"), name="edited/stack.yaml")
-    config_only = obsctl("plan", edited, "--explain-drift", "--target", "alarms/errors")
+    config_only = obsctl("plan", edited, "--explain-drift", "--target", "alarms/errors",
+                         "--format", "json")
     assert config_only.calls["cloudtrail.LookupEvents"] == 0
-    assert "changed by" not in config_only.stdout
+    errors = changes(config_only)["errors"]
+    assert (errors["cause"], errors["attribution"]) == ("config", None)
 
 
 def test_obsctls_own_writes_are_never_the_cause(obsctl, write_config, boto):
@@ -156,12 +158,13 @@ def test_cloudtrail_access_denied_leaves_the_plan_working(obsctl, write_config, 
                      "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/obsctl/ci "
                      "is not authorized to perform: cloudtrail:LookupEvents because no "
                      "identity-based policy allows the cloudtrail:LookupEvents action"]
-    assert "~ alarms/latency" in result.stdout and "~ alarms/errors" in result.stdout
     assert "changed by" not in result.stdout and "no CloudTrail event" not in result.stdout
     # A 403 is not retried, and the first denial stops the stack's other lookups (the two
     # drifted alarms may both be under way already: 4 lookup threads).
     assert 1 <= result.calls["cloudtrail.LookupEvents"] <= 2
     assert as_json.exit_code == 0
+    assert sorted(changes(as_json)) == ["errors", "latency"]
+    assert {c["action"] for c in changes(as_json).values()} == {"update"}
     attribution = changes(as_json)["latency"]["attribution"]
     assert attribution["status"] == "unavailable" and "AccessDenied" in attribution["reason"]
 

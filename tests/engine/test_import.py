@@ -6,6 +6,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from tests.helpers import addresses, change, field_diffs, plan_json, summary
+
 STACK = "stack: adopted\ntags: {team: ml}\ntopics:\n  oncall: {}\n"
 
 
@@ -43,10 +45,9 @@ def test_import_writes_short_yaml_and_adopt_makes_the_plan_empty(obsctl, write_c
         "metric_filters": {"errors": {"pattern": "ERROR", "metric": {
             "namespace": "Legacy", "name": "Errors", "value": "1", "default_value": 0}}}}}
 
-    plan = obsctl("plan", str(tmp_path / "monitoring"), "--detailed-exitcode")
-    assert plan.exit_code == 2  # only the topic `oncall` of the stack itself is new
-    assert "Plan: 1 to create, 0 to update, 0 to delete." in plan.stdout
-    assert "legacy" not in plan.stdout
+    doc = plan_json(obsctl, str(tmp_path / "monitoring"), "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["topics/oncall"]  # only the stack's own topic is new
+    assert doc["summary"] == summary(create=1)
 
 
 def test_import_without_adopt_changes_nothing_and_plan_shows_only_ownership(obsctl, write_config, boto, tmp_path):
@@ -56,9 +57,10 @@ def test_import_without_adopt_changes_nothing_and_plan_shows_only_ownership(obsc
     result = obsctl("import", config, "--kind", "topics", "--output", out)
     assert result.exit_code == 0, result.stderr
     assert result.writes == 0
-    plan = obsctl("plan", str(tmp_path / "monitoring"), "--adopt", "topics/*")
-    assert "~ tags.obsctl:stack: (none) -> \"adopted\"" in plan.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, str(tmp_path / "monitoring"), "--adopt", "topics/*")
+    assert addresses(doc, "update") == ["topics/legacy-alerts"]
+    assert field_diffs(change(doc, "topics/legacy-alerts")) == {"tags.obsctl:stack": (None, "adopted")}
+    assert doc["summary"] == summary(update=1)
 
 
 def test_import_to_stdout_with_a_new_stack(obsctl, boto):
@@ -122,8 +124,8 @@ def test_alarms_of_every_shape_round_trip(obsctl, write_config, boto, tmp_path):
     assert alarms["legacy-error-rate"]["when"] == ">= 5"
     assert alarms["legacy-anomaly"]["anomaly_band"] == {"deviations": 3, "direction": "above"}
 
-    plan = obsctl("plan", str(tmp_path / "monitoring"), "--detailed-exitcode")
-    assert "legacy" not in plan.stdout, plan.stdout
+    doc = plan_json(obsctl, str(tmp_path / "monitoring"), "--detailed-exitcode")
+    assert addresses(doc) == ["topics/oncall"]  # the stack's own topic; nothing imported differs
 
 
 def test_dashboards_round_trip_as_raw_bodies(obsctl, write_config, boto, tmp_path):

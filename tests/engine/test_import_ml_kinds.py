@@ -16,6 +16,7 @@ from reconciler.kinds import event_rules, scaling_policies
 from reconciler.kinds.event_rules import importable, rule_config
 from reconciler.kinds.model_monitors import monitor_config, unexpressed_settings
 from reconciler.kinds.scaling_policies import policy_config
+from tests.helpers import addresses, change, field_diffs, field_paths, plan_json, summary
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 SCOPE = Scope(region=REGION, account_id=ACCOUNT)
@@ -42,9 +43,8 @@ def imported(obsctl, config, kind, out, *flags):
 
 
 def assert_no_changes(obsctl, directory, *flags):
-    plan = obsctl("plan", str(directory), "--detailed-exitcode", *flags)
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
+    doc = plan_json(obsctl, str(directory), "--detailed-exitcode", *flags, exit_codes=(0,))
+    assert doc["changes"] == [] and doc["summary"] == summary()
 
 
 # --- scaling_policies --------------------------------------------------------------------
@@ -141,8 +141,11 @@ def test_scaling_policies_outside_the_prune_patterns_are_reported_by_adopt(
     assert result.exit_code == 1
     assert "! scaling_policies/fraud-latency: not adopted" in result.stderr
     assert "churn-" not in result.stderr
-    plan = obsctl("plan", str(tmp_path / "monitoring"), "--detailed-exitcode")
-    assert "scaling_policies/fraud-latency" in plan.stdout and "churn-" not in plan.stdout
+    doc = plan_json(obsctl, str(tmp_path / "monitoring"), "--detailed-exitcode", exit_codes=(1,))
+    assert addresses(doc) == ["scaling_policies/fraud-latency"]  # the churn-* ones were adopted
+    fraud = change(doc, "scaling_policies/fraud-latency")
+    assert (fraud["action"], fraud["reason"]) == (
+        "conflict", "exists in AWS but is not owned by stack 'adopted' (no owner tag)")
 
 
 def test_scaling_policy_name_on_two_variants_is_refused(obsctl, boto, endpoints):
@@ -231,10 +234,13 @@ def test_event_rule_with_console_target_ids_and_a_config_topic(obsctl, write_con
     assert result.calls["events.TagResource"] == 1 and result.calls["events.PutTargets"] == 0
 
     # The topic policy becomes obsctl's: EventBridge may publish for this rule.
-    plan = obsctl("plan", str(tmp_path / "monitoring"), "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout + plan.stderr
-    assert "~ topics/oncall" in plan.stdout and "~ policy.Statement" in plan.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, str(tmp_path / "monitoring"), "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["topics/oncall"]
+    topic = change(doc, "topics/oncall")
+    assert field_paths(topic) == ["policy.Id", "policy.Statement", "policy.Version", "tags.team"]
+    _, statements = field_diffs(topic)["policy.Statement"]
+    assert [s.get("Sid") for s in statements].count("obsctl-eventbridge-publish") == 1
+    assert doc["summary"] == summary(update=1)
     applied = obsctl("apply", str(tmp_path / "monitoring"), "--auto-approve")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
     assert [t["Id"] for t in events.list_targets_by_rule(Rule="console-rule")["Targets"]] == ["Id4f1c2b7a"]

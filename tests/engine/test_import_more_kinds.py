@@ -15,7 +15,7 @@ from reconciler.kinds.base import ImportRefs
 from reconciler.kinds.composite_alarms import composite_config
 from reconciler.kinds.queries import inexpressible, query_config
 from reconciler.kinds.subscription_filters import filter_config
-from tests.helpers import assert_no_changes, create_log_destinations
+from tests.helpers import addresses, assert_no_changes, create_log_destinations, plan_json, summary
 
 ACCOUNT = "123456789012"
 OWNED = [{"Key": "obsctl:stack", "Value": "adopted"}, {"Key": "team", "Value": "ml"}]
@@ -106,13 +106,11 @@ def test_composite_import_without_adopt_leaves_only_ownership_to_plan(obsctl, wr
     imported = load(tmp_path / "monitoring/composites.yaml")["composite_alarms"]
     assert imported["legacy-owned"] == {"rule": "ALARM(legacy-down) OR ALARM(legacy-latency)"}
 
-    plan = obsctl("plan", str(tmp_path / "monitoring"), "--detailed-exitcode")
+    doc = plan_json(obsctl, str(tmp_path / "monitoring"), "--detailed-exitcode", exit_codes=(1,))
     # The already-owned composite is exact; the two untagged ones are conflicts until adopted.
-    assert plan.exit_code == 1, plan.stdout + plan.stderr
-    assert "! composite_alarms/legacy-degraded\n" in plan.stdout
-    assert "! composite_alarms/legacy-down\n" in plan.stdout
-    assert "Plan: 0 to create, 0 to update, 0 to delete.\n2 conflict(s)" in plan.stdout
-    assert "legacy-owned" not in plan.stdout
+    assert addresses(doc, "conflict") == ["composite_alarms/legacy-degraded",
+                                          "composite_alarms/legacy-down"]
+    assert doc["summary"] == summary(conflict=2)
     adopted = obsctl("apply", str(tmp_path / "monitoring"), "--auto-approve",
                      "--adopt", "composite_alarms/legacy-*")
     assert adopted.exit_code == 0, adopted.stdout + adopted.stderr

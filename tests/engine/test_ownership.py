@@ -3,6 +3,8 @@ example kind: every rule here lives in the engine, not in a kind)."""
 
 from __future__ import annotations
 
+from tests.helpers import addresses, change, field_diffs, plan_json, summary
+
 
 def stack(name: str, *topics: str) -> str:
     body = "\n".join(f"  {t}: {{}}" for t in topics) or "  {}"
@@ -16,10 +18,11 @@ def topic_names(boto) -> set[str]:
 def test_unowned_resource_with_the_same_name_is_a_conflict_and_untouched(obsctl, write_config, boto):
     arn = boto("sns").create_topic(Name="shared", Tags=[{"Key": "team", "Value": "other"}])["TopicArn"]
     path = write_config(stack("test", "shared", "mine"))
-    plan = obsctl("plan", path)
-    assert plan.exit_code == 1
-    assert "! topics/shared" in plan.stdout
-    assert "not owned by stack 'test'" in plan.stdout
+    doc = plan_json(obsctl, path, exit_codes=(1,))
+    assert addresses(doc, "conflict") == ["topics/shared"]
+    assert change(doc, "topics/shared")["reason"] == (
+        "exists in AWS but is not owned by stack 'test' (no owner tag)")
+    assert addresses(doc, "create") == ["topics/mine"]
 
     apply = obsctl("apply", path, "--auto-approve")
     assert apply.exit_code == 1
@@ -39,9 +42,9 @@ def test_prune_deletes_only_what_this_stack_owns(obsctl, write_config, boto):
     without_prune = obsctl("plan", smaller, "--detailed-exitcode")
     assert without_prune.exit_code == 0, "without --prune nothing is deleted"
 
-    plan = obsctl("plan", smaller, "--prune")
-    assert "- topics/c" in plan.stdout
-    assert "Plan: 0 to create, 0 to update, 1 to delete." in plan.stdout
+    doc = plan_json(obsctl, smaller, "--prune")
+    assert addresses(doc) == ["topics/c"]  # neither untagged nor other-stack
+    assert doc["summary"] == summary(delete=1)
     assert obsctl("apply", smaller, "--prune", "--auto-approve").exit_code == 0
     assert topic_names(boto) == {"untagged", "other-stack", "keep", "a", "b"}
 
@@ -64,9 +67,9 @@ def test_mass_delete_is_refused_without_the_flag(obsctl, write_config, boto):
 
 def test_target_limits_plan_and_apply(obsctl, write_config, boto):
     path = write_config(stack("test", "alpha", "beta", "gamma"))
-    plan = obsctl("plan", path, "--target", "topics/b*")
-    assert "+ topics/beta" in plan.stdout
-    assert "alpha" not in plan.stdout and "gamma" not in plan.stdout
+    doc = plan_json(obsctl, path, "--target", "topics/b*")
+    assert addresses(doc, "create") == ["topics/beta"]
+    assert doc["summary"] == summary(create=1)
     assert obsctl("apply", path, "--target", "topics/beta", "--auto-approve").exit_code == 0
     assert topic_names(boto) == {"beta"}
 
@@ -90,12 +93,16 @@ def test_adopt_takes_over_an_untagged_resource_but_never_another_stacks(obsctl, 
     sns.create_topic(Name="theirs", Tags=[{"Key": "obsctl:stack", "Value": "other"}])
     path = write_config(stack("test", "legacy", "theirs"))
 
-    plan = obsctl("plan", path, "--adopt", "topics/*")
-    assert "adopting: it has no owner tag yet" in plan.stdout
-    assert "~ tags.obsctl:stack: (none) -> \"test\"" in plan.stdout
-    assert "! topics/theirs" in plan.stdout  # another stack's resource stays a conflict
+    doc = plan_json(obsctl, path, "--adopt", "topics/*", exit_codes=(1,))
+    legacy = change(doc, "topics/legacy")
+    assert (legacy["action"], legacy["reason"]) == ("update", "adopting: it has no owner tag yet")
+    assert field_diffs(legacy) == {"tags.obsctl:stack": (None, "test")}
+    # Another stack's resource stays a conflict.
+    assert addresses(doc, "conflict") == ["topics/theirs"]
+    assert change(doc, "topics/theirs")["reason"] == (
+        "exists in AWS but is not owned by stack 'test' (other)")
 
     assert obsctl("apply", path, "--adopt", "topics/legacy", "--auto-approve").exit_code == 1
     tags = sns.list_tags_for_resource(ResourceArn=untagged)["Tags"]
     assert {"Key": "obsctl:stack", "Value": "test"} in tags
-    assert "! topics/theirs" in obsctl("plan", path).stdout
+    assert addresses(plan_json(obsctl, path, exit_codes=(1,)), "conflict") == ["topics/theirs"]

@@ -4,12 +4,13 @@ stays empty instead of calling them unowned."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faultproxy import FaultProxy, not_yet_indexed  # noqa: E402
-from tests.helpers import apply_ok  # noqa: E402
+from tests.helpers import apply_ok, change, field_diffs  # noqa: E402
 
 CONFIG = """
 stack: test
@@ -30,9 +31,10 @@ def test_plan_after_apply_is_empty_while_the_tagging_api_lags(obsctl, write_conf
     apply_ok(obsctl, path)
     with FaultProxy(aws.endpoint_url, fault_rate=0, latency=(0, 0),
                     rules=[not_yet_indexed()]) as proxy:
-        plan = obsctl("plan", path, "--detailed-exitcode", "--endpoint-url", proxy.endpoint_url)
+        plan = obsctl("plan", path, "--detailed-exitcode", "--format", "json",
+                      "--endpoint-url", proxy.endpoint_url)
     assert plan.exit_code == 0, plan.stdout + plan.stderr
-    assert "No changes." in plan.stdout
+    assert json.loads(plan.stdout)["changes"] == []
     assert proxy.stats.injected["stale"] == 3  # one GetResources per tag type, all empty
     # One confirmation per declared resource the tagging API did not list.
     assert plan.calls["cloudwatch.ListTagsForResource"] == 1
@@ -50,8 +52,10 @@ def test_no_confirmation_when_the_tagging_api_lists_everything(obsctl, write_con
 
 def test_an_untagged_resource_is_still_a_conflict_with_its_real_tags(obsctl, write_config, boto):
     boto("logs").create_log_group(logGroupName="/ml/app", tags={"team": "data"})
-    plan = obsctl("plan", write_config(CONFIG), "--adopt", "log_groups//ml/app")
+    plan = obsctl("plan", write_config(CONFIG), "--adopt", "log_groups//ml/app", "--format", "json")
     assert plan.calls["logs.ListTagsForResource"] == 1
     # The real tags, not "none": adopting shows the group's own tag going away.
-    assert '~ tags.team: "data" -> (none)\n' in plan.stdout
-    assert '~ tags.obsctl:stack: (none) -> "test"\n' in plan.stdout
+    adopted = change(json.loads(plan.stdout), "log_groups//ml/app")
+    assert adopted["action"] == "update"
+    assert field_diffs(adopted) == {"retention_days": ("never", 14), "tags.team": ("data", None),
+                                    "tags.obsctl:stack": (None, "test")}

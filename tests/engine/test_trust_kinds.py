@@ -17,7 +17,7 @@ import pytest
 
 from reconciler.emulator.seed import seed
 from tests.emulator.test_autoscaling import make_endpoint
-from tests.helpers import apply_ok, assert_converged, assert_no_changes
+from tests.helpers import apply_ok, assert_converged, assert_no_changes, plan_json, summary
 
 
 def json_plan(obsctl, path, *flags) -> dict:
@@ -362,11 +362,10 @@ def test_a_rule_dropped_without_prune_keeps_its_topic_permission_until_pruned(ob
     assert publishers(boto) == both
 
     path = write_config(without(RULES, "endpoint-failed"))
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout  # the live rule keeps its permission: no change
-    assert "No changes." in plan.stdout
-    assert "1 owned resource is not in the config; --prune deletes it." in plan.stdout
-    assert "AWS matches the configuration" not in plan.stdout
+    # The live rule keeps its permission: no change, and the plan counts what it leaves.
+    plan = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(0,))
+    assert plan["changes"] == [] and plan["summary"] == summary()
+    assert [s["unmanaged_owned"] for s in plan["stacks"]] == [["event_rules/endpoint-failed"]]
     applied = apply_ok(obsctl, path)
     assert applied.writes == 0 and publishers(boto) == both  # alerts keep flowing
 
@@ -384,11 +383,11 @@ def test_a_plan_without_prune_counts_the_owned_resources_it_leaves_behind(obsctl
     path = write_config(without(RULES, "endpoint-failed", "queue-depth").replace(
         "aws.sagemaker]", "aws.sagemaker, aws.batch]"))  # and one change
     text = obsctl("plan", path).stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in text
     assert "2 owned resources are not in the config; --prune deletes them." in text
     markdown = obsctl("plan", path, "--format", "markdown").stdout
     assert "2 owned resources are not in the config; `--prune` deletes them." in markdown
     plan = json_plan(obsctl, path)
+    assert plan["summary"] == summary(update=1)
     [stack] = plan["stacks"]
     assert stack["unmanaged_owned"] == ["alarms/queue-depth", "event_rules/endpoint-failed"]
     # --prune plans their deletes instead, and there is nothing left to mention.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_converged, assert_no_changes, without_marker
+from tests.helpers import (addresses, assert_converged, assert_no_changes, change, field_diffs,
+                           plan_json, summary, without_marker)
 
 ACCOUNT_TOPIC = "arn:aws:sns:us-east-1:{account}:ml-oncall"
 CONFIG = """
@@ -113,12 +114,13 @@ def test_out_of_band_change_shows_as_a_field_diff_and_apply_repairs_it(obsctl, w
         ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching",
         AlarmActions=alarm["AlarmActions"], OKActions=alarm["OKActions"])
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout + plan.stderr
-    assert "~ alarms/churn-latency-p90" in plan.stdout
-    assert "~ threshold: 750000 -> 500000" in plan.stdout
-    assert '~ extended_statistic: "p99" -> "p90"' in plan.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["alarms/churn-latency-p90"]
+    latency = change(doc, "alarms/churn-latency-p90")
+    assert latency["action"] == "update" and latency["cause"] == "drift"
+    assert field_diffs(latency) == {"threshold": (750000, 500000),
+                                    "extended_statistic": ("p99", "p90")}
+    assert doc["summary"] == summary(update=1)
 
     fixed = obsctl("apply", path, "--auto-approve")
     assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
@@ -139,8 +141,10 @@ def test_math_metric_drift_names_the_metric_field(obsctl, write_config, boto):
         AlarmName="churn-error-rate", Metrics=metrics, EvaluationPeriods=1, Threshold=5.0,
         ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching")
 
-    plan = obsctl("plan", path)
-    assert '~ metrics[0].stat: "Average" -> "Sum"' in plan.stdout, plan.stdout
+    doc = plan_json(obsctl, path)
+    assert addresses(doc) == ["alarms/churn-error-rate"]
+    assert field_diffs(change(doc, "alarms/churn-error-rate")) == {
+        "metrics[0].stat": ("Average", "Sum")}
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     assert_no_changes(obsctl, path)
 
@@ -151,9 +155,10 @@ def test_tag_drift_is_repaired_without_rewriting_the_alarm(obsctl, write_config,
     arn = describe(boto, "churn-error-rate")["AlarmArn"]
     boto("cloudwatch").tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "x"},
                                                            {"Key": "extra", "Value": "1"}])
-    plan = obsctl("plan", path)
-    assert '~ tags.team: "x" -> "ml"' in plan.stdout
-    assert '~ tags.extra: "1" -> (none)' in plan.stdout
+    doc = plan_json(obsctl, path)
+    assert addresses(doc) == ["alarms/churn-error-rate"]
+    assert field_diffs(change(doc, "alarms/churn-error-rate")) == {
+        "tags.team": ("x", "ml"), "tags.extra": ("1", None)}
 
     fixed = obsctl("apply", path, "--auto-approve")
     assert fixed.exit_code == 0, fixed.stderr
@@ -164,10 +169,9 @@ def test_tag_drift_is_repaired_without_rewriting_the_alarm(obsctl, write_config,
 
 def test_target_limits_the_plan_to_one_alarm(aws, obsctl, write_config):
     path = write_config(CONFIG)
-    plan = obsctl("plan", path, "--target", "alarms/churn-error-rate")
-    assert "+ alarms/churn-error-rate" in plan.stdout
-    assert "churn-latency-p90" not in plan.stdout and "topics/ml-oncall" not in plan.stdout
-    assert "Plan: 1 to create, 0 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, path, "--target", "alarms/churn-error-rate")
+    assert addresses(doc, "create") == ["alarms/churn-error-rate"]
+    assert doc["summary"] == summary(create=1)
 
 
 def test_prune_deletes_an_alarm_removed_from_the_config(obsctl, write_config, boto):
@@ -178,10 +182,10 @@ def test_prune_deletes_an_alarm_removed_from_the_config(obsctl, write_config, bo
         EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold")
     smaller = write_config(CONFIG.replace("  churn-error-rate:", "  churn-error-rate-disabled:"),
                            name="smaller.yaml")
-    plan = obsctl("plan", smaller, "--prune")
-    assert "- alarms/churn-error-rate\n" in plan.stdout
-    assert "+ alarms/churn-error-rate-disabled" in plan.stdout
-    assert "manual" not in plan.stdout
+    doc = plan_json(obsctl, smaller, "--prune")
+    assert addresses(doc, "delete") == ["alarms/churn-error-rate"]
+    assert addresses(doc, "create") == ["alarms/churn-error-rate-disabled"]
+    assert doc["summary"] == summary(create=1, delete=1)  # `manual` is not this stack's
 
     assert obsctl("apply", smaller, "--prune", "--auto-approve").exit_code == 0
     names = {a["AlarmName"] for a in boto("cloudwatch").describe_alarms()["MetricAlarms"]}

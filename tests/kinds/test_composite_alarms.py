@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_converged, assert_no_changes
+from tests.helpers import (addresses, assert_converged, assert_no_changes, change, field_diffs,
+                           plan_json, summary)
 
 CONFIG = """
 stack: test
@@ -77,11 +78,12 @@ def test_out_of_band_rule_and_tag_changes_show_as_field_diffs(obsctl, write_conf
     arn = composite(boto, "degraded")["AlarmArn"]
     cloudwatch.untag_resource(ResourceARN=arn, TagKeys=["team"])
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout + plan.stderr
-    assert '~ rule: "ALARM(latency)" -> "ALARM(latency) OR ALARM(errors)"' in plan.stdout
-    assert "tags.team" in plan.stdout
-    assert "composite_alarms/down" not in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["composite_alarms/degraded"]
+    degraded = change(doc, "composite_alarms/degraded")
+    assert degraded["action"] == "update" and degraded["cause"] == "drift"
+    assert field_diffs(degraded) == {"rule": ("ALARM(latency)", "ALARM(latency) OR ALARM(errors)"),
+                                     "tags.team": (None, "ml")}
 
     fixed = obsctl("apply", path, "--auto-approve")
     assert fixed.exit_code == 0, fixed.stderr
@@ -92,9 +94,9 @@ def test_out_of_band_rule_and_tag_changes_show_as_field_diffs(obsctl, write_conf
 
 def test_target_limits_the_plan_to_one_composite(obsctl, write_config):
     path = write_config(CONFIG)
-    plan = obsctl("plan", path, "--target", "composite_alarms/down")
-    assert "composite_alarms/down" in plan.stdout
-    assert "composite_alarms/degraded" not in plan.stdout and "alarms/latency" not in plan.stdout
+    doc = plan_json(obsctl, path, "--target", "composite_alarms/down")
+    assert addresses(doc, "create") == ["composite_alarms/down"]
+    assert doc["summary"] == summary(create=1)
 
 
 def test_prune_deletes_parents_before_the_composites_they_name(obsctl, write_config, boto):

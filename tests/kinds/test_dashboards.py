@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from tests.helpers import assert_converged
+from tests.helpers import (addresses, assert_converged, change, field_diffs, plan_json,
+                           summary)
 
 CONFIG = """
 stack: test
@@ -76,9 +77,8 @@ def test_body_rewritten_with_other_key_order_whitespace_and_doubles_is_not_drift
         text = re.sub(r'"(x|y|width|height|value)": (\d+)', r'"\1": \2.0', text)
         boto("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=text)
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 0, plan.stdout
-    assert "No changes." in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(0,))
+    assert doc["changes"] == [] and doc["summary"] == summary()
 
 
 def test_out_of_band_edit_shows_as_the_changed_widget_field(obsctl, write_config, boto):
@@ -88,10 +88,11 @@ def test_out_of_band_edit_shows_as_the_changed_widget_field(obsctl, write_config
     body["widgets"][0]["properties"]["title"] = "Edited in console"
     boto("cloudwatch").put_dashboard(DashboardName="ml-overview", DashboardBody=json.dumps(body))
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2
-    assert '~ body.widgets[0].properties.title: "Edited in console" -> "Latency"' in plan.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["dashboards/ml-overview"]
+    assert field_diffs(change(doc, "dashboards/ml-overview")) == {
+        "body.widgets[0].properties.title": ("Edited in console", "Latency")}
+    assert doc["summary"] == summary(update=1)
 
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     assert stored_body(boto, "ml-overview")["widgets"][0]["properties"]["title"] == "Latency"
@@ -99,11 +100,10 @@ def test_out_of_band_edit_shows_as_the_changed_widget_field(obsctl, write_config
 
 
 def test_target_limits_the_plan(obsctl, write_config):
-    plan = obsctl("plan", write_config(CONFIG), "--target", "dashboards/ml-raw")
-    assert plan.exit_code == 0, plan.stderr
-    assert "dashboards/ml-raw" in plan.stdout
-    assert "dashboards/ml-overview" not in plan.stdout
-    assert "Plan: 1 to create, 0 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, write_config(CONFIG), "--target", "dashboards/ml-raw",
+                    exit_codes=(0,))
+    assert addresses(doc, "create") == ["dashboards/ml-raw"]
+    assert doc["summary"] == summary(create=1)
 
 
 def test_bodies_are_read_only_for_declared_or_prunable_dashboards_and_prune_keeps_to_patterns(
@@ -113,10 +113,11 @@ def test_bodies_are_read_only_for_declared_or_prunable_dashboards_and_prune_keep
     for name in ("ml-old", "team-x", "other"):
         boto("cloudwatch").put_dashboard(DashboardName=name, DashboardBody='{"widgets": []}')
 
-    plan = obsctl("plan", path, "--prune")
+    plan = obsctl("plan", path, "--prune", "--format", "json")
     assert plan.calls["cloudwatch.GetDashboard"] == 3, plan.calls  # ml-overview, ml-raw, ml-old
-    assert "- dashboards/ml-old" in plan.stdout
-    assert "dashboards/team-x" not in plan.stdout and "dashboards/other" not in plan.stdout
+    doc = json.loads(plan.stdout)
+    assert addresses(doc) == ["dashboards/ml-old"]  # team-x and other match no prune pattern
+    assert change(doc, "dashboards/ml-old")["action"] == "delete"
 
     assert obsctl("apply", path, "--auto-approve", "--prune").exit_code == 0
     names = {d["DashboardName"] for d in boto("cloudwatch").list_dashboards()["DashboardEntries"]}

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import assert_converged, assert_no_changes, without_marker
+from tests.helpers import (addresses, assert_converged, assert_no_changes, change, field_diffs,
+                           plan_json, without_marker)
 
 CONFIG = """
 stack: test
@@ -61,13 +62,18 @@ def changes(plan: dict) -> set[tuple[str, str, str, str]]:
 def test_plan_shows_generated_resources_with_their_origin_and_apply_converges(obsctl, write_config, boto):
     seed(boto)
     path = write_config(CONFIG)
-    plan = obsctl("plan", path)
+    plan = obsctl("plan", path, "--format", "json")
     assert plan.exit_code == 0, plan.stderr
-    for endpoint in ("prod-churn", "prod-fraud"):
-        for name in alarm_names(endpoint):
-            assert f"# alarms/{name} will be created (from {ORIGIN.format(endpoint)})" in plan.stdout
-        assert f"dashboards/ml-endpoint-{endpoint} will be created" in plan.stdout
-    assert "staging-churn" not in plan.stdout
+    doc = json.loads(plan.stdout)
+    expected = {("alarms", name, ORIGIN.format(endpoint))
+                for endpoint in ("prod-churn", "prod-fraud") for name in alarm_names(endpoint)}
+    expected |= {("dashboards", f"ml-endpoint-{endpoint}", ORIGIN.format(endpoint))
+                 for endpoint in ("prod-churn", "prod-fraud")}
+    generated = {(c["kind"], c["name"], c["origin"]) for c in doc["changes"]
+                 if c["kind"] in ("alarms", "dashboards")}
+    assert generated == expected  # nothing for staging-churn
+    assert {c["action"] for c in doc["changes"]} == {"create"}
+    assert not any("staging-churn" in c["name"] for c in doc["changes"])
     # Discovery: one listing of every endpoint, one DescribeEndpoint per matching endpoint.
     assert plan.calls["sagemaker.ListEndpoints"] == 1
     assert plan.calls["sagemaker.DescribeEndpoint"] == 2
@@ -96,10 +102,11 @@ def test_log_group_sagemaker_created_is_adopted_not_a_conflict(obsctl, write_con
     logs = boto("logs")
     logs.create_log_group(logGroupName=LOG_GROUP.format("prod-churn"))  # untagged, never expires
     path = write_config(CONFIG)
-    plan = obsctl("plan", path)
-    assert (f"# log_groups/{LOG_GROUP.format('prod-churn')} will be updated in place "
-            f"(from {ORIGIN.format('prod-churn')}): adopting: it has no owner tag yet") in plan.stdout
-    assert "conflict" not in plan.stdout
+    doc = plan_json(obsctl, path)
+    adopted = change(doc, f"log_groups/{LOG_GROUP.format('prod-churn')}")
+    assert (adopted["action"], adopted["origin"], adopted["reason"]) == (
+        "update", ORIGIN.format("prod-churn"), "adopting: it has no owner tag yet")
+    assert doc["summary"]["conflict"] == 0
 
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     group = logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP.format("prod-churn"))["logGroups"][0]
@@ -159,11 +166,12 @@ def test_drift_on_a_generated_alarm_shows_the_field_and_origin(obsctl, write_con
             "Period", "EvaluationPeriods", "DatapointsToAlarm", "ComparisonOperator", "TreatMissingData")
     cloudwatch.put_metric_alarm(**{k: alarm[k] for k in keep if k in alarm}, Threshold=900000.0)
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2
-    assert (f"# alarms/prod-churn-AllTraffic-latency-p90 will be updated in place "
-            f"(from {ORIGIN.format('prod-churn')})") in plan.stdout
-    assert "~ threshold: 900000 -> 500000" in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["alarms/prod-churn-AllTraffic-latency-p90"]
+    drifted = change(doc, "alarms/prod-churn-AllTraffic-latency-p90")
+    assert (drifted["action"], drifted["origin"], drifted["cause"]) == (
+        "update", ORIGIN.format("prod-churn"), "drift")
+    assert field_diffs(drifted) == {"threshold": (900000, 500000)}
 
 
 def test_validate_and_a_stack_without_monitors_make_no_discovery_calls(obsctl, write_config, boto):
@@ -189,8 +197,9 @@ def test_one_endpoint_listing_serves_monitors_and_model_monitors(obsctl, write_c
             output: s3://ml-monitoring/prod-churn/reports
             role_arn: arn:aws:iam::123456789012:role/model-monitor
         """)
-    plan = obsctl("plan", path)
+    plan = obsctl("plan", path, "--format", "json")
     assert plan.exit_code == 0, plan.stdout + plan.stderr
     assert plan.calls["sagemaker.ListEndpoints"] == 1
-    assert "alarms/prod-churn-AllTraffic-latency-p90 will be created" in plan.stdout
-    assert "alarms/staging-churn-AllTraffic-error-rate will be created" in plan.stdout
+    created = addresses(json.loads(plan.stdout), "create")
+    assert "alarms/prod-churn-AllTraffic-latency-p90" in created
+    assert "alarms/staging-churn-AllTraffic-error-rate" in created

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import apply_ok, assert_no_changes, without_marker
+from tests.helpers import (addresses, apply_ok, assert_no_changes, change, field_diffs, plan_json,
+                           without_marker)
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ml-oncall"
 RULE_ARN = "arn:aws:events:us-east-1:123456789012:rule/training-job-failed"
@@ -56,11 +57,12 @@ def test_target_removed_out_of_band_is_a_field_diff(obsctl, write_config, boto):
     apply_ok(obsctl, path)
     boto("events").remove_targets(Rule="training-job-failed", Ids=["ds-team"])
     boto("events").disable_rule(Name="training-job-failed")
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout + plan.stderr
-    assert "~ event_rules/training-job-failed" in plan.stdout
-    assert "targets" in plan.stdout and "ds-team" in plan.stdout
-    assert 'state: "DISABLED" -> "ENABLED"' in plan.stdout.replace("→", "->")
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["event_rules/training-job-failed"]
+    rule = change(doc, "event_rules/training-job-failed")
+    assert rule["action"] == "update" and rule["cause"] == "drift"
+    assert field_diffs(rule) == {"state": ("DISABLED", "ENABLED"), "targets": (
+        [TOPIC], [TOPIC.replace("ml-oncall", "ds-team"), TOPIC])}
     fixed = apply_ok(obsctl, path)
     assert fixed.calls["events.PutTargets"] == 1 and fixed.calls["events.RemoveTargets"] == 0
     assert_no_changes(obsctl, path)
@@ -76,8 +78,12 @@ def test_policy_edited_out_of_band_is_drift_and_untargeted_topics_are_left_alone
     assert_no_changes(obsctl, path)  # ds-team's policy is not obsctl's
     sns.set_topic_attributes(TopicArn=TOPIC, AttributeName="Policy",
                              AttributeValue=json.dumps({"Version": "2012-10-17", "Statement": []}))
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2 and "~ topics/ml-oncall" in plan.stdout and "policy" in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["topics/ml-oncall"]
+    policy = field_diffs(change(doc, "topics/ml-oncall"))
+    assert sorted(policy) == ["policy.Id", "policy.Statement", "policy.Version"]
+    before, after = policy["policy.Statement"]
+    assert before == [] and "obsctl-eventbridge-publish" in [s.get("Sid") for s in after]
     apply_ok(obsctl, path)
     assert "obsctl-eventbridge-publish" in policy_statements(boto, TOPIC)
     assert_no_changes(obsctl, path)
@@ -87,8 +93,10 @@ def test_pattern_change_and_prune(obsctl, write_config, boto):
     path = write_config(CONFIG)
     apply_ok(obsctl, path)
     changed = write_config(CONFIG.replace("[Failed, Stopped]", "[Stopped, Failed, Stopping]"))
-    plan = obsctl("plan", changed, "--target", "event_rules/*")
-    assert "pattern.detail.TrainingJobStatus" in plan.stdout and "topics/" not in plan.stdout
+    doc = plan_json(obsctl, changed, "--target", "event_rules/*")
+    assert addresses(doc) == ["event_rules/training-job-failed"]
+    assert field_diffs(change(doc, "event_rules/training-job-failed")) == {
+        "pattern.detail.TrainingJobStatus": (["Failed", "Stopped"], ["Failed", "Stopped", "Stopping"])}
     apply_ok(obsctl, changed)
     assert_no_changes(obsctl, changed)
 

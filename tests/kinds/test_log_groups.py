@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_no_changes, without_marker
-
-import re
+from tests.helpers import (addresses, assert_no_changes, change, field_diffs, plan_json, summary,
+                           without_marker)
 
 import pytest
 
@@ -43,14 +42,12 @@ def applied(obsctl, write_config, aws):
     return path
 
 
-def drift(obsctl, path) -> str:
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout + plan.stderr
-    return plan.stdout
-
-
-def update_lines(stdout: str) -> list[str]:
-    return re.findall(r"^\s+~ (\S.*)$", stdout, re.MULTILINE)
+def drift(obsctl, path, group: str = "/ml/churn") -> dict[str, tuple]:
+    """The field diffs of the plan's only change, an update of `group`."""
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == [f"log_groups/{group}"]
+    assert doc["summary"] == summary(update=1)
+    return field_diffs(change(doc, f"log_groups/{group}"))
 
 
 def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, applied, boto):
@@ -74,9 +71,7 @@ def test_plan_reads_log_groups_and_their_tags_in_bulk(obsctl, applied):
 
 def test_retention_changed_out_of_band_diffs_on_retention_only(obsctl, applied, boto):
     boto("logs").put_retention_policy(logGroupName="/ml/churn", retentionInDays=7)
-    stdout = drift(obsctl, applied)
-    assert update_lines(stdout) == ["log_groups//ml/churn", "retention_days: 7 -> 30"]
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in stdout
+    assert drift(obsctl, applied) == {"retention_days": (7, 30)}
 
     assert obsctl("apply", applied, "--auto-approve").exit_code == 0
     assert log_group(boto, "/ml/churn")["retentionInDays"] == 30
@@ -85,7 +80,7 @@ def test_retention_changed_out_of_band_diffs_on_retention_only(obsctl, applied, 
 
 def test_never_expiring_group_given_a_retention_is_reset_with_delete_retention_policy(obsctl, applied, boto):
     boto("logs").put_retention_policy(logGroupName="/ml/forever", retentionInDays=14)
-    assert 'retention_days: 14 -> "never"' in drift(obsctl, applied)
+    assert drift(obsctl, applied, "/ml/forever") == {"retention_days": (14, "never")}
 
     result = obsctl("apply", applied, "--auto-approve")
     assert result.calls["logs.DeleteRetentionPolicy"] == 1
@@ -95,12 +90,12 @@ def test_never_expiring_group_given_a_retention_is_reset_with_delete_retention_p
 
 def test_switching_config_between_days_and_never(obsctl, applied, write_config, boto):
     path = write_config(CONFIG.replace("retention_days: 30", "retention_days: never"))
-    assert 'retention_days: 30 -> "never"' in drift(obsctl, path)
+    assert drift(obsctl, path) == {"retention_days": (30, "never")}
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     assert "retentionInDays" not in log_group(boto, "/ml/churn")
 
     path = write_config(CONFIG.replace("retention_days: 30", "retention_days: 3653"))
-    assert 'retention_days: "never" -> 3653' in drift(obsctl, path)
+    assert drift(obsctl, path) == {"retention_days": ("never", 3653)}
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     assert log_group(boto, "/ml/churn")["retentionInDays"] == 3653
     assert_no_changes(obsctl, path)
@@ -115,12 +110,12 @@ def test_unmanaged_retention_and_key_never_diff(obsctl, applied, boto):
 
 def test_kms_key_drift_is_repaired(obsctl, applied, boto):
     boto("logs").disassociate_kms_key(logGroupName="/ml/churn")
-    assert f'kms_key_id: (none) -> "{KEY}"' in drift(obsctl, applied)
+    assert drift(obsctl, applied) == {"kms_key_id": (None, KEY)}
     assert obsctl("apply", applied, "--auto-approve").exit_code == 0
     assert log_group(boto, "/ml/churn")["kmsKeyId"] == KEY
 
     boto("logs").associate_kms_key(logGroupName="/ml/churn", kmsKeyId=OTHER_KEY)
-    assert f'kms_key_id: "{OTHER_KEY}" -> "{KEY}"' in drift(obsctl, applied)
+    assert drift(obsctl, applied) == {"kms_key_id": (OTHER_KEY, KEY)}
     assert obsctl("apply", applied, "--auto-approve").exit_code == 0
     assert log_group(boto, "/ml/churn")["kmsKeyId"] == KEY
     assert_no_changes(obsctl, applied)
@@ -128,7 +123,7 @@ def test_kms_key_drift_is_repaired(obsctl, applied, boto):
 
 def test_explicit_null_key_disassociates(obsctl, applied, write_config, boto):
     path = write_config(CONFIG.replace(f"kms_key_id: {KEY}", "kms_key_id: null"))
-    assert f'kms_key_id: "{KEY}" -> (none)' in drift(obsctl, path)
+    assert drift(obsctl, path) == {"kms_key_id": (KEY, None)}
     result = obsctl("apply", path, "--auto-approve")
     assert result.calls["logs.DisassociateKmsKey"] == 1
     assert "kmsKeyId" not in log_group(boto, "/ml/churn")
@@ -138,9 +133,7 @@ def test_explicit_null_key_disassociates(obsctl, applied, write_config, boto):
 def test_tags_added_out_of_band_show_as_drift(obsctl, applied, boto):
     arn = log_group(boto, "/ml/churn")["logGroupArn"]
     boto("logs").tag_resource(resourceArn=arn, tags={"extra": "1", "team": "other"})
-    lines = update_lines(drift(obsctl, applied))
-    assert 'tags.extra: "1" -> (none)' in lines
-    assert 'tags.team: "other" -> "ml"' in lines
+    assert drift(obsctl, applied) == {"tags.extra": ("1", None), "tags.team": ("other", "ml")}
 
     assert obsctl("apply", applied, "--auto-approve").exit_code == 0
     assert without_marker(tags_of(boto, "/ml/churn")) == {"obsctl:stack": "test", "team": "ml", "model": "churn"}
@@ -151,19 +144,19 @@ def test_target_limits_the_plan(obsctl, applied, boto):
     logs = boto("logs")
     logs.put_retention_policy(logGroupName="/ml/churn", retentionInDays=7)
     logs.put_retention_policy(logGroupName="/ml/forever", retentionInDays=7)
-    plan = obsctl("plan", applied, "--target", "log_groups//ml/forever")
-    assert "log_groups//ml/forever" in plan.stdout
-    assert "log_groups//ml/churn" not in plan.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, applied, "--target", "log_groups//ml/forever")
+    assert addresses(doc, "update") == ["log_groups//ml/forever"]
+    assert doc["summary"] == summary(update=1)
 
 
 def test_prune_deletes_only_owned_groups(obsctl, applied, write_config, boto):
     boto("logs").create_log_group(logGroupName="/ml/someone-else")
     path = write_config(CONFIG.replace("  /ml/adopted: {}\n", ""))
-    plan = obsctl("plan", path, "--prune")
-    assert "- log_groups//ml/adopted" in plan.stdout
-    assert "someone-else" not in plan.stdout
-    assert "Plan: 0 to create, 0 to update, 1 to delete." in plan.stdout
+    doc = plan_json(obsctl, path, "--prune")
+    assert addresses(doc) == ["log_groups//ml/adopted"]  # not /ml/someone-else
+    adopted = change(doc, "log_groups//ml/adopted")
+    assert adopted["action"] == "delete" and adopted["data_loss"] is True
+    assert doc["summary"] == summary(delete=1)
     assert obsctl("apply", path, "--auto-approve", "--prune", "--allow-data-loss").exit_code == 0
     names = {g["logGroupName"] for g in boto("logs").describe_log_groups()["logGroups"]}
     assert names == {"/ml/churn", "/ml/forever", "/ml/someone-else"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.helpers import apply_ok, assert_no_changes
+from tests.helpers import (addresses, apply_ok, assert_no_changes, change, field_diffs, plan_json,
+                           summary)
 
 LATENCY_FILTER = """\
       latency:
@@ -70,10 +71,11 @@ def test_pattern_drift_is_shown_and_repaired(obsctl, write_config, boto):
         logGroupName="/ml/churn", filterName="errors", filterPattern="ERROR",
         metricTransformations=[{"metricName": "InferenceErrors", "metricNamespace": "ML/Churn",
                                 "metricValue": "1", "defaultValue": 0}])
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2
-    assert '~ pattern: "ERROR" -> "?ERROR ?Exception"' in plan.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["metric_filters//ml/churn:errors"]
+    assert field_diffs(change(doc, "metric_filters//ml/churn:errors")) == {
+        "pattern": ("ERROR", "?ERROR ?Exception")}
+    assert doc["summary"] == summary(update=1)
 
     apply_ok(obsctl, path)
     # PutMetricFilter replaced the filter of that name rather than adding a second one.
@@ -91,17 +93,17 @@ def test_metric_drift_names_each_field(obsctl, write_config, boto):
         metricTransformations=[{"metricName": "Latency", "metricNamespace": "ML/Churn",
                                 "metricValue": "$.latency", "unit": "Seconds",
                                 "dimensions": {"Model": "$.model"}}])
-    plan = obsctl("plan", path)
-    assert '~ unit: "Seconds" -> "Milliseconds"' in plan.stdout
-    assert '~ dimensions.Variant: (none) -> "$.variant"' in plan.stdout
+    doc = plan_json(obsctl, path)
+    assert addresses(doc) == ["metric_filters//ml/churn:latency"]
+    assert field_diffs(change(doc, "metric_filters//ml/churn:latency")) == {
+        "unit": ("Seconds", "Milliseconds"), "dimensions.Variant": (None, "$.variant")}
 
 
 def test_target_selects_one_filter_by_group_and_name(obsctl, write_config, aws):
     path = write_config(CONFIG)
-    plan = obsctl("plan", path, "--target", "metric_filters//ml/churn:errors")
-    assert "metric_filters//ml/churn:errors" in plan.stdout
-    assert "latency" not in plan.stdout and "log_groups/" not in plan.stdout
-    assert "Plan: 1 to create, 0 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, path, "--target", "metric_filters//ml/churn:errors")
+    assert addresses(doc, "create") == ["metric_filters//ml/churn:errors"]
+    assert doc["summary"] == summary(create=1)
 
 
 def test_removed_filter_is_pruned_by_pattern_and_others_are_left_alone(obsctl, write_config, boto):
@@ -112,9 +114,9 @@ def test_removed_filter_is_pruned_by_pattern_and_others_are_left_alone(obsctl, w
         logGroupName="/other/app", filterName="theirs", filterPattern="",
         metricTransformations=[{"metricName": "M", "metricNamespace": "N", "metricValue": "1"}])
     path = write_config(CONFIG.replace(LATENCY_FILTER, ""))
-    plan = obsctl("plan", path, "--prune")
-    assert "- metric_filters//ml/churn:latency" in plan.stdout
-    assert "theirs" not in plan.stdout
+    doc = plan_json(obsctl, path, "--prune")
+    assert addresses(doc) == ["metric_filters//ml/churn:latency"]  # not /other/app:theirs
+    assert change(doc, "metric_filters//ml/churn:latency")["action"] == "delete"
     apply_ok(obsctl, path, "--prune")
     assert set(filters(boto, "/ml/churn")) == {"errors"}
     assert set(filters(boto, "/other/app")) == {"theirs"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reconciler.emulator.seed import seed
-from tests.helpers import apply_ok, assert_no_changes, without_marker
+from tests.helpers import (addresses, apply_ok, assert_no_changes, change, field_diffs, plan_json,
+                           summary, without_marker)
 
 CONFIG = """
 stack: test
@@ -73,9 +74,9 @@ def test_apply_creates_schedule_definition_and_drift_alarm_then_plan_is_empty(
 
 
 def test_plan_shows_the_generated_alarm_with_its_origin(obsctl, write_config, endpoints):
-    plan = obsctl("plan", config(write_config))
-    assert plan.exit_code == 0, plan.stderr
-    assert "alarms/churn-dq-drift-age will be created (from model_monitors.churn-dq)" in plan.stdout
+    doc = plan_json(obsctl, config(write_config), exit_codes=(0,))
+    generated = change(doc, "alarms/churn-dq-drift-age")
+    assert (generated["action"], generated["origin"]) == ("create", "model_monitors.churn-dq")
 
 
 def test_schedule_changed_out_of_band_is_a_field_diff(obsctl, write_config, boto, endpoints):
@@ -86,11 +87,11 @@ def test_schedule_changed_out_of_band_is_a_field_diff(obsctl, write_config, boto
     current["ScheduleConfig"]["ScheduleExpression"] = "cron(0 0 ? * * *)"
     sagemaker.update_monitoring_schedule(MonitoringScheduleName="churn-dq", MonitoringScheduleConfig=current)
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout + plan.stderr
-    assert "~ model_monitors/churn-dq" in plan.stdout
-    assert '~ schedule: "cron(0 0 ? * * *)" -> "cron(0 * ? * * *)"' in plan.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["model_monitors/churn-dq"]
+    assert field_diffs(change(doc, "model_monitors/churn-dq")) == {
+        "schedule": ("cron(0 0 ? * * *)", "cron(0 * ? * * *)")}
+    assert doc["summary"] == summary(update=1)
     fixed = apply_ok(obsctl, path)
     assert fixed.calls["sagemaker.UpdateMonitoringSchedule"] == 1
     assert_no_changes(obsctl, path)
@@ -102,9 +103,11 @@ def test_definition_change_makes_a_new_definition_and_deletes_the_old(obsctl, wr
     [old] = definition_names(sagemaker)
 
     path = config(write_config, instances=2)
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2
-    assert "~ job_definition.instance_count: 1 -> 2" in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["model_monitors/churn-dq"]
+    monitor = change(doc, "model_monitors/churn-dq")
+    assert field_diffs(monitor) == {"job_definition.instance_count": (1, 2)}
+    assert monitor["cause"] == "config"
     result = apply_ok(obsctl, path)
     assert result.calls["sagemaker.CreateDataQualityJobDefinition"] == 1
     assert result.calls["sagemaker.DeleteDataQualityJobDefinition"] == 1
@@ -131,9 +134,10 @@ def test_a_definition_left_by_a_failed_apply_is_cleaned_up(obsctl, write_config,
         JobDefinitionName="churn-dq-00000000", **request,
         Tags=[{"Key": "obsctl:stack", "Value": "test"}, {"Key": "obsctl:model-monitor", "Value": "churn-dq"}])
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout
-    assert "stale_job_definitions" in plan.stdout and "churn-dq-00000000" in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["model_monitors/churn-dq"]
+    assert field_diffs(change(doc, "model_monitors/churn-dq")) == {
+        "stale_job_definitions": (["churn-dq-00000000"], None)}
     apply_ok(obsctl, path)
     assert definition_names(sagemaker) == [current]
     assert_no_changes(obsctl, path)
@@ -152,8 +156,8 @@ def test_missing_endpoint_is_an_error_at_its_line_and_nothing_is_written(obsctl,
 def test_prune_deletes_schedule_definition_and_drift_alarm(obsctl, write_config, boto, endpoints):
     apply_ok(obsctl, config(write_config))
     empty = write_config("stack: test\ntopics:\n  ds-team: {}\n", name="empty.yaml")
-    plan = obsctl("plan", empty, "--prune", "--allow-mass-delete")
-    assert "- model_monitors/churn-dq" in plan.stdout and "- alarms/churn-dq-drift-age" in plan.stdout
+    doc = plan_json(obsctl, empty, "--prune", "--allow-mass-delete")
+    assert addresses(doc, "delete") == ["alarms/churn-dq-drift-age", "model_monitors/churn-dq"]
     result = obsctl("apply", empty, "--prune", "--allow-mass-delete", "--auto-approve")
     assert result.exit_code == 0, result.stdout + result.stderr
     sagemaker = boto("sagemaker")

@@ -9,7 +9,8 @@ import pytest
 
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.queries import Queries, read_definitions
-from tests.helpers import assert_converged, assert_no_changes
+from tests.helpers import (addresses, assert_converged, assert_no_changes, change, field_diffs,
+                           plan_json, summary)
 
 CONFIG = """
 stack: test
@@ -47,10 +48,12 @@ def test_out_of_band_edit_is_a_field_diff_and_update_keeps_the_id(obsctl, write_
     before = definitions(boto)["overhead"]
     boto("logs").put_query_definition(name="overhead", queryDefinitionId=before["queryDefinitionId"],
                                       queryString="fields @message", logGroupNames=["/ml/other"])
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2
-    assert '~ query: "fields @message" ->' in plan.stdout
-    assert '~ log_groups: ["/ml/other"] -> ["/ml/churn"]' in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["queries/overhead"]
+    assert field_diffs(change(doc, "queries/overhead")) == {
+        "query": ("fields @message", "fields @timestamp, @message | filter @message like /overhead/"
+                                     " | sort @timestamp desc | limit 20"),
+        "log_groups": (["/ml/other"], ["/ml/churn"])}
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     after = definitions(boto)["overhead"]
     assert after["queryDefinitionId"] == before["queryDefinitionId"]
@@ -84,8 +87,9 @@ def test_two_live_queries_with_a_declared_name_stop_the_plan(obsctl, write_confi
 
 
 def test_target_limits_the_plan(obsctl, write_config):
-    plan = obsctl("plan", write_config(CONFIG), "--target", "queries/overhead")
-    assert "queries/overhead" in plan.stdout and "errors-per-hour" not in plan.stdout
+    doc = plan_json(obsctl, write_config(CONFIG), "--target", "queries/overhead")
+    assert addresses(doc, "create") == ["queries/overhead"]
+    assert doc["summary"] == summary(create=1)
 
 
 class FakeLogs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.emulator.test_autoscaling import make_endpoint
-from tests.helpers import assert_no_changes
+from tests.helpers import addresses, assert_no_changes, change, field_diffs, plan_json, summary
 
 NAMESPACE, DIMENSION = "sagemaker", "sagemaker:variant:DesiredInstanceCount"
 RESOURCE = "endpoint/churn/variant/AllTraffic"
@@ -78,8 +78,9 @@ def test_target_tracking_alarms_are_never_planned_adopted_or_imported(applied, o
     managed = [a["AlarmName"] for a in boto("cloudwatch").describe_alarms()["MetricAlarms"]
                if a["AlarmName"].startswith("TargetTracking-")]
     assert len(managed) == 2  # AlarmHigh and AlarmLow, made by Application Auto Scaling
-    plan = obsctl("plan", applied, "--prune", "--adopt", "alarms/*", "--format", "json")
-    assert plan.exit_code == 0 and "TargetTracking-" not in plan.stdout
+    doc = plan_json(obsctl, applied, "--prune", "--adopt", "alarms/*", exit_codes=(0,))
+    assert doc["changes"] == [] and doc["kept"] == []
+    assert [s["unmanaged_owned"] for s in doc["stacks"]] == [[]]
     imported = obsctl("import", "--kind", "alarms", applied)
     assert imported.exit_code == 0, imported.stderr
     assert "TargetTracking-" not in imported.stdout and "churn-latency" in imported.stdout
@@ -88,12 +89,13 @@ def test_target_tracking_alarms_are_never_planned_adopted_or_imported(applied, o
 def test_min_capacity_changed_out_of_band_is_a_field_diff(applied, obsctl, boto):
     boto("application-autoscaling").register_scalable_target(
         ServiceNamespace=NAMESPACE, ResourceId=RESOURCE, ScalableDimension=DIMENSION, MinCapacity=3)
-    plan = obsctl("plan", applied, "--detailed-exitcode")
-    assert plan.exit_code == 2, plan.stdout + plan.stderr
-    assert "~ scaling_policies/churn-step-out" in plan.stdout
-    assert "~ scaling_policies/churn-invocations" in plan.stdout  # one target, two policies
-    assert "min_capacity: 3 -> 1" in plan.stdout.replace("→", "->")
-    assert "Plan: 0 to create, 2 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, applied, "--detailed-exitcode", exit_codes=(2,))
+    # One target, two policies: both show the change.
+    assert addresses(doc, "update") == ["scaling_policies/churn-invocations",
+                                        "scaling_policies/churn-step-out"]
+    for address in addresses(doc):
+        assert field_diffs(change(doc, address)) == {"min_capacity": (3, 1)}
+    assert doc["summary"] == summary(update=2)
     fixed = obsctl("apply", applied, "--auto-approve")
     assert fixed.calls["application-autoscaling.RegisterScalableTarget"] == 2
     assert fixed.calls["application-autoscaling.PutScalingPolicy"] == 0
@@ -104,9 +106,10 @@ def test_changing_steps_updates_the_policy_and_the_alarm_keeps_its_action(applie
                                                                           write_config):
     before = policies(boto)["churn-step-out"]["PolicyARN"]
     path = write_config(CONFIG.replace("adjustment: 2}", "adjustment: 3}"))
-    plan = obsctl("plan", path, "--target", "scaling_policies/churn-step-out")
-    assert "step_scaling.steps[1].adjustment" in plan.stdout
-    assert "alarms/" not in plan.stdout and "churn-invocations" not in plan.stdout
+    doc = plan_json(obsctl, path, "--target", "scaling_policies/churn-step-out")
+    assert addresses(doc) == ["scaling_policies/churn-step-out"]
+    assert field_diffs(change(doc, "scaling_policies/churn-step-out")) == {
+        "step_scaling.steps[1].adjustment": (2, 3)}
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     assert policies(boto)["churn-step-out"]["PolicyARN"] == before
     assert before in alarm_actions(boto, "churn-latency")

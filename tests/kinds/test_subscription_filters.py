@@ -4,7 +4,8 @@ emulator (like CloudWatch Logs) refuses a filter whose Kinesis/Firehose stream d
 from __future__ import annotations
 
 import pytest
-from tests.helpers import assert_converged, assert_no_changes, create_log_destinations
+from tests.helpers import (addresses, assert_converged, assert_no_changes, change,
+                           create_log_destinations, field_diffs, plan_json)
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/cwl-to-streams"
@@ -76,11 +77,10 @@ def test_out_of_band_change_is_a_field_diff(obsctl, write_config, boto, destinat
     boto("logs").put_subscription_filter(
         logGroupName="/ml/churn", filterName="errors-to-stream", filterPattern="ERROR",
         destinationArn=f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/errors", roleArn=ROLE)
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2
-    assert '~ pattern: "ERROR" -> "?ERROR ?Exception"' in plan.stdout
-    assert '~ distribution: "ByLogStream" -> "Random"' in plan.stdout
-    assert "to-archive" not in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["subscription_filters//ml/churn:errors-to-stream"]  # not to-archive
+    assert field_diffs(change(doc, "subscription_filters//ml/churn:errors-to-stream")) == {
+        "pattern": ("ERROR", "?ERROR ?Exception"), "distribution": ("ByLogStream", "Random")}
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     assert_no_changes(obsctl, path)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_converged, without_marker
+from tests.helpers import (addresses, assert_converged, change, field_diffs, plan_json, summary,
+                           without_marker)
 
 CONFIG = """
 stack: test
@@ -40,11 +41,15 @@ def test_out_of_band_subscription_and_display_name_show_as_field_diffs(obsctl, w
     sns.subscribe(TopicArn=arn, Protocol="email", Endpoint="intruder@example.com")
     sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="Renamed")
 
-    plan = obsctl("plan", path, "--detailed-exitcode")
-    assert plan.exit_code == 2
-    assert '~ display_name: "Renamed" -> "ML on-call"' in plan.stdout
-    assert "~ subscriptions:" in plan.stdout and "intruder@example.com" in plan.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to delete." in plan.stdout
+    doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
+    assert addresses(doc) == ["topics/ml-oncall"]
+    topic = change(doc, "topics/ml-oncall")
+    assert topic["cause"] == "drift"
+    assert field_diffs(topic) == {"display_name": ("Renamed", "ML on-call"),
+                                  "subscriptions": (
+        ["email:a@example.com", "email:b@example.com", "email:intruder@example.com"],
+        ["email:a@example.com", "email:b@example.com"])}
+    assert doc["summary"] == summary(update=1)
 
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     assert obsctl("plan", path, "--detailed-exitcode").exit_code == 0
@@ -58,9 +63,10 @@ def test_tag_drift_is_repaired(obsctl, write_config, boto):
     sns = boto("sns")
     arn = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ds-team"))
     sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "extra", "Value": "1"}, {"Key": "team", "Value": "x"}])
-    plan = obsctl("plan", path)
-    assert "~ tags.extra: \"1\" -> (none)" in plan.stdout
-    assert '~ tags.team: "x" -> "ml"' in plan.stdout
+    doc = plan_json(obsctl, path)
+    assert addresses(doc) == ["topics/ds-team"]
+    assert field_diffs(change(doc, "topics/ds-team")) == {
+        "tags.extra": ("1", None), "tags.team": ("x", "ml")}
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     tags = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]}
     assert without_marker(tags) == {"obsctl:stack": "test", "team": "ml"}
