@@ -7,14 +7,13 @@ import sys
 import click
 
 from reconciler import saved_plan
-from reconciler.cli.common import (EXIT_ERROR, EXIT_OK, PAST, aws_options, make_plan,
-                                   plan_request, report_outcome, reports_errors,
-                                   selection_options, stats_option)
+from reconciler.cli.common import (EXIT_ERROR, EXIT_OK, PAST, aws_options, color_option, make_plan,
+                                   plan_request, report_outcome, reports_errors, selection_options,
+                                   stats_option, text_plan)
 from reconciler.diagnostics import ObsctlError
 from reconciler.engine import Outcome, apply_stack
 from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
-from reconciler.render import RENDERERS
 
 
 @click.command("apply")
@@ -23,11 +22,12 @@ from reconciler.render import RENDERERS
 @click.option("--allow-data-loss", is_flag=True,
               help="Allow deleting log groups (their log events are lost) without typing a "
                    "confirmation; needed to do so without a terminal.")
+@color_option
 @aws_options
 @stats_option
 @reports_errors
 def apply_command(paths, targets, prune, allow_mass_delete, adopt, auto_approve, allow_data_loss,
-                  endpoint_url, region, profile, quiet):
+                  no_color, endpoint_url, region, profile, quiet):
     """Make AWS match the config, or apply a saved plan (`obsctl apply PLANFILE`)."""
     saved = None
     if len(paths) == 1 and saved_plan.is_saved_plan(paths[0]):
@@ -44,9 +44,9 @@ def apply_command(paths, targets, prune, allow_mass_delete, adopt, auto_approve,
         saved_plan.check_fresh(saved, result, paths[0])
         auto_approve = True  # the saved plan was the reviewed one
     if not result.actionable:
-        click.echo(RENDERERS["text"](result), nl=False)
+        click.echo(text_plan(result, no_color), nl=False)
         sys.exit(EXIT_ERROR if result.counts()["conflict"] else EXIT_OK)
-    click.echo(RENDERERS["text"](result))
+    click.echo(text_plan(result, no_color))
     _approve(result, auto_approve, allow_data_loss)
     outcomes: list[Outcome] = []
     with Progress.create("Applying", quiet) as progress:

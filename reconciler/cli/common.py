@@ -7,10 +7,11 @@ command modules: never the other way round.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,6 +25,9 @@ from reconciler.engine import Outcome, PlanOptions, Target, plan_all
 from reconciler.kinds import KINDS
 from reconciler.plan import Action
 from reconciler.progress import Progress
+from reconciler.render import RENDERERS
+from reconciler.render.failure import render_failure
+from reconciler.render.text import color_wanted
 from reconciler.saved_plan import PlanRequest
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2  # 130 after Ctrl-C, as shells do
@@ -82,6 +86,45 @@ def _print_stats() -> None:
 
 
 STATS_HELP = "Print API calls by operation and wall time to stderr."
+
+
+def color_option(command):
+    return click.option("--no-color", "no_color", is_flag=True,
+                        help="No colour even on a terminal (also NO_COLOR=1).")(command)
+
+
+def text_plan(plan, no_color: bool) -> str:
+    """The text plan, coloured like Terraform's on a terminal (never when piped, NO_COLOR or
+    --no-color)."""
+    return RENDERERS["text"](plan, color=not no_color and color_wanted(sys.stdout))
+
+
+@contextlib.contextmanager
+def failures_in_document(output_format: str) -> Iterator[None]:
+    """With --format json or markdown, a plan that fails (config error, refused prune, AWS
+    error) is still a document on stdout, so a pull request always gets a comment that says
+    why; the error also goes to stderr and the exit code is 1, as for any failure."""
+    try:
+        yield
+    except ConfigError as error:
+        _print_failure(output_format, error.diagnostics)
+        raise
+    except ObsctlError as error:
+        _print_failure(output_format, [str(error)])
+        raise
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        _print_failure(output_format, [f"AWS {error.operation_name}: {info.get('Code')}: "
+                                       f"{info.get('Message')}"])
+        raise
+    except (BotoCoreError, ResponseParserError) as error:
+        _print_failure(output_format, [describe_error(error)])
+        raise
+
+
+def _print_failure(output_format: str, problems: list) -> None:
+    if output_format in ("json", "markdown"):
+        click.echo(render_failure(output_format, problems), nl=False)
 
 
 def stats_option(command):

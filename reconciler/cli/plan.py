@@ -7,8 +7,9 @@ import sys
 import click
 
 from reconciler import drift, saved_plan
-from reconciler.cli.common import (EXIT_CHANGES, EXIT_ERROR, aws_options, make_plan,
-                                   plan_request, reports_errors, selection_options, stats_option)
+from reconciler.cli.common import (EXIT_CHANGES, EXIT_ERROR, aws_options, color_option,
+                                   failures_in_document, make_plan, plan_request, reports_errors,
+                                   selection_options, stats_option, text_plan)
 from reconciler.progress import Progress
 from reconciler.render import RENDERERS
 
@@ -21,20 +22,25 @@ from reconciler.render import RENDERERS
               help="Save the plan (JSON) for `obsctl apply PLANFILE`.")
 @click.option("--explain-drift", is_flag=True,
               help="Show who changed drifted resources and when (CloudTrail, last 7 days).")
+@color_option
 @aws_options
 @stats_option
 @reports_errors
 def plan_command(paths, targets, prune, allow_mass_delete, adopt, output_format,
-                 detailed_exitcode, out, explain_drift, endpoint_url, region, profile, quiet):
+                 detailed_exitcode, out, explain_drift, no_color, endpoint_url, region, profile,
+                 quiet):
     """Show what apply would change."""
-    request = plan_request(paths, targets, adopt, prune, allow_mass_delete)
-    result, states = make_plan(request, endpoint_url, region, profile, quiet)
+    with failures_in_document(output_format):
+        request = plan_request(paths, targets, adopt, prune, allow_mass_delete)
+        result, states = make_plan(request, endpoint_url, region, profile, quiet)
     if explain_drift:
         with Progress.create("Looking up CloudTrail", quiet) as progress:
             notes = drift.explain(result, states, progress=progress)
         for note in notes:
             click.echo(note, err=True)
-    click.echo(RENDERERS[output_format](result), nl=False)
+    rendered = (text_plan(result, no_color) if output_format == "text"
+                else RENDERERS[output_format](result))
+    click.echo(rendered, nl=False)
     if out:
         saved_plan.save(result, states, request, out)
         click.echo(f"Saved the plan to {out}; apply exactly it with `obsctl apply {out}`.", err=True)
