@@ -16,12 +16,12 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler.aws import AwsContext
-from reconciler.config.fields import OWNER_TAG
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import ImportRefs, Kind, Live
 from reconciler.kinds.common import topic_arn
+from reconciler.ownership import OWNER_TAG
 
 
 @dataclass

@@ -36,7 +36,6 @@ Validation: per-field rules and rules between fields of one alarm live in the co
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from typing import Annotated, Callable, Literal
@@ -49,8 +48,9 @@ from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, T
                                       is_extended_statistic, printable_name)
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, existing_alarms,
-                                     resolve_action, sync_cloudwatch_tags, tag_list)
+from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, did_you_mean,
+                                     existing_alarms, present, resolve_action, sync_tags, tag_list,
+                                     topic_problem)
 from reconciler.kinds.scaling_policies import (declared_targets, live_references, policy_arns,
                                                reference_for, reference_problem)
 
@@ -102,11 +102,6 @@ def parse_when(text: str) -> tuple[str, float | int]:
         raise ValueError(f"{text!r}: the threshold {match.group(2)} is too large for a "
                          "CloudWatch threshold (a double)")
     return COMPARISONS[match.group(1)], as_number(threshold)
-
-
-def _id_hint(name: str, defined) -> str:
-    close = difflib.get_close_matches(name, sorted(defined), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def alarm_arn(name: str, scope) -> str:
@@ -170,7 +165,7 @@ class AlarmConfig(StrictModel):
             name, column = min(unknown.items(), key=lambda item: item[1])
             raise ValueError(f"{name!r} at column {column} is not a metric id defined in "
                              f"`metrics` (defined: {', '.join(sorted(defined))})"
-                             f"{_id_hint(name, defined)}")
+                             + (f"; {hint}" if (hint := did_you_mean(name, defined)) else ""))
         return expression
 
     @field_validator("evaluation_periods")
@@ -254,10 +249,6 @@ class AlarmConfig(StrictModel):
 
 # --- comparable form --------------------------------------------------------------------
 
-def _present(values: dict) -> dict:
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def _dimension_map(dimensions) -> dict[str, str]:
     """Dimensions as a name-sorted map: AWS may reorder them and returns [] for none."""
     if isinstance(dimensions, dict):
@@ -267,13 +258,13 @@ def _dimension_map(dimensions) -> dict[str, str]:
 
 def _stat_entry(query_id, namespace, metric_name, dimensions, stat, period, unit, account_id,
                 return_data) -> dict:
-    return _present({"id": query_id, "return_data": return_data, "namespace": namespace,
+    return present({"id": query_id, "return_data": return_data, "namespace": namespace,
                      "metric_name": metric_name, "dimensions": _dimension_map(dimensions),
                      "stat": stat, "period": period, "unit": unit, "account_id": account_id})
 
 
 def _expression_entry(query_id, expression, label, period, return_data) -> dict:
-    return _present({"id": query_id, "return_data": return_data, "expression": expression,
+    return present({"id": query_id, "return_data": return_data, "expression": expression,
                      "label": label or None, "period": period})
 
 
@@ -297,7 +288,7 @@ def _desired_stat_entry(query_id: str, ref: MetricRef, alarm: AlarmConfig, scope
     if account_id is not None:
         entry["account_id"] = account_id
     if ref.namespace is None or ref.name is None or ref.stat is None:
-        return _present(entry)  # not from a validated config: leave out what is unset
+        return present(entry)  # not from a validated config: leave out what is unset
     return entry
 
 
@@ -367,7 +358,7 @@ def desired_spec(alarm: AlarmConfig, tags: dict[str, str], scope) -> dict:
     spec["ok_actions"] = _resolved_actions(actions.ok, scope)
     spec["insufficient_data_actions"] = _resolved_actions(actions.insufficient_data, scope)
     spec["tags"] = tags
-    return spec if None not in spec.values() else _present(spec)
+    return spec if None not in spec.values() else present(spec)
 
 
 def _live_query(query: dict, scope) -> dict:
@@ -427,7 +418,7 @@ def live_spec(alarm: dict, tags: dict[str, str], scope) -> dict:
         arns = get(key)
         spec[field] = sorted(set(arns)) if arns else []
     spec["tags"] = tags
-    return spec if None not in spec.values() else _present(spec)
+    return spec if None not in spec.values() else present(spec)
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -440,7 +431,7 @@ _BAND = re.compile(rf"^ANOMALY_DETECTION_BAND\({ANOMALY_METRIC_ID},\s*([0-9.]+)\
 
 
 def _metric_ref(entry: dict, stat_key: str = "stat") -> dict:
-    return _present({"namespace": entry["namespace"], "name": entry["metric_name"],
+    return present({"namespace": entry["namespace"], "name": entry["metric_name"],
                      "dimensions": entry.get("dimensions") or None, "stat": entry[stat_key],
                      "period": entry.get("period"), "unit": entry.get("unit"),
                      "account_id": entry.get("account_id")})
@@ -464,7 +455,7 @@ def _metric_config(spec: dict) -> dict:
 
 def alarm_config(spec: dict, tags: dict[str, str], refs) -> dict:
     """The `alarms` entry for a comparable form: short forms, AWS defaults left out."""
-    entry = _present({"description": spec.get("description")}) | _metric_config(spec)
+    entry = present({"description": spec.get("description")}) | _metric_config(spec)
     if "threshold" in spec:
         symbol = _SYMBOLS.get(spec["comparison"])
         entry.update({"when": f"{symbol} {spec['threshold']}"} if symbol else
@@ -497,19 +488,19 @@ def _query_request(entry: dict) -> dict:
     request = {"Id": entry["id"], "ReturnData": entry["return_data"]}
     if "expression" in entry:
         request["Expression"] = entry["expression"]
-        request.update(_present({"Label": entry.get("label"), "Period": entry.get("period")}))
+        request.update(present({"Label": entry.get("label"), "Period": entry.get("period")}))
         return request
     metric = {"Namespace": entry["namespace"], "MetricName": entry["metric_name"],
               "Dimensions": _dimension_list(entry["dimensions"])}
-    request["MetricStat"] = _present({"Metric": metric, "Period": entry["period"],
+    request["MetricStat"] = present({"Metric": metric, "Period": entry["period"],
                                       "Stat": entry["stat"], "Unit": entry.get("unit")})
-    request.update(_present({"AccountId": entry.get("account_id")}))
+    request.update(present({"AccountId": entry.get("account_id")}))
     return request
 
 
 def put_request(name: str, spec: dict) -> dict:
     """PutMetricAlarm arguments for a comparable form (without Tags: create adds them)."""
-    request = _present({
+    request = present({
         "AlarmName": name,
         "AlarmDescription": spec.get("description"),
         "ActionsEnabled": spec["actions_enabled"],
@@ -525,7 +516,7 @@ def put_request(name: str, spec: dict) -> dict:
     if "metrics" in spec:
         request["Metrics"] = [_query_request(entry) for entry in spec["metrics"]]
         return request
-    return request | _present({
+    return request | present({
         "Namespace": spec["namespace"], "MetricName": spec["metric_name"],
         "Dimensions": _dimension_list(spec["dimensions"]), "Period": spec["period"],
         "Statistic": spec.get("statistic"), "ExtendedStatistic": spec.get("extended_statistic"),
@@ -543,12 +534,7 @@ def action_problem(reference: str, topics: set[str], band_alarm: bool,
         return "anomaly_band alarms cannot have Auto Scaling actions (CloudWatch rejects them)", None
     if reference.startswith("scaling:"):
         return reference_problem(reference.removeprefix("scaling:"), scaling_policies or {})
-    topic = reference.removeprefix("topic:")
-    if reference.startswith("topic:") and topic not in topics:
-        close = difflib.get_close_matches(topic, sorted(topics), n=1)
-        return (f"topic {topic!r} is not defined in `topics`",
-                f"did you mean 'topic:{close[0]}'?" if close else None)
-    return None
+    return topic_problem(reference, topics)
 
 
 def action_diagnostics(stack, path: tuple, actions: Actions, band_alarm: bool,
@@ -676,7 +662,7 @@ class Alarms(Kind):
             kept = {key: live.spec[key] for key in COMPARED_ONLY_WHEN_CONFIGURED if key in live.spec}
             cloudwatch.put_metric_alarm(**put_request(desired.name,
                                                       _with_policy_arns(aws, kept | desired.spec)))
-        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.written_tags)
+        sync_tags(aws, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name])

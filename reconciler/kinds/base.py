@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 from pydantic import BaseModel
 
 from reconciler.applied import APPLIED_TAG, digest, without_marker
-from reconciler.config.fields import OWNER_TAG
 from reconciler.config.tags import is_reserved_tag_key
 from reconciler.diagnostics import Diagnostic, Location, ObsctlError
 from reconciler.kinds.common import KeyedLocks
+from reconciler.ownership import owner_of
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
@@ -92,7 +92,7 @@ class Live:
 
     @property
     def owner(self) -> str | None:
-        return (self.tags or {}).get(OWNER_TAG)
+        return owner_of(self.tags)
 
     @property
     def applied(self) -> str | None:

@@ -60,8 +60,8 @@ from pydantic import Field, StringConstraints, ValidationError
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
-                                     resolve_action, tag_delta, tag_list)
+from reconciler.kinds.common import (concurrently, desired_tags, for_each, present, read_owned_tags,
+                                     resolve_action, sync_tags, tag_list)
 
 MAX_PATTERN_LENGTH = 4096  # PutRule EventPattern
 MAX_TARGETS = 5  # targets per rule (EventBridge quota)
@@ -255,7 +255,7 @@ def topics_targeted(stack, scope) -> dict[str, list[str]]:
 
 def desired_spec(rule: EventRuleConfig, tags: dict[str, str], scope) -> dict:
     arns = sorted({resolve_action(ref, scope) for ref in rule.targets})
-    return _present({
+    return present({
         "event_bus": rule.event_bus,
         "pattern": canonical_pattern(rule.pattern),
         "state": "ENABLED" if rule.enabled else "DISABLED",
@@ -267,7 +267,7 @@ def desired_spec(rule: EventRuleConfig, tags: dict[str, str], scope) -> dict:
 
 def live_spec(rule: dict, bus: str, targets: list[dict] | None, tags: dict[str, str]) -> dict:
     pattern = rule.get("EventPattern")
-    return _present({
+    return present({
         "event_bus": bus,
         "pattern": canonical_pattern(json.loads(pattern)) if pattern else None,
         "schedule": rule.get("ScheduleExpression"),  # obsctl makes none: any is a difference
@@ -276,10 +276,6 @@ def live_spec(rule: dict, bus: str, targets: list[dict] | None, tags: dict[str, 
         "targets": None if targets is None else sorted(t["Arn"] for t in targets),
         "tags": tags,
     })
-
-
-def _present(values: dict) -> dict:
-    return {key: value for key, value in values.items() if value is not None}
 
 
 # --- import: comparable form -> config ---------------------------------------------------
@@ -478,11 +474,7 @@ class EventRules(Kind):
         added, removed = target_changes(live.identity["targets"], spec["targets"])
         _put_targets(events, desired.name, spec["event_bus"], added)
         _remove_targets(events, desired.name, spec["event_bus"], removed)
-        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
-        if to_set:
-            events.tag_resource(ResourceARN=live.identity["arn"], Tags=tag_list(to_set))
-        if to_remove:
-            events.untag_resource(ResourceARN=live.identity["arn"], TagKeys=to_remove)
+        sync_tags(aws, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         events, bus = aws.client("events"), live.identity["bus"]
@@ -492,7 +484,7 @@ class EventRules(Kind):
 
 
 def _rule_request(name: str, spec: dict) -> dict:
-    return _present({"Name": name, "EventBusName": spec["event_bus"],
+    return present({"Name": name, "EventBusName": spec["event_bus"],
                      "EventPattern": json.dumps(spec["pattern"], separators=(",", ":")),
                      "State": spec["state"], "Description": spec.get("description")})
 

@@ -27,8 +27,7 @@ from pydantic import (AfterValidator, PlainValidator, StringConstraints, WithJso
 
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
-                                     tag_delta)
+from reconciler.kinds.common import concurrently, desired_tags, for_each, read_owned_tags, sync_tags
 from reconciler.kinds.filter_pattern import MAX_REGEX_PATTERNS_PER_LOG_GROUP, uses_regex
 from reconciler.kinds.metric_filters import MetricFilterMap, filter_config
 from reconciler.kinds.subscription_filters import SubscriptionFilterMap, comparable_filter, read_group
@@ -211,11 +210,7 @@ class LogGroups(Kind):
             _set_retention(logs, desired.name, wanted["retention_days"])
         if "kms_key_id" in wanted and wanted["kms_key_id"] != current["kms_key_id"]:
             _set_kms_key(logs, desired.name, wanted["kms_key_id"])
-        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
-        if to_set:
-            logs.tag_resource(resourceArn=live.identity["arn"], tags=to_set)
-        if to_remove:
-            logs.untag_resource(resourceArn=live.identity["arn"], tagKeys=to_remove)
+        sync_tags(aws, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         aws.client("logs").delete_log_group(logGroupName=live.name)

@@ -86,13 +86,14 @@ from typing import Annotated, Literal
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, model_validator
 
-from reconciler.config.fields import (OWNER_TAG, Actions, Dimensions, Finite, MetricRef, Period,
+from reconciler.config.fields import (Actions, Dimensions, Finite, MetricRef, Period,
                                       Statistic, StrictModel, Tags)
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarms import AlarmConfig, AlarmName, action_diagnostics, desired_spec
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (concurrently, desired_tags, endpoint_names, for_each, read_owned_tags,
-                                     tag_delta, tag_list)
+from reconciler.kinds.common import (concurrently, desired_tags, endpoint_names, for_each, present,
+                                     read_owned_tags, sync_tags, tag_list)
+from reconciler.ownership import OWNER_TAG, is_owned_by
 
 # SageMaker names: 1-63 of [a-zA-Z0-9-], no leading or trailing hyphen (the model's pattern).
 # A monitor's name also prefixes its job definitions' names (+ "-" + 8 hex digits) within 63.
@@ -256,10 +257,6 @@ def schedule_interval(expression: str) -> int:
 
 # --- comparable form ---------------------------------------------------------------------
 
-def _present(values: dict) -> dict:
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def image_uri(monitoring_type: str, region: str) -> str | None:
     accounts, repository = IMAGES[monitoring_type]
     account = accounts.get(region)
@@ -268,11 +265,11 @@ def image_uri(monitoring_type: str, region: str) -> str | None:
 
 
 def desired_job_definition(monitor: MonitorConfig, image: str) -> dict:
-    return _present({
+    return present({
         "image_uri": image,
         "role_arn": monitor.role_arn,
         "output": monitor.output,
-        "baseline": _present({"statistics": monitor.baseline.statistics,
+        "baseline": present({"statistics": monitor.baseline.statistics,
                               "constraints": monitor.baseline.constraints}),
         "instance_type": monitor.instance_type,
         "instance_count": monitor.instance_count,
@@ -306,11 +303,11 @@ def live_job_definition(monitoring_type: str, described: dict) -> dict:
     outputs = described.get(f"{prefix}JobOutputConfig", {}).get("MonitoringOutputs", [{}])
     baseline = described.get(f"{prefix}BaselineConfig", {})
     cluster = described.get("JobResources", {}).get("ClusterConfig", {})
-    return _present({
+    return present({
         "image_uri": app.get("ImageUri"),
         "role_arn": described.get("RoleArn"),
         "output": outputs[0].get("S3Output", {}).get("S3Uri"),
-        "baseline": _present({"statistics": baseline.get("StatisticsResource", {}).get("S3Uri"),
+        "baseline": present({"statistics": baseline.get("StatisticsResource", {}).get("S3Uri"),
                               "constraints": baseline.get("ConstraintsResource", {}).get("S3Uri")}),
         "instance_type": cluster.get("InstanceType"),
         "instance_count": cluster.get("InstanceCount"),
@@ -331,7 +328,7 @@ def live_job_definition(monitoring_type: str, described: dict) -> dict:
 def job_definition_request(name: str, spec: dict, tags: dict[str, str]) -> dict:
     """Create<Type>JobDefinition arguments for a comparable form."""
     prefix, definition = spec["type"], spec["job_definition"]
-    endpoint_input = _present({
+    endpoint_input = present({
         "EndpointName": spec["endpoint"], "LocalPath": INPUT_PATH,
         "S3InputMode": definition["s3_input_mode"],
         "S3DataDistributionType": definition["s3_data_distribution_type"],
@@ -343,14 +340,14 @@ def job_definition_request(name: str, spec: dict, tags: dict[str, str]) -> dict:
     if "ground_truth" in definition:
         job_input["GroundTruthS3Input"] = {"S3Uri": definition["ground_truth"]}
     baseline = definition.get("baseline", {})
-    baseline_config = _present({
+    baseline_config = present({
         "ConstraintsResource": {"S3Uri": baseline["constraints"]} if "constraints" in baseline else None,
         "StatisticsResource": {"S3Uri": baseline["statistics"]} if "statistics" in baseline else None,
     })
-    return _present({
+    return present({
         "JobDefinitionName": name,
         f"{prefix}BaselineConfig": baseline_config or None,
-        f"{prefix}AppSpecification": _present({"ImageUri": definition["image_uri"],
+        f"{prefix}AppSpecification": present({"ImageUri": definition["image_uri"],
                                                "ConfigUri": definition.get("analysis_config"),
                                                "ProblemType": definition.get("problem_type")}),
         f"{prefix}JobInput": job_input,
@@ -591,7 +588,7 @@ class ModelMonitors(Kind):
         self._check_endpoints(stack, read["endpoints"])
         tags = read["tags"]
         wanted = [s for s in read["schedules"] if s["MonitoringScheduleName"] in declared
-                  or (tags.get(s["MonitoringScheduleArn"]) or {}).get(OWNER_TAG) == stack.name]
+                  or is_owned_by(tags.get(s["MonitoringScheduleArn"]), stack.name)]
         details = dict(zip([s["MonitoringScheduleName"] for s in wanted],
                            for_each(wanted, lambda s: self._describe(sagemaker, s))))
         stale = self._job_definitions_by_monitor(aws, stack, {d[0]["MonitoringType"]
@@ -666,7 +663,7 @@ class ModelMonitors(Kind):
         for monitoring_type in sorted(types):
             resource_type = f"sagemaker:{_snake(monitoring_type).replace('_', '-')}-job-definition"
             for arn, tags in read_owned_tags(aws, resource_type).items():
-                if tags.get(OWNER_TAG) == stack.name and MONITOR_TAG in tags:
+                if is_owned_by(tags, stack.name) and MONITOR_TAG in tags:
                     found.setdefault(tags[MONITOR_TAG], set()).add((monitoring_type, _name_from_arn(arn)))
         return found
 
@@ -711,11 +708,7 @@ class ModelMonitors(Kind):
             if replaced and replaced != (desired.spec["type"], definition):
                 self._delete_job_definitions(sagemaker, [replaced])
         self._delete_job_definitions(sagemaker, live.identity["stale"])
-        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
-        if to_set:
-            sagemaker.add_tags(ResourceArn=live.identity["arn"], Tags=tag_list(to_set))
-        if to_remove:
-            sagemaker.delete_tags(ResourceArn=live.identity["arn"], TagKeys=to_remove)
+        sync_tags(aws, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         sagemaker = aws.client("sagemaker")

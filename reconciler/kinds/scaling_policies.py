@@ -51,7 +51,6 @@ metric aggregation Average; numbers compare as numbers (AWS returns doubles).
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from itertools import pairwise
@@ -63,7 +62,7 @@ from pydantic import (Field, StringConstraints, ValidationError, field_validator
 from reconciler.config.fields import Dimensions, StrictModel, Unit, printable_name
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import KeyedLocks, as_number, concurrently
+from reconciler.kinds.common import KeyedLocks, as_number, concurrently, did_you_mean, present
 
 if TYPE_CHECKING:
     from reconciler.config.stack import Stack
@@ -253,9 +252,8 @@ def reference_problem(name: str, policies: dict) -> tuple[str, str | None] | Non
     """(message, hint) when `scaling:NAME` cannot be an alarm action."""
     policy = policies.get(name)
     if policy is None:
-        close = difflib.get_close_matches(name, sorted(policies), n=1)
         return (f"scaling policy {name!r} is not defined in `scaling_policies`",
-                f"did you mean 'scaling:{close[0]}'?" if close else None)
+                did_you_mean(name, policies, "scaling:"))
     if policy.step_scaling is None:
         return (f"scaling policy {name!r} is a target tracking policy: Application Auto "
                 "Scaling creates and watches its alarms itself; name a step_scaling policy", None)
@@ -285,10 +283,6 @@ def policy_arns(aws, names: list[str]) -> dict[str, str]:
 
 # --- comparable form -------------------------------------------------------------------
 
-def _present(values: dict) -> dict:
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def _number(value):
     return None if value is None else as_number(float(value))
 
@@ -296,13 +290,13 @@ def _number(value):
 def _metric_spec(metric) -> str | dict:
     if isinstance(metric, str):
         return metric
-    return _present({"namespace": metric.namespace, "metric_name": metric.name,
+    return present({"namespace": metric.namespace, "metric_name": metric.name,
                      "dimensions": dict(sorted(metric.dimensions.items())),
                      "statistic": metric.stat, "unit": metric.unit})
 
 
 def _steps(steps: list[dict]) -> list[dict]:
-    return sorted((_present(step) for step in steps),
+    return sorted((present(step) for step in steps),
                   key=lambda step: step.get("lower_bound", -math.inf))
 
 
@@ -329,7 +323,7 @@ def _live_metric(config: dict) -> str | dict | None:
     if custom is None:
         return (config.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType")
     dimensions = {d["Name"]: d.get("Value", "") for d in custom.get("Dimensions") or []}
-    return _present({"namespace": custom.get("Namespace"), "metric_name": custom.get("MetricName"),
+    return present({"namespace": custom.get("Namespace"), "metric_name": custom.get("MetricName"),
                      "dimensions": dict(sorted(dimensions.items())),
                      "statistic": custom.get("Statistic"), "unit": custom.get("Unit")})
 
@@ -337,7 +331,7 @@ def _live_metric(config: dict) -> str | dict | None:
 def live_spec(policy: dict, target: dict | None) -> dict:
     """The comparable form of a DescribeScalingPolicies entry and its scalable target."""
     _, endpoint, _, variant = policy["ResourceId"].split("/", 3)
-    spec = _present({"endpoint": endpoint, "variant": variant,
+    spec = present({"endpoint": endpoint, "variant": variant,
                      "min_capacity": (target or {}).get("MinCapacity"),
                      "max_capacity": (target or {}).get("MaxCapacity"),
                      "policy_type": policy.get("PolicyType")})
@@ -349,7 +343,7 @@ def live_spec(policy: dict, target: dict | None) -> dict:
             "scale_out_cooldown": config.get("ScaleOutCooldown", DEFAULT_COOLDOWN),
             "disable_scale_in": config.get("DisableScaleIn", False)}}
     config = policy.get("StepScalingPolicyConfiguration") or {}
-    return spec | {"step_scaling": _present({
+    return spec | {"step_scaling": present({
         "adjustment_type": config.get("AdjustmentType"),
         "steps": _steps([{"lower_bound": _number(s.get("MetricIntervalLowerBound")),
                           "upper_bound": _number(s.get("MetricIntervalUpperBound")),
@@ -446,7 +440,7 @@ def _target_request(spec: dict) -> dict:
 def _metric_request(metric: str | dict) -> dict:
     if isinstance(metric, str):
         return {"PredefinedMetricSpecification": {"PredefinedMetricType": metric}}
-    return {"CustomizedMetricSpecification": _present({
+    return {"CustomizedMetricSpecification": present({
         "Namespace": metric["namespace"], "MetricName": metric["metric_name"],
         "Dimensions": [{"Name": k, "Value": v} for k, v in metric["dimensions"].items()],
         "Statistic": metric["statistic"], "Unit": metric.get("unit")})}
@@ -466,7 +460,7 @@ def policy_request(name: str, spec: dict) -> dict:
     config = spec["step_scaling"]
     request["StepScalingPolicyConfiguration"] = {
         "AdjustmentType": config["adjustment_type"],
-        "StepAdjustments": [_present({"MetricIntervalLowerBound": _float(s.get("lower_bound")),
+        "StepAdjustments": [present({"MetricIntervalLowerBound": _float(s.get("lower_bound")),
                                       "MetricIntervalUpperBound": _float(s.get("upper_bound")),
                                       "ScalingAdjustment": s["adjustment"]})
                             for s in config["steps"]],

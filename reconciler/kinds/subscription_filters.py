@@ -45,11 +45,12 @@ from botocore.exceptions import ClientError
 from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, WithJsonSchema,
                       field_validator, model_validator)
 
-from reconciler.config.fields import OWNER_TAG, StrictModel, check_no_control_characters
+from reconciler.config.fields import StrictModel, check_no_control_characters
 from reconciler.kinds.base import Desired, Live, LogGroupFilter
 from reconciler.kinds.common import for_each, read_owned_tags
 from reconciler.kinds.filter_pattern import FilterPattern
 from reconciler.kinds.metric_filters import resource_name
+from reconciler.ownership import is_owned_by
 
 MAX_FILTERS_PER_LOG_GROUP = 2  # see the module docstring
 PAGE_SIZE = 50  # DescribeSubscriptionFilters limit
@@ -179,7 +180,7 @@ class SubscriptionFilters(LogGroupFilter):
         owned = set()
         if stack.prune_patterns(self.name):
             owned = {log_group_of(arn) for arn, tags in read_owned_tags(aws, "logs:log-group").items()
-                     if tags.get(OWNER_TAG) == stack.name}
+                     if is_owned_by(tags, stack.name)}
         logs = aws.client("logs")
         live = {}
         for filters in for_each(sorted(declared | owned), lambda group: read_group(logs, group)):

@@ -30,12 +30,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
-from reconciler.config.fields import OWNER_TAG, StrictModel, Tags
+from reconciler.config.fields import StrictModel, Tags
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
-                                     tag_delta, tag_list, topic_arn)
+                                     sync_tags, tag_list, topic_arn)
 from reconciler.kinds.event_rules import rule_name, topics_targeted
+from reconciler.ownership import is_owned_by
 
 FIFO_SUFFIX = ".fifo"
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,251}(\.fifo)?|[A-Za-z0-9_-]{1,256}")
@@ -188,7 +189,7 @@ class Topics(Kind):
         if not any(granted.values()):
             return desired  # nothing to keep: no call
         owned = {arn for arn, tags in read_owned_tags(aws, "events:rule").items()
-                 if tags.get(OWNER_TAG) == stack.name}
+                 if is_owned_by(tags, stack.name)}
         settled = dict(desired)
         for name, rules in granted.items():
             kept = {arn for arn in rules if arn in owned and not prunes("event_rules",
@@ -288,11 +289,7 @@ class Topics(Kind):
         for key in sorted(set(present) - wanted):
             if present[key].startswith("arn:"):  # a pending subscription cannot be removed
                 sns.unsubscribe(SubscriptionArn=present[key])
-        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
-        if to_set:
-            sns.tag_resource(ResourceArn=arn, Tags=tag_list(to_set))
-        if to_remove:
-            sns.untag_resource(ResourceArn=arn, TagKeys=to_remove)
+        sync_tags(aws, arn, live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         aws.client("sns").delete_topic(TopicArn=live.identity["arn"])
