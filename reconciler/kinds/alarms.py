@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Annotated, Callable, Literal
 
 from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, field_validator,
@@ -47,7 +48,7 @@ from reconciler.config.expressions import parse_metric_math
 from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, Tags, Unit,
                                       is_extended_statistic, printable_name)
 from reconciler.diagnostics import Diagnostic
-from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, as_number, desired_tags, did_you_mean,
                                      existing_alarms, present, resolve_action, sync_tags, tag_list,
                                      topic_problem)
@@ -619,15 +620,14 @@ class Alarms(Kind):
                 if key in desired_spec or key not in COMPARED_ONLY_WHEN_CONFIGURED}
 
     def desired(self, stack, scope):
-        references = _written_references(stack)
-        return {
-            name: Desired(name, _with_scaling_references(
-                              desired_spec(alarm, desired_tags(stack, alarm.tags), scope), references),
-                          location=stack.locate("alarms", name))
-            for name, alarm in stack.section("alarms").items()
-        }
+        references = _written_references(stack)  # once per stack, not per alarm
+        return {name: replace(alarm, spec=_with_scaling_references(alarm.spec, references))
+                for name, alarm in super().desired(stack, scope).items()}
 
-    def read_live(self, aws, stack, owned_only: bool = True):
+    def spec(self, entry, stack, scope):
+        return desired_spec(entry, desired_tags(stack, entry.tags), scope)
+
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
         # One page per 100 alarms (DescribeAlarms MaxRecords <= 100), shared with the
         # composite alarms kind; tags in bulk.
         alarms, tags = alarms_and_tags(aws, "MetricAlarms", owned_only)
@@ -640,10 +640,6 @@ class Alarms(Kind):
             spec = _with_scaling_references(live_spec(alarm, tags.get(arn, {}), scope), references)
             live[name] = Live(name, spec, tags=tags.get(arn), identity={"arn": arn})
         return live
-
-    def read_for_import(self, aws, stack, prefix):
-        live = self.read_live(aws, stack, owned_only=False)
-        return {name: alarm for name, alarm in live.items() if name.startswith(prefix)}
 
     def to_config(self, live, refs):
         return ("alarms", live.name), alarm_config(live.spec, refs.own_tags(live.tags), refs)

@@ -48,7 +48,7 @@ from reconciler.config.fields import Actions, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarm_names import AlarmNames
 from reconciler.kinds.alarms import AlarmName, alarm_arn
-from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms, present,
                                      resolve_action, sync_tags, tag_list, topic_problem)
 
@@ -368,15 +368,12 @@ class CompositeAlarms(Kind):
                         hint=problem[1]))
         return diagnostics
 
-    def desired(self, stack, scope):
-        return {
-            name: Desired(name, desired_spec(config, desired_tags(stack, config.tags), scope),
-                          location=stack.locate("composite_alarms", name))
-            for name, config in stack.section("composite_alarms").items()
-        }
+    def spec(self, entry, stack, scope):
+        return desired_spec(entry, desired_tags(stack, entry.tags), scope)
 
-    def read_live(self, aws, stack, owned_only: bool = True):
-        # One DescribeAlarms listing and one tag read serve metric and composite alarms.
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        # One DescribeAlarms listing and one tag read serve metric and composite alarms; an
+        # import (owned_only=False) reads every tag: it writes the alarms' own tags.
         alarms, tags = alarms_and_tags(aws, "CompositeAlarms", owned_only)
         scope, live = aws.scope, {}
         for alarm in alarms:
@@ -384,11 +381,6 @@ class CompositeAlarms(Kind):
             live[name] = Live(name, live_spec(alarm, tags.get(arn, {}), scope),
                               tags=tags.get(arn), identity={"arn": arn})
         return live
-
-    def read_for_import(self, aws, stack, prefix):
-        # Every tag, not only owned alarms': the import writes the alarms' own tags.
-        live = self.read_live(aws, stack, owned_only=False)
-        return {name: alarm for name, alarm in live.items() if name.startswith(prefix)}
 
     def to_config(self, live, refs):
         try:

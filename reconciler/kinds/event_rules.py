@@ -59,7 +59,7 @@ from pydantic import Field, StringConstraints, ValidationError
 
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
-from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, present, read_owned_tags,
                                      resolve_action, sync_tags, tag_list)
 
@@ -354,12 +354,12 @@ class EventRules(Kind):
                                                   stack.locate(self.section, name, "targets", index)))
         return diagnostics
 
-    def desired(self, stack, scope):
-        return {name: Desired(name, desired_spec(rule, desired_tags(stack, rule.tags), scope),
-                              location=stack.locate(self.section, name))
-                for name, rule in stack.section(self.section).items()}
+    def spec(self, entry, stack, scope):
+        return desired_spec(entry, desired_tags(stack, entry.tags), scope)
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if not owned_only:
+            return self._importable(aws, name_prefix)
         events = aws.client("events")
         declared = stack.section(self.section)
         buses = sorted({DEFAULT_BUS} | {rule.event_bus for rule in declared.values()})
@@ -385,7 +385,8 @@ class EventRules(Kind):
                                      "targets": [(t["Id"], t["Arn"]) for t in targets.get(name, [])]})
                 for name, (bus, rule) in found.items()}
 
-    def read_for_import(self, aws, stack, prefix):
+    def _importable(self, aws, prefix: str) -> dict[str, Live]:
+        """Every rule named `prefix`*, on any bus, with what `to_config` needs."""
         events = aws.client("events")
 
         def rules_of(bus: str) -> list[tuple[str, dict]]:

@@ -26,7 +26,7 @@ from pydantic import (AfterValidator, PlainValidator, StringConstraints, WithJso
                       model_validator)
 
 from reconciler.config.fields import StrictModel, Tags
-from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import concurrently, desired_tags, for_each, read_owned_tags, sync_tags
 from reconciler.kinds.filter_pattern import MAX_REGEX_PATTERNS_PER_LOG_GROUP, uses_regex
 from reconciler.kinds.metric_filters import MetricFilterMap, filter_config
@@ -131,17 +131,18 @@ class LogGroups(Kind):
     name_type = LogGroupName
     holds_data = True  # deleting a log group deletes its events
 
-    def desired(self, stack, scope):
-        return {
-            name: Desired(name, desired_spec(group, desired_tags(stack, group.tags)),
-                          location=stack.locate("log_groups", name))
-            for name, group in stack.section("log_groups").items()
-        }
+    def spec(self, entry, stack, scope):
+        return desired_spec(entry, desired_tags(stack, entry.tags))
 
     def comparable(self, live_spec, desired_spec):
         return {key: live_spec[key] for key in desired_spec}
 
-    def read_live(self, aws, stack, owned_only: bool = True):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if not owned_only:
+            return self._importable(aws, stack, name_prefix)
+        return self._read(aws, owned_only=True)
+
+    def _read(self, aws, owned_only: bool) -> dict[str, Live]:
         # Keyed by the ARN without `:*`, whichever of the two forms the tagging API answers.
         paginator = aws.client("logs").get_paginator("describe_log_groups")
         read = concurrently(
@@ -156,10 +157,12 @@ class LogGroups(Kind):
                               identity={"arn": arn})
         return live
 
-    def read_for_import(self, aws, stack, prefix):
+    def _importable(self, aws, stack, prefix: str) -> dict[str, Live]:
+        """Every log group named `prefix`*, with its metric and subscription filters in its
+        identity (the filters are imported with their group)."""
         from reconciler.kinds import KINDS  # the registry imports this module
 
-        read = concurrently(groups=lambda: self.read_live(aws, stack, owned_only=False),
+        read = concurrently(groups=lambda: self._read(aws, owned_only=False),
                             filters=lambda: KINDS["metric_filters"].read_live(aws, stack))
         groups = {n: g for n, g in read["groups"].items() if n.startswith(prefix)}
         for live in read["filters"].values():

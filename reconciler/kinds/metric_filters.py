@@ -152,7 +152,7 @@ class MetricFilters(LogGroupFilter):
             for filter_name, config in group.metric_filters.items()
         }
 
-    def read_live(self, aws, stack):
+    def read_filters(self, aws, stack):
         # Only botocore's paginator: moto echoes `nextToken` back, so a hand-written token
         # loop never ends (docs/aws-behaviour.md#moto). No logGroupName: one listing for the
         # whole account.

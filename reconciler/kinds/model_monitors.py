@@ -578,7 +578,9 @@ class ModelMonitors(Kind):
                                        origin=f"model_monitors.{monitor_name}")
         return {"alarms": alarms} if alarms else {}
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if not owned_only:
+            return self._importable(aws, name_prefix)
         declared = stack.section("model_monitors")
         sagemaker = aws.client("sagemaker")
         read = concurrently(
@@ -607,7 +609,8 @@ class ModelMonitors(Kind):
                                     stale.get(name, set()))
         return live
 
-    def read_for_import(self, aws, stack, prefix):
+    def _importable(self, aws, prefix: str) -> dict[str, Live]:
+        """Every monitoring schedule named `prefix`*, with what `to_config` needs."""
         sagemaker = aws.client("sagemaker")
         read = concurrently(
             schedules=lambda: _list_schedules(sagemaker),

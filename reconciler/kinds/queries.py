@@ -117,7 +117,12 @@ class Queries(Kind):
             for spec in [comparable(config.log_groups, config.query, LANGUAGE)]
         }
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if not owned_only:
+            # Shared names and queries the config cannot express are refused by to_config,
+            # for the queries actually imported (not those another stack's prune patterns claim).
+            return {name: query for name, query in _read(aws, lambda n: False).items()
+                    if name.startswith(name_prefix)}
         declared = {name: comparable(config.log_groups, config.query, LANGUAGE)
                     for name, config in stack.section("queries").items()}
         patterns = stack.prune_patterns(self.name)
@@ -130,12 +135,6 @@ class Queries(Kind):
         return _read(aws, lambda name: name in declared or stack.owns_by_pattern(self.name, name),
                      copies_of_declared)
 
-    def read_for_import(self, aws, stack, prefix):
-        # Shared names and queries the config cannot express are refused by to_config, for
-        # the queries actually imported (not those another stack's prune patterns claim).
-        return {name: query for name, query in _read(aws, lambda n: False).items()
-                if name.startswith(prefix)}
-
     def to_config(self, live, refs):
         # Every imported name is about to be declared: a shared one would stop the next plan.
         if live.identity.get("shared"):
@@ -145,6 +144,9 @@ class Queries(Kind):
             raise ObsctlError(f"queries/{live.name} cannot be written as a `queries` entry: "
                               f"{problem}")
         return ("queries", live.name), query_config(live.spec)
+
+    def cloudtrail_names(self, change, live):
+        return [live.identity["id"]] if live else [change.name]  # logged by definition id
 
     def create(self, aws, desired):
         logs = aws.client("logs")

@@ -61,7 +61,7 @@ from pydantic import (Field, StringConstraints, ValidationError, field_validator
 
 from reconciler.config.fields import Dimensions, StrictModel, Unit, printable_name
 from reconciler.diagnostics import Diagnostic, ObsctlError
-from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import KeyedLocks, as_number, concurrently, did_you_mean, present
 
 if TYPE_CHECKING:
@@ -501,16 +501,17 @@ class ScalingPolicies(Kind):
                     stack.locate(self.section, name, "min_capacity")))
         return diagnostics
 
-    def desired(self, stack, scope):
-        return {name: Desired(name, desired_spec(policy), location=stack.locate(self.section, name))
-                for name, policy in stack.section(self.section).items()}
+    def spec(self, entry, stack, scope):
+        return desired_spec(entry)
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if not owned_only:
+            return self._importable(aws, name_prefix)
         targets, policies = sagemaker_scaling(aws)
         return {name: self._live(name, policy, targets)
                 for name, policy in self._one_per_name(policies, stack).items()}
 
-    def read_for_import(self, aws, stack, prefix):
+    def _importable(self, aws, prefix: str) -> dict[str, Live]:
         targets, policies = sagemaker_scaling(aws)
         by_name: dict[str, list[dict]] = {}
         for policy in policies:

@@ -171,7 +171,7 @@ class SubscriptionFilters(LogGroupFilter):
             for filter_name, config in group.subscription_filters.items()
         }
 
-    def read_live(self, aws, stack):
+    def read_filters(self, aws, stack):
         declared = {name for name, group in stack.section("log_groups").items()
                     if group.subscription_filters}
         # No account-wide listing exists: one call per log group. Filters cannot be tagged, so

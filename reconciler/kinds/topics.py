@@ -206,12 +206,14 @@ class Topics(Kind):
         return {key: value for key, value in live_spec.items()
                 if key != "policy" or "policy" in desired_spec}
 
-    def read_live(self, aws, stack):
-        return self._read(aws, lambda name: name in stack.section("topics"))
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if owned_only:
+            return self._read(aws, lambda name: name in stack.section("topics"))
+        live = self._read(aws, lambda name: name.startswith(name_prefix), owned_only=False)
+        return {name: topic for name, topic in live.items() if name.startswith(name_prefix)}
 
-    def read_for_import(self, aws, stack, prefix):
-        live = self._read(aws, lambda name: name.startswith(prefix), owned_only=False)
-        return {name: topic for name, topic in live.items() if name.startswith(prefix)}
+    def cloudtrail_names(self, change, live):
+        return [live.identity["arn"]] if live else [change.name]  # SNS events name the ARN
 
     def to_config(self, live, refs):
         entry = {}
