@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, TypedDict
 
 from pydantic import BaseModel
 
@@ -45,6 +45,19 @@ class ImportRefs:
                 if not is_reserved_tag_key(k) and self.stack_tags.get(k) != v}
 
 
+class ArnIdentity(TypedDict):
+    """The identity of a resource that apply and drift attribution name by its ARN."""
+
+    arn: str
+
+
+class FilterIdentity(TypedDict):
+    """A metric or subscription filter: the log group it is on, and its own name."""
+
+    log_group: str
+    filter_name: str
+
+
 @dataclass
 class Desired:
     name: str
@@ -72,7 +85,9 @@ class Live:
     name: str
     spec: dict  # comparable form, normalized from what AWS returned (the marker left out)
     tags: dict[str, str] | None = None  # every tag; None: untaggable kind, or tags unknown
-    identity: Any = None  # whatever apply needs beyond the name (ARN, id, parent...)
+    # What apply (and, for an import read, to_config) needs beyond the name: the kind's own
+    # TypedDict (ArnIdentity, FilterIdentity, RuleIdentity, ...); None for kinds with none.
+    identity: Mapping[str, Any] | None = None
     # The name of the resource this one is an identical extra copy of, for kinds whose names
     # AWS does not keep unique (saved queries): the plan deletes it (`name` is then unique,
     # e.g. NAME#ID).

@@ -48,7 +48,7 @@ from reconciler.config.fields import Actions, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarm_names import AlarmNames
 from reconciler.kinds.alarms import AlarmName, alarm_arn
-from reconciler.kinds.base import Kind, Live
+from reconciler.kinds.base import ArnIdentity, Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms, present,
                                      resolve_action, sync_tags, tag_list, topic_problem)
 
@@ -379,7 +379,7 @@ class CompositeAlarms(Kind):
         for alarm in alarms:
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
             live[name] = Live(name, live_spec(alarm, tags.get(arn, {}), scope),
-                              tags=tags.get(arn), identity={"arn": arn})
+                              tags=tags.get(arn), identity=ArnIdentity(arn=arn))
         return live
 
     def to_config(self, live, refs):

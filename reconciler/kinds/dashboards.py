@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, f
 from reconciler.config.fields import AccountId, Finite, MetricRef, Period, Region, StrictModel
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarm_names import AlarmNames
-from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.base import ArnIdentity, Desired, Kind, Live
 from reconciler.kinds.common import as_number
 
 # Limits from docs/aws-behaviour.md (CloudWatch quotas) and the dashboard body reference.
@@ -375,7 +375,8 @@ class Dashboards(Kind):
             name = entry["DashboardName"]
             if name in wanted and name not in bodies:
                 continue  # deleted between ListDashboards and GetDashboard
-            live[name] = Live(name, bodies.get(name, {"body": None}), identity={"arn": entry["DashboardArn"]})
+            live[name] = Live(name, bodies.get(name, {"body": None}),
+                              identity=ArnIdentity(arn=entry["DashboardArn"]))
         return live
 
     def create(self, aws, desired):

@@ -20,7 +20,7 @@ one TagResource/UntagResource and the tagging API use. Tags come in bulk from th
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import (AfterValidator, PlainValidator, StringConstraints, WithJsonSchema,
                       model_validator)
@@ -124,6 +124,14 @@ def tagging_arn(group: dict) -> str:
     return group.get("logGroupArn") or group["arn"].removesuffix(":*")
 
 
+class LogGroupIdentity(TypedDict):
+    arn: str
+    # Import reads only: the group's filters (comparable forms by filter name), which the
+    # import writes inside the group's entry.
+    metric_filters: NotRequired[dict[str, dict]]
+    subscription_filters: NotRequired[dict[str, dict]]
+
+
 class LogGroups(Kind):
     name = "log_groups"
     section = "log_groups"
@@ -154,7 +162,7 @@ class LogGroups(Kind):
         for group in read["groups"]:
             arn, name = tagging_arn(group), group["logGroupName"]
             live[name] = Live(name, live_spec(group, tags.get(arn, {})), tags=tags.get(arn),
-                              identity={"arn": arn})
+                              identity=LogGroupIdentity(arn=arn))
         return live
 
     def _importable(self, aws, stack, prefix: str) -> dict[str, Live]:

@@ -47,7 +47,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import Field, StringConstraints
 from ruamel.yaml.scalarstring import LiteralScalarString
@@ -183,6 +183,11 @@ def client_token(stack: str, name: str, spec: dict) -> str:
     return f"obsctl-{digest.hexdigest()}"
 
 
+class QueryIdentity(TypedDict):
+    id: str  # queryDefinitionId
+    shared: NotRequired[list[dict]]  # every definition of this name, when there are several
+
+
 def _read(aws, strict, removable=lambda name, specs: False) -> dict[str, Live]:
     """Every query definition by name; two sharing a name that `strict` selects are an error
     (a shared name the stack neither declares nor owns is not ours to resolve), unless
@@ -210,7 +215,7 @@ def _live(name: str, definition: dict) -> Live:
     return Live(name, comparable(definition.get("logGroupNames"),
                                  definition.get("queryString", ""),
                                  definition.get("queryLanguage")),
-                identity={"id": definition["queryDefinitionId"]})
+                identity=QueryIdentity(id=definition["queryDefinitionId"]))
 
 
 def inexpressible(spec: dict) -> str | None:

@@ -46,7 +46,7 @@ from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, 
                       field_validator, model_validator)
 
 from reconciler.config.fields import StrictModel, check_no_control_characters
-from reconciler.kinds.base import Desired, Live, LogGroupFilter
+from reconciler.kinds.base import Desired, FilterIdentity, Live, LogGroupFilter
 from reconciler.kinds.common import for_each, read_owned_tags
 from reconciler.kinds.filter_pattern import FilterPattern
 from reconciler.kinds.metric_filters import resource_name
@@ -189,7 +189,7 @@ class SubscriptionFilters(LogGroupFilter):
                 live[name] = Live(name, comparable_filter(
                     item["logGroupName"], item.get("filterPattern", ""), item["destinationArn"],
                     item.get("roleArn"), item.get("distribution")),
-                    identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
+                    identity=FilterIdentity(log_group=item["logGroupName"], filter_name=item["filterName"]))
         return live
 
     def put(self, logs, group, filter_name, spec):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
@@ -155,6 +155,11 @@ def _policy_field(attributes: dict[str, str]) -> dict:
     return {"policy": normalized_policy(json.loads(policy))} if policy else {}
 
 
+class TopicIdentity(TypedDict):
+    arn: str
+    subscriptions: dict[str, str]  # subscription key (protocol:endpoint) -> ARN or pending state
+
+
 class Topics(Kind):
     name = "topics"
     section = "topics"
@@ -245,7 +250,7 @@ class Topics(Kind):
                 "subscriptions": sorted(subscriptions.get(arn, {})),
                 **_policy_field(attributes.get(arn, {})),
                 "tags": tags.get(arn, {}),
-            }, tags=tags.get(arn), identity={"arn": arn, "subscriptions": subscriptions.get(arn, {})})
+            }, tags=tags.get(arn), identity=TopicIdentity(arn=arn, subscriptions=subscriptions.get(arn, {})))
             for arn in listed["arns"]
         }
 

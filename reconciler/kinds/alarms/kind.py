@@ -12,7 +12,7 @@ from reconciler.kinds.alarms.importing import alarm_config
 from reconciler.kinds.alarms.model import AlarmConfig, AlarmName, COMPARED_ONLY_WHEN_CONFIGURED
 from reconciler.kinds.alarms.normalize import desired_spec, live_spec
 from reconciler.kinds.alarms.requests import put_request
-from reconciler.kinds.base import Kind, Live
+from reconciler.kinds.base import ArnIdentity, Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms, sync_tags,
                                      tag_list)
 
@@ -64,7 +64,7 @@ class Alarms(Kind):
                 continue
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
             spec = _with_scaling_references(live_spec(alarm, tags.get(arn, {}), scope), references)
-            live[name] = Live(name, spec, tags=tags.get(arn), identity={"arn": arn})
+            live[name] = Live(name, spec, tags=tags.get(arn), identity=ArnIdentity(arn=arn))
         return live
 
     def to_config(self, live, refs):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import NotRequired, TypedDict
 
 from pydantic import ValidationError
 
@@ -16,6 +17,14 @@ from reconciler.kinds.event_rules.forms import (_bus_names, desired_spec, import
 from reconciler.kinds.event_rules.model import (DEFAULT_BUS, EventRuleConfig, MAX_PATTERN_LENGTH,
                                                 RuleName)
 from reconciler.kinds.event_rules.pattern import pattern_problems
+
+
+class RuleIdentity(TypedDict):
+    arn: str
+    bus: str
+    targets: NotRequired[list[tuple[str, str]]]  # (target id, ARN); plan reads
+    pattern: NotRequired[dict]  # import reads: the pattern as AWS holds it
+    unexpressed: NotRequired[list[str]]  # import reads: target settings no config can express
 
 
 class EventRules(Kind):
@@ -70,8 +79,8 @@ class EventRules(Kind):
             events, name, found[name][0]))))
         return {name: Live(name, live_spec(rule, bus, targets.get(name), tags.get(rule["Arn"], {})),
                            tags=tags.get(rule["Arn"]),
-                           identity={"arn": rule["Arn"], "bus": bus,
-                                     "targets": [(t["Id"], t["Arn"]) for t in targets.get(name, [])]})
+                           identity=RuleIdentity(arn=rule["Arn"], bus=bus, targets=[
+                               (t["Id"], t["Arn"]) for t in targets.get(name, [])]))
                 for name, (bus, rule) in found.items()}
 
     def _importable(self, aws, prefix: str) -> dict[str, Live]:
@@ -103,8 +112,8 @@ class EventRules(Kind):
             arn = rule["Arn"]
             live[rule["Name"]] = Live(
                 rule["Name"], live_spec(rule, bus, found, tags.get(arn, {})), tags=tags.get(arn),
-                identity={"arn": arn, "bus": bus, "pattern": json.loads(rule["EventPattern"]),
-                          "unexpressed": unexpressed_target_settings(found)})
+                identity=RuleIdentity(arn=arn, bus=bus, pattern=json.loads(rule["EventPattern"]),
+                                      unexpressed=unexpressed_target_settings(found)))
         return live
 
     def to_config(self, live, refs):

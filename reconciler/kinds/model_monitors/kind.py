@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
@@ -40,6 +42,15 @@ def _ignore(codes: tuple[str, ...], call, **kwargs) -> None:
 
 def _name_from_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[1]
+
+
+class MonitorIdentity(TypedDict):
+    arn: str
+    # Read for monitors the stack declares or owns: (type, name) of the job definition in use
+    # and of those made for the monitor but no longer used.
+    job_definition: NotRequired[tuple[str, str] | None]
+    stale: NotRequired[set[tuple[str, str]]]
+    unexpressed: NotRequired[list[str]]  # import reads: settings no config can express
 
 
 class ModelMonitors(Kind):
@@ -134,7 +145,7 @@ class ModelMonitors(Kind):
             if name not in details:  # neither declared nor ours: only ownership matters
                 live[name] = Live(name, {"endpoint": summary.get("EndpointName"),
                                          "type": summary.get("MonitoringType")},
-                                  tags=schedule_tags, identity={"arn": arn})
+                                  tags=schedule_tags, identity=MonitorIdentity(arn=arn))
                 continue
             schedule, definition = details[name]
             live[name] = self._live(name, schedule, definition, schedule_tags,
@@ -217,9 +228,9 @@ class ModelMonitors(Kind):
         }
         if stale:
             spec["stale_job_definitions"] = [definition_name for _, definition_name in stale]
-        return Live(name, spec, tags=tags, identity={
-            "arn": schedule["MonitoringScheduleArn"], "job_definition": in_use if definition else None,
-            "stale": stale})
+        return Live(name, spec, tags=tags, identity=MonitorIdentity(
+            arn=schedule["MonitoringScheduleArn"], job_definition=in_use if definition else None,
+            stale=stale))
 
     # --- apply ---------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import KeyedLocks, present
@@ -59,6 +61,12 @@ _CAPACITY = ("min_capacity", "max_capacity")
 
 # RegisterScalableTarget and DeregisterScalableTarget of one target never interleave.
 _TARGET_LOCKS = KeyedLocks()
+
+
+class PolicyIdentity(TypedDict):
+    resource_id: str  # the scalable target: endpoint/<endpoint>/variant/<variant>
+    arn: str
+    unexpressed: NotRequired[list[str]]  # import reads: settings no config can express
 
 
 class ScalingPolicies(Kind):
@@ -129,7 +137,7 @@ class ScalingPolicies(Kind):
     @staticmethod
     def _live(name: str, policy: dict, targets: dict[str, dict]) -> Live:
         return Live(name, live_spec(policy, targets.get(policy["ResourceId"])),
-                    identity={"resource_id": policy["ResourceId"], "arn": policy["PolicyARN"]})
+                    identity=PolicyIdentity(resource_id=policy["ResourceId"], arn=policy["PolicyARN"]))
 
     def _one_per_name(self, policies: list[dict], stack) -> dict[str, dict]:
         """Names are unique per scalable target only: pick the declared target's policy."""
