@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
-from reconciler.kinds.common import did_you_mean
+from reconciler.diagnostics import did_you_mean
 
 if TYPE_CHECKING:
     from reconciler.config.stack import Stack

@@ -8,12 +8,12 @@ of the comparable form, and an apply never tries to untag them.
 
 from __future__ import annotations
 
-import difflib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from reconciler.config.tags import is_aws_tag_key
+from reconciler.diagnostics import did_you_mean
 from reconciler.ownership import OWNER_TAG
 
 if TYPE_CHECKING:
@@ -204,13 +204,6 @@ def resolve_action(reference: str, scope: "Scope") -> str:
 def present(values: dict) -> dict:
     """`values` without the keys whose value is None (optional request and spec fields)."""
     return {key: value for key, value in values.items() if value is not None}
-
-
-def did_you_mean(wrong: str, candidates: Iterable[str], prefix: str = "") -> str | None:
-    """A hint naming the candidate closest to `wrong` (written with `prefix`, e.g. "topic:"),
-    or None when none is close."""
-    close = difflib.get_close_matches(wrong, sorted(candidates), n=1)
-    return f"did you mean {prefix + close[0]!r}?" if close else None
 
 
 def topic_problem(reference: str, topics: set[str]) -> tuple[str, str | None] | None:

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from reconciler.kinds.common import did_you_mean, present, sync_tags, topic_problem
+from reconciler.diagnostics import did_you_mean
+from reconciler.kinds.common import present, sync_tags, topic_problem
 from reconciler.ownership import OWNER_TAG, is_owned_by, owner_of
 
 

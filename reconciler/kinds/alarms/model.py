@@ -14,7 +14,8 @@ from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, 
 from reconciler.config.expressions import parse_metric_math
 from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, Tags, Unit,
                                       is_extended_statistic, printable_name)
-from reconciler.kinds.common import as_number, did_you_mean
+from reconciler.diagnostics import did_you_mean
+from reconciler.kinds.common import as_number
 
 
 # AWS: 1-255 characters; control characters are rejected ("AlarmName" in PutMetricAlarm).

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reconciler.diagnostics import ObsctlError
-from reconciler.kinds.common import concurrently, did_you_mean
+from reconciler.diagnostics import ObsctlError, did_you_mean
+from reconciler.kinds.common import concurrently
 from reconciler.kinds.scaling_policies.model import (DIMENSION, NAMESPACE, PAGE_SIZE, _POLICY_ARN,
                                                      STEP)
 
