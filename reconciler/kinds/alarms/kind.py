@@ -46,9 +46,12 @@ class Alarms(Kind):
                 if key in desired_spec or key not in COMPARED_ONLY_WHEN_CONFIGURED}
 
     def desired(self, stack, scope):
+        desired = super().desired(stack, scope)
         references = _written_references(stack)  # once per stack, not per alarm
+        if references is None:
+            return desired  # no declared scaling policy for an action to name
         return {name: replace(alarm, spec=_with_scaling_references(alarm.spec, references))
-                for name, alarm in super().desired(stack, scope).items()}
+                for name, alarm in desired.items()}
 
     def spec(self, entry, stack, scope):
         return desired_spec(entry, desired_tags(stack, entry.tags), scope)
