@@ -5,8 +5,16 @@ Diagnostics are collected and shown together (Terraform's model), never raised o
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
+
+
+def did_you_mean(wrong: str, candidates: Iterable[str], prefix: str = "") -> str | None:
+    """A hint naming the candidate closest to `wrong` (written with `prefix`, e.g. "topic:"),
+    or None when none is close."""
+    close = difflib.get_close_matches(wrong, sorted(candidates), n=1)
+    return f"did you mean {prefix + close[0]!r}?" if close else None
 
 
 class Location(NamedTuple):

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from reconciler.kinds import KINDS
 from reconciler.plan import Action, Change, Plan
 
 if TYPE_CHECKING:
@@ -100,24 +101,16 @@ def _candidate(change: Change) -> bool:
 
 
 def _lookup_for(change: Change, state: "StackState") -> _Lookup:
-    """The CloudTrail resource name(s) of a change, per kind (what CloudTrail logs as the
-    resource of the kind's write APIs)."""
+    """The CloudTrail resource name(s) of a change: what CloudTrail logs as the resource of
+    the kind's write APIs (`Kind.cloudtrail_names`)."""
+    kind = KINDS[change.kind]
     live = state.live.get(change.kind, {}).get(change.name)
-    identity = (live.identity if live else None) or {}
-    names = [change.name]
-    accepts: Callable[[dict], bool] = lambda detail: True
-    if change.kind == "topics" and identity.get("arn"):
-        names = [identity["arn"]]  # SNS events name topics by ARN
-    elif change.kind in ("metric_filters", "subscription_filters") and identity.get("log_group"):
-        names = [identity["log_group"]]  # logged under the log group; keep this filter's events
-        filter_name = identity.get("filter_name")
-        accepts = lambda detail: (detail.get("requestParameters") or {}).get("filterName") == filter_name
-    elif change.kind == "queries" and identity.get("id"):
-        names = [identity["id"]]
-    if identity.get("arn") and identity["arn"] not in names and any(
+    names = kind.cloudtrail_names(change, live)
+    arn = ((live.identity if live else None) or {}).get("arn")
+    if arn and arn not in names and any(
             f.path == "tags" or f.path.startswith("tags.") for f in change.fields):
-        names.append(identity["arn"])  # TagResource/UntagResource name the ARN
-    return _Lookup(change, state.aws, names, accepts)
+        names.append(arn)  # TagResource/UntagResource name the ARN
+    return _Lookup(change, state.aws, names, lambda detail: kind.cloudtrail_event_matches(live, detail))
 
 
 def _attribute(lookup: _Lookup, start: datetime, end: datetime, window_days: int) -> dict:

@@ -16,12 +16,12 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from reconciler.aws import AwsContext
-from reconciler.config.fields import OWNER_TAG
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import ImportRefs, Kind, Live
 from reconciler.kinds.common import topic_arn
+from reconciler.ownership import OWNER_TAG
 
 
 @dataclass
@@ -42,7 +42,9 @@ def import_kind(kind_name: str, prefix: str, stack: Stack, aws: AwsContext,
     refs = ImportRefs(scope=scope,
                       topic_names={topic_arn(name, scope): name for name in stack.section("topics")},
                       stack_tags=stack.tags)
-    lives = kind.read_for_import(aws, stack, prefix)
+    lives = {name: live for name, live in kind.read_live(aws, stack, owned_only=False,
+                                                        name_prefix=prefix).items()
+             if name.startswith(prefix)}
     owners = {name: owner for name in lives
               for owner in [_other_owner(kind, lives[name], stack, others)] if owner}
     kept = sorted(name for name in lives if name not in owners)

@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
                       WithJsonSchema)
 
-# Re-exported: the kinds import both from here.
-from reconciler.config.tags import OWNER_TAG, Tags  # noqa: F401
+# Re-exported: the kinds import it from here.
+from reconciler.config.tags import Tags  # noqa: F401
 
 
 class StrictModel(BaseModel):

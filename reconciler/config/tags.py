@@ -18,8 +18,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from reconciler.applied import APPLIED_TAG
+from reconciler.ownership import OWNER_TAG
 
-OWNER_TAG = "obsctl:stack"
 MAX_TAGS_PER_RESOURCE = 50  # AWS, for every service obsctl tags
 OBSCTL_TAGS = (OWNER_TAG, APPLIED_TAG)
 MAX_USER_TAGS = MAX_TAGS_PER_RESOURCE - len(OBSCTL_TAGS)

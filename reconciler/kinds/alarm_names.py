@@ -10,9 +10,9 @@ matches and a suffix it generates) passes validation and is checked at plan time
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
+from reconciler.diagnostics import did_you_mean
 
 if TYPE_CHECKING:
     from reconciler.config.stack import Stack
@@ -46,8 +46,7 @@ class AlarmNames:
         return not name.startswith("arn:") and name not in self.known and not self.maybe_later(name)
 
     def did_you_mean(self, name: str) -> str | None:
-        close = difflib.get_close_matches(name, sorted(self.known), n=1)
-        return f"did you mean {close[0]!r}?" if close else None
+        return did_you_mean(name, self.known)
 
 
 def _declared(stack: "Stack") -> set[str]:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, TypedDict
 
 from pydantic import BaseModel
 
 from reconciler.applied import APPLIED_TAG, digest, without_marker
-from reconciler.config.fields import OWNER_TAG
 from reconciler.config.tags import is_reserved_tag_key
 from reconciler.diagnostics import Diagnostic, Location, ObsctlError
 from reconciler.kinds.common import KeyedLocks
+from reconciler.ownership import owner_of
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
@@ -43,6 +43,19 @@ class ImportRefs:
         name them) nor inherited stack tags."""
         return {k: v for k, v in sorted((tags or {}).items())
                 if not is_reserved_tag_key(k) and self.stack_tags.get(k) != v}
+
+
+class ArnIdentity(TypedDict):
+    """The identity of a resource that apply and drift attribution name by its ARN."""
+
+    arn: str
+
+
+class FilterIdentity(TypedDict):
+    """A metric or subscription filter: the log group it is on, and its own name."""
+
+    log_group: str
+    filter_name: str
 
 
 @dataclass
@@ -72,7 +85,9 @@ class Live:
     name: str
     spec: dict  # comparable form, normalized from what AWS returned (the marker left out)
     tags: dict[str, str] | None = None  # every tag; None: untaggable kind, or tags unknown
-    identity: Any = None  # whatever apply needs beyond the name (ARN, id, parent...)
+    # What apply (and, for an import read, to_config) needs beyond the name: the kind's own
+    # TypedDict (ArnIdentity, FilterIdentity, RuleIdentity, ...); None for kinds with none.
+    identity: Mapping[str, Any] | None = None
     # The name of the resource this one is an identical extra copy of, for kinds whose names
     # AWS does not keep unique (saved queries): the plan deletes it (`name` is then unique,
     # e.g. NAME#ID).
@@ -92,7 +107,7 @@ class Live:
 
     @property
     def owner(self) -> str | None:
-        return (self.tags or {}).get(OWNER_TAG)
+        return owner_of(self.tags)
 
     @property
     def applied(self) -> str | None:
@@ -192,23 +207,45 @@ class Kind(ABC):
         """
         return {}
 
-    def read_for_import(self, aws: "AwsContext", stack: "Stack", prefix: str) -> dict[str, Live]:
-        """Live resources whose name starts with `prefix`, with every detail `to_config`
-        needs (read_live may skip per-resource reads for resources the stack does not declare)."""
-        return {n: live for n, live in self.read_live(aws, stack).items() if n.startswith(prefix)}
-
     def to_config(self, live: Live, refs: "ImportRefs") -> tuple[tuple[str, ...], dict]:
         """The config entry a person would write for `live` (short forms, no defaults spelled
-        out), and where it goes: e.g. (("alarms", name), {...})."""
+        out), and where it goes: e.g. (("alarms", name), {...}). `live` comes from
+        `read_live(..., owned_only=False)`."""
         raise NotImplementedError(f"obsctl import does not support {self.name} yet")
 
-    @abstractmethod
+    def cloudtrail_names(self, change: "Change", live: Live | None) -> list[str]:
+        """The CloudTrail ResourceName values under which AWS logs this kind's writes to the
+        changed resource (drift attribution, reconciler/drift.py). Default: its name."""
+        return [change.name]
+
+    def cloudtrail_event_matches(self, live: Live | None, detail: dict) -> bool:
+        """Is a CloudTrail event (its CloudTrailEvent JSON) found under `cloudtrail_names`
+        about this resource? Default: yes (the name is the resource's own)."""
+        return True
+
     def desired(self, stack: "Stack", scope: "Scope") -> dict[str, Desired]:
-        """Comparable form of every resource of this kind that the stack declares."""
+        """Comparable form of every resource of this kind that the stack declares.
+
+        Default: one resource per entry of `section`, of comparable form `spec(entry, ...)`.
+        Kinds whose resources are not one per entry (filters inside log groups), or whose
+        form needs the name or the whole section at once, override this instead."""
+        return {name: Desired(name, self.spec(entry, stack, scope),
+                              location=stack.locate(self.section, name))
+                for name, entry in stack.section(self.section).items()}
+
+    def spec(self, entry: BaseModel, stack: "Stack", scope: "Scope") -> dict:
+        """The comparable form of one validated entry of `section` (see `desired`)."""
+        raise NotImplementedError(f"{self.name} defines `desired` itself")
 
     @abstractmethod
-    def read_live(self, aws: "AwsContext", stack: "Stack") -> dict[str, Live]:
-        """Every resource of this kind in the account/region, read with batched calls."""
+    def read_live(self, aws: "AwsContext", stack: "Stack", owned_only: bool = True,
+                  name_prefix: str = "") -> dict[str, Live]:
+        """Every resource of this kind in the account/region, read with batched calls.
+
+        owned_only=True (plan): details (per-resource reads, tags) may be skipped for
+        resources the stack neither declares nor owns; the engine never acts on them.
+        owned_only=False (import): every resource whose name starts with `name_prefix` (the
+        others may be left out), with every detail and tag `to_config` needs."""
 
     @abstractmethod
     def create(self, aws: "AwsContext", desired: Desired) -> None: ...
@@ -231,7 +268,7 @@ class Preset(Kind):
     def declared_names(self, stack):
         return {}
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
         return {}
 
     def create(self, aws, desired):
@@ -261,12 +298,25 @@ class LogGroupFilter(Kind):
                 for group_name, group in stack.section("log_groups").items()
                 for filter_name in getattr(group, self.name)}
 
-    def read_for_import(self, aws, stack, prefix):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if not owned_only:
+            self._refuse_import()
+        return self.read_filters(aws, stack)
+
+    def to_config(self, live, refs):
+        self._refuse_import()
+
+    def _refuse_import(self):
         raise ObsctlError(f"{self.name.replace('_', ' ')} are imported with their log group: "
                           "obsctl import --kind log_groups")
 
-    def to_config(self, live, refs):
-        return self.read_for_import(None, None, "")
+    def cloudtrail_names(self, change, live):
+        # Logged under the log group; `cloudtrail_event_matches` keeps this filter's events.
+        return [live.identity["log_group"]] if live else [change.name]
+
+    def cloudtrail_event_matches(self, live, detail):
+        return live is None or ((detail.get("requestParameters") or {}).get("filterName")
+                                == live.identity["filter_name"])
 
     def create(self, aws, desired):
         group = desired.spec["log_group"]
@@ -281,6 +331,10 @@ class LogGroupFilter(Kind):
         group = live.identity["log_group"]
         with self._lock(group):
             self.remove(aws.client("logs"), group, live.identity["filter_name"])
+
+    @abstractmethod
+    def read_filters(self, aws: "AwsContext", stack: "Stack") -> dict[str, Live]:
+        """The filters `read_live` returns for a plan (their identity: FilterIdentity)."""
 
     @abstractmethod
     def put(self, logs, group: str, filter_name: str, spec: dict) -> None: ...

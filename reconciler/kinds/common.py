@@ -1,4 +1,5 @@
-"""Helpers several kinds share: ownership tags, bulk tag reads, reference resolution.
+"""Helpers several kinds share: ownership tags, bulk tag reads and tag writes, reference
+resolution, hints.
 
 Tag reads leave out AWS's own tags (`aws:...`, e.g. what CloudFormation puts on resources it
 created): the config may not name them and nobody but AWS may remove them, so they are no part
@@ -11,8 +12,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
-from reconciler.config.fields import OWNER_TAG
 from reconciler.config.tags import is_aws_tag_key
+from reconciler.diagnostics import did_you_mean
+from reconciler.ownership import OWNER_TAG
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
@@ -53,15 +55,33 @@ class KeyedLocks:
             return self._locks.setdefault(key, threading.Lock())
 
 
-def sync_cloudwatch_tags(cloudwatch, arn: str, before: dict[str, str] | None,
-                         after: dict[str, str]) -> None:
-    """Put/Delete alarm APIs ignore Tags on update (docs/aws-behaviour.md): tags change through the
-    tagging calls."""
+def sync_tags(aws: "AwsContext", arn: str, before: dict[str, str] | None,
+              after: dict[str, str]) -> None:
+    """Turn a resource's tags from `before` into `after` through its service's tagging calls
+    (the ARN names the service, as for `list_tags`). Put/Delete alarm APIs ignore Tags on
+    update (docs/aws-behaviour.md): every kind changes tags this way."""
     to_set, to_remove = tag_delta(before, after)
+    if not (to_set or to_remove):
+        return
+    service = arn.split(":", 3)[2]
+    client = aws.client(service)
+    if service == "logs":
+        if to_set:
+            client.tag_resource(resourceArn=arn, tags=to_set)
+        if to_remove:
+            client.untag_resource(resourceArn=arn, tagKeys=to_remove)
+        return
+    if service == "sagemaker":
+        if to_set:
+            client.add_tags(ResourceArn=arn, Tags=tag_list(to_set))
+        if to_remove:
+            client.delete_tags(ResourceArn=arn, TagKeys=to_remove)
+        return
+    arn_key = "ResourceArn" if service == "sns" else "ResourceARN"  # cloudwatch, events
     if to_set:
-        cloudwatch.tag_resource(ResourceARN=arn, Tags=tag_list(to_set))
+        client.tag_resource(**{arn_key: arn}, Tags=tag_list(to_set))
     if to_remove:
-        cloudwatch.untag_resource(ResourceARN=arn, TagKeys=to_remove)
+        client.untag_resource(**{arn_key: arn}, TagKeys=to_remove)
 
 
 def desired_tags(stack: "Stack", own: dict[str, str] | None = None) -> dict[str, str]:
@@ -179,6 +199,19 @@ def resolve_action(reference: str, scope: "Scope") -> str:
     if reference.startswith("topic:"):
         return topic_arn(reference.removeprefix("topic:"), scope)
     return reference
+
+
+def present(values: dict) -> dict:
+    """`values` without the keys whose value is None (optional request and spec fields)."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def topic_problem(reference: str, topics: set[str]) -> tuple[str, str | None] | None:
+    """(message, hint) when an action `topic:NAME` names no topic of the stack."""
+    topic = reference.removeprefix("topic:")
+    if reference.startswith("topic:") and topic not in topics:
+        return f"topic {topic!r} is not defined in `topics`", did_you_mean(topic, topics, "topic:")
+    return None
 
 
 def as_number(value):

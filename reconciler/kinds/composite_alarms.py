@@ -39,7 +39,6 @@ import). `--adopt` tags the imported composites `obsctl:stack=<stack>`, as for m
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Annotated
 
@@ -49,9 +48,9 @@ from reconciler.config.fields import Actions, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarm_names import AlarmNames
 from reconciler.kinds.alarms import AlarmName, alarm_arn
-from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms, resolve_action,
-                                     sync_cloudwatch_tags, tag_list)
+from reconciler.kinds.base import ArnIdentity, Kind, Live
+from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms, present,
+                                     resolve_action, sync_tags, tag_list, topic_problem)
 
 MAX_RULE_LENGTH = 10_240  # PutCompositeAlarm AlarmRule
 MAX_CHILDREN = 100  # "An alarm rule can specify as many as 100 children alarms"
@@ -193,10 +192,6 @@ class CompositeAlarmConfig(StrictModel):
 
 # --- comparable form ---------------------------------------------------------------------
 
-def _present(values: dict) -> dict:
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def local_alarm_name(reference: str, scope) -> str:
     """An alarm ARN of the stack's own account and region -> the alarm name."""
     match = _ALARM_ARN_NAME.match(reference)
@@ -207,7 +202,7 @@ def local_alarm_name(reference: str, scope) -> str:
 
 def desired_spec(config: CompositeAlarmConfig, tags: dict[str, str], scope) -> dict:
     suppressor = config.actions_suppressor
-    return _present({
+    return present({
         "rule": canonical_rule(config.rule),
         "description": config.description or None,
         "actions_enabled": config.actions_enabled,
@@ -224,7 +219,7 @@ def desired_spec(config: CompositeAlarmConfig, tags: dict[str, str], scope) -> d
 def live_spec(alarm: dict, tags: dict[str, str], scope) -> dict:
     """The comparable form of one DescribeAlarms `CompositeAlarms` entry."""
     suppressor = alarm.get("ActionsSuppressor")
-    return _present({
+    return present({
         "rule": canonical_rule(alarm.get("AlarmRule", "")),
         "description": alarm.get("AlarmDescription") or None,
         "actions_enabled": alarm.get("ActionsEnabled", True),
@@ -240,7 +235,7 @@ def live_spec(alarm: dict, tags: dict[str, str], scope) -> dict:
 def put_request(name: str, spec: dict) -> dict:
     """PutCompositeAlarm arguments for a comparable form (without Tags: create adds them)."""
     suppressor = spec.get("actions_suppressor")
-    request = _present({
+    request = present({
         "AlarmName": name,
         "AlarmRule": spec["rule"],
         "AlarmDescription": spec.get("description"),
@@ -257,7 +252,7 @@ def put_request(name: str, spec: dict) -> dict:
 def composite_config(spec: dict, tags: dict[str, str], refs) -> dict:
     """The `composite_alarms` entry a person would write for a comparable form: AWS defaults
     (actions enabled, no actions, no description) left out, topics as `topic:NAME`."""
-    entry = _present({"description": spec.get("description"), "rule": spec["rule"]})
+    entry = present({"description": spec.get("description"), "rule": spec["rule"]})
     actions = {state: [refs.action(arn) for arn in spec[field]]
                for state, field, _ in _ACTION_STATES if spec.get(field)}
     if actions:
@@ -373,27 +368,19 @@ class CompositeAlarms(Kind):
                         hint=problem[1]))
         return diagnostics
 
-    def desired(self, stack, scope):
-        return {
-            name: Desired(name, desired_spec(config, desired_tags(stack, config.tags), scope),
-                          location=stack.locate("composite_alarms", name))
-            for name, config in stack.section("composite_alarms").items()
-        }
+    def spec(self, entry, stack, scope):
+        return desired_spec(entry, desired_tags(stack, entry.tags), scope)
 
-    def read_live(self, aws, stack, owned_only: bool = True):
-        # One DescribeAlarms listing and one tag read serve metric and composite alarms.
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        # One DescribeAlarms listing and one tag read serve metric and composite alarms; an
+        # import (owned_only=False) reads every tag: it writes the alarms' own tags.
         alarms, tags = alarms_and_tags(aws, "CompositeAlarms", owned_only)
         scope, live = aws.scope, {}
         for alarm in alarms:
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
             live[name] = Live(name, live_spec(alarm, tags.get(arn, {}), scope),
-                              tags=tags.get(arn), identity={"arn": arn})
+                              tags=tags.get(arn), identity=ArnIdentity(arn=arn))
         return live
-
-    def read_for_import(self, aws, stack, prefix):
-        # Every tag, not only owned alarms': the import writes the alarms' own tags.
-        live = self.read_live(aws, stack, owned_only=False)
-        return {name: alarm for name, alarm in live.items() if name.startswith(prefix)}
 
     def to_config(self, live, refs):
         try:
@@ -436,7 +423,7 @@ class CompositeAlarms(Kind):
         cloudwatch = aws.client("cloudwatch")
         if _without_tags(live.spec) != _without_tags(desired.spec):
             cloudwatch.put_composite_alarm(**put_request(desired.name, desired.spec))
-        sync_cloudwatch_tags(cloudwatch, live.identity["arn"], live.tags, desired.written_tags)
+        sync_tags(aws, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         # One composite per DeleteAlarms request (API reference).
@@ -451,9 +438,4 @@ def _action_problem(reference: str, topics: set[str]) -> tuple[str, str | None] 
     # Composite alarm actions are SNS topics (and Systems Manager); no Auto Scaling or EC2.
     if reference.startswith("scaling:") or re.match(r"^arn:[^:]+:(autoscaling|automate):", reference):
         return "composite alarms cannot have Auto Scaling or EC2 actions (CloudWatch rejects them)", None
-    topic = reference.removeprefix("topic:")
-    if reference.startswith("topic:") and topic not in topics:
-        close = difflib.get_close_matches(topic, sorted(topics), n=1)
-        return (f"topic {topic!r} is not defined in `topics`",
-                f"did you mean 'topic:{close[0]}'?" if close else None)
-    return None
+    return topic_problem(reference, topics)

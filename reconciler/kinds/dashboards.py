@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, f
 from reconciler.config.fields import AccountId, Finite, MetricRef, Period, Region, StrictModel
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarm_names import AlarmNames
-from reconciler.kinds.base import Desired, Kind, Live
+from reconciler.kinds.base import ArnIdentity, Desired, Kind, Live
 from reconciler.kinds.common import as_number
 
 # Limits from docs/aws-behaviour.md (CloudWatch quotas) and the dashboard body reference.
@@ -346,22 +346,19 @@ class Dashboards(Kind):
             if names.unknown(alarm)
         ]
 
-    def desired(self, stack, scope):
-        return {
-            name: Desired(name, comparable_body(render_body(dashboard, scope)),
-                          location=stack.locate("dashboards", name))
-            for name, dashboard in stack.section("dashboards").items()
-        }
+    def spec(self, entry, stack, scope):
+        return comparable_body(render_body(entry, scope))
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
         # GetDashboard is one call per dashboard: read only those this stack declares or may
-        # prune. The others are listed with an unread body; the engine never acts on them.
+        # prune (or, for an import, those selected). The others are listed with an unread
+        # body; the engine never acts on them.
+        if not owned_only:
+            live = self._read(aws, lambda name: name.startswith(name_prefix))
+            return {name: dashboard for name, dashboard in live.items()
+                    if name.startswith(name_prefix)}
         declared = set(stack.section("dashboards"))
         return self._read(aws, lambda name: name in declared or stack.owns_by_pattern(self.name, name))
-
-    def read_for_import(self, aws, stack, prefix):
-        live = self._read(aws, lambda name: name.startswith(prefix))
-        return {name: dashboard for name, dashboard in live.items() if name.startswith(prefix)}
 
     def to_config(self, live, refs):
         # The raw body is the faithful inverse; high-level widgets are for writing by hand.
@@ -378,7 +375,8 @@ class Dashboards(Kind):
             name = entry["DashboardName"]
             if name in wanted and name not in bodies:
                 continue  # deleted between ListDashboards and GetDashboard
-            live[name] = Live(name, bodies.get(name, {"body": None}), identity={"arn": entry["DashboardArn"]})
+            live[name] = Live(name, bodies.get(name, {"body": None}),
+                              identity=ArnIdentity(arn=entry["DashboardArn"]))
         return live
 
     def create(self, aws, desired):

@@ -20,15 +20,14 @@ one TagResource/UntagResource and the tagging API use. Tags come in bulk from th
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import (AfterValidator, PlainValidator, StringConstraints, WithJsonSchema,
                       model_validator)
 
 from reconciler.config.fields import StrictModel, Tags
-from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
-                                     tag_delta)
+from reconciler.kinds.base import Kind, Live
+from reconciler.kinds.common import concurrently, desired_tags, for_each, read_owned_tags, sync_tags
 from reconciler.kinds.filter_pattern import MAX_REGEX_PATTERNS_PER_LOG_GROUP, uses_regex
 from reconciler.kinds.metric_filters import MetricFilterMap, filter_config
 from reconciler.kinds.subscription_filters import SubscriptionFilterMap, comparable_filter, read_group
@@ -125,6 +124,14 @@ def tagging_arn(group: dict) -> str:
     return group.get("logGroupArn") or group["arn"].removesuffix(":*")
 
 
+class LogGroupIdentity(TypedDict):
+    arn: str
+    # Import reads only: the group's filters (comparable forms by filter name), which the
+    # import writes inside the group's entry.
+    metric_filters: NotRequired[dict[str, dict]]
+    subscription_filters: NotRequired[dict[str, dict]]
+
+
 class LogGroups(Kind):
     name = "log_groups"
     section = "log_groups"
@@ -132,17 +139,18 @@ class LogGroups(Kind):
     name_type = LogGroupName
     holds_data = True  # deleting a log group deletes its events
 
-    def desired(self, stack, scope):
-        return {
-            name: Desired(name, desired_spec(group, desired_tags(stack, group.tags)),
-                          location=stack.locate("log_groups", name))
-            for name, group in stack.section("log_groups").items()
-        }
+    def spec(self, entry, stack, scope):
+        return desired_spec(entry, desired_tags(stack, entry.tags))
 
     def comparable(self, live_spec, desired_spec):
         return {key: live_spec[key] for key in desired_spec}
 
-    def read_live(self, aws, stack, owned_only: bool = True):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if not owned_only:
+            return self._importable(aws, stack, name_prefix)
+        return self._read(aws, owned_only=True)
+
+    def _read(self, aws, owned_only: bool) -> dict[str, Live]:
         # Keyed by the ARN without `:*`, whichever of the two forms the tagging API answers.
         paginator = aws.client("logs").get_paginator("describe_log_groups")
         read = concurrently(
@@ -154,13 +162,15 @@ class LogGroups(Kind):
         for group in read["groups"]:
             arn, name = tagging_arn(group), group["logGroupName"]
             live[name] = Live(name, live_spec(group, tags.get(arn, {})), tags=tags.get(arn),
-                              identity={"arn": arn})
+                              identity=LogGroupIdentity(arn=arn))
         return live
 
-    def read_for_import(self, aws, stack, prefix):
+    def _importable(self, aws, stack, prefix: str) -> dict[str, Live]:
+        """Every log group named `prefix`*, with its metric and subscription filters in its
+        identity (the filters are imported with their group)."""
         from reconciler.kinds import KINDS  # the registry imports this module
 
-        read = concurrently(groups=lambda: self.read_live(aws, stack, owned_only=False),
+        read = concurrently(groups=lambda: self._read(aws, owned_only=False),
                             filters=lambda: KINDS["metric_filters"].read_live(aws, stack))
         groups = {n: g for n, g in read["groups"].items() if n.startswith(prefix)}
         for live in read["filters"].values():
@@ -211,11 +221,7 @@ class LogGroups(Kind):
             _set_retention(logs, desired.name, wanted["retention_days"])
         if "kms_key_id" in wanted and wanted["kms_key_id"] != current["kms_key_id"]:
             _set_kms_key(logs, desired.name, wanted["kms_key_id"])
-        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
-        if to_set:
-            logs.tag_resource(resourceArn=live.identity["arn"], tags=to_set)
-        if to_remove:
-            logs.untag_resource(resourceArn=live.identity["arn"], tagKeys=to_remove)
+        sync_tags(aws, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         aws.client("logs").delete_log_group(logGroupName=live.name)

@@ -25,7 +25,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
 
 from reconciler.config.fields import Finite, StrictModel, Unit, check_no_control_characters
-from reconciler.kinds.base import Desired, Live, LogGroupFilter
+from reconciler.kinds.base import Desired, FilterIdentity, Live, LogGroupFilter
 from reconciler.kinds.common import as_number
 from reconciler.kinds.filter_pattern import FilterPattern
 
@@ -152,7 +152,7 @@ class MetricFilters(LogGroupFilter):
             for filter_name, config in group.metric_filters.items()
         }
 
-    def read_live(self, aws, stack):
+    def read_filters(self, aws, stack):
         # Only botocore's paginator: moto echoes `nextToken` back, so a hand-written token
         # loop never ends (docs/aws-behaviour.md#moto). No logGroupName: one listing for the
         # whole account.
@@ -165,7 +165,7 @@ class MetricFilters(LogGroupFilter):
                 live[name] = Live(name, comparable_filter(
                     item["logGroupName"], item.get("filterPattern", ""),
                     item["metricTransformations"][0]),
-                    identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
+                    identity=FilterIdentity(log_group=item["logGroupName"], filter_name=item["filterName"]))
         return live
 
     def put(self, logs, group, filter_name, spec):

@@ -47,7 +47,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import Field, StringConstraints
 from ruamel.yaml.scalarstring import LiteralScalarString
@@ -117,7 +117,12 @@ class Queries(Kind):
             for spec in [comparable(config.log_groups, config.query, LANGUAGE)]
         }
 
-    def read_live(self, aws, stack):
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if not owned_only:
+            # Shared names and queries the config cannot express are refused by to_config,
+            # for the queries actually imported (not those another stack's prune patterns claim).
+            return {name: query for name, query in _read(aws, lambda n: False).items()
+                    if name.startswith(name_prefix)}
         declared = {name: comparable(config.log_groups, config.query, LANGUAGE)
                     for name, config in stack.section("queries").items()}
         patterns = stack.prune_patterns(self.name)
@@ -130,12 +135,6 @@ class Queries(Kind):
         return _read(aws, lambda name: name in declared or stack.owns_by_pattern(self.name, name),
                      copies_of_declared)
 
-    def read_for_import(self, aws, stack, prefix):
-        # Shared names and queries the config cannot express are refused by to_config, for
-        # the queries actually imported (not those another stack's prune patterns claim).
-        return {name: query for name, query in _read(aws, lambda n: False).items()
-                if name.startswith(prefix)}
-
     def to_config(self, live, refs):
         # Every imported name is about to be declared: a shared one would stop the next plan.
         if live.identity.get("shared"):
@@ -145,6 +144,9 @@ class Queries(Kind):
             raise ObsctlError(f"queries/{live.name} cannot be written as a `queries` entry: "
                               f"{problem}")
         return ("queries", live.name), query_config(live.spec)
+
+    def cloudtrail_names(self, change, live):
+        return [live.identity["id"]] if live else [change.name]  # logged by definition id
 
     def create(self, aws, desired):
         logs = aws.client("logs")
@@ -181,6 +183,11 @@ def client_token(stack: str, name: str, spec: dict) -> str:
     return f"obsctl-{digest.hexdigest()}"
 
 
+class QueryIdentity(TypedDict):
+    id: str  # queryDefinitionId
+    shared: NotRequired[list[dict]]  # every definition of this name, when there are several
+
+
 def _read(aws, strict, removable=lambda name, specs: False) -> dict[str, Live]:
     """Every query definition by name; two sharing a name that `strict` selects are an error
     (a shared name the stack neither declares nor owns is not ours to resolve), unless
@@ -208,7 +215,7 @@ def _live(name: str, definition: dict) -> Live:
     return Live(name, comparable(definition.get("logGroupNames"),
                                  definition.get("queryString", ""),
                                  definition.get("queryLanguage")),
-                identity={"id": definition["queryDefinitionId"]})
+                identity=QueryIdentity(id=definition["queryDefinitionId"]))
 
 
 def inexpressible(spec: dict) -> str | None:

@@ -45,11 +45,12 @@ from botocore.exceptions import ClientError
 from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, WithJsonSchema,
                       field_validator, model_validator)
 
-from reconciler.config.fields import OWNER_TAG, StrictModel, check_no_control_characters
-from reconciler.kinds.base import Desired, Live, LogGroupFilter
+from reconciler.config.fields import StrictModel, check_no_control_characters
+from reconciler.kinds.base import Desired, FilterIdentity, Live, LogGroupFilter
 from reconciler.kinds.common import for_each, read_owned_tags
 from reconciler.kinds.filter_pattern import FilterPattern
 from reconciler.kinds.metric_filters import resource_name
+from reconciler.ownership import is_owned_by
 
 MAX_FILTERS_PER_LOG_GROUP = 2  # see the module docstring
 PAGE_SIZE = 50  # DescribeSubscriptionFilters limit
@@ -170,7 +171,7 @@ class SubscriptionFilters(LogGroupFilter):
             for filter_name, config in group.subscription_filters.items()
         }
 
-    def read_live(self, aws, stack):
+    def read_filters(self, aws, stack):
         declared = {name for name, group in stack.section("log_groups").items()
                     if group.subscription_filters}
         # No account-wide listing exists: one call per log group. Filters cannot be tagged, so
@@ -179,7 +180,7 @@ class SubscriptionFilters(LogGroupFilter):
         owned = set()
         if stack.prune_patterns(self.name):
             owned = {log_group_of(arn) for arn, tags in read_owned_tags(aws, "logs:log-group").items()
-                     if tags.get(OWNER_TAG) == stack.name}
+                     if is_owned_by(tags, stack.name)}
         logs = aws.client("logs")
         live = {}
         for filters in for_each(sorted(declared | owned), lambda group: read_group(logs, group)):
@@ -188,7 +189,7 @@ class SubscriptionFilters(LogGroupFilter):
                 live[name] = Live(name, comparable_filter(
                     item["logGroupName"], item.get("filterPattern", ""), item["destinationArn"],
                     item.get("roleArn"), item.get("distribution")),
-                    identity={"log_group": item["logGroupName"], "filter_name": item["filterName"]})
+                    identity=FilterIdentity(log_group=item["logGroupName"], filter_name=item["filterName"]))
         return live
 
     def put(self, logs, group, filter_name, spec):

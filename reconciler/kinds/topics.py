@@ -26,16 +26,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
-from reconciler.config.fields import OWNER_TAG, StrictModel, Tags
+from reconciler.config.fields import StrictModel, Tags
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
-                                     tag_delta, tag_list, topic_arn)
+                                     sync_tags, tag_list, topic_arn)
 from reconciler.kinds.event_rules import rule_name, topics_targeted
+from reconciler.ownership import is_owned_by
 
 FIFO_SUFFIX = ".fifo"
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,251}(\.fifo)?|[A-Za-z0-9_-]{1,256}")
@@ -154,6 +155,11 @@ def _policy_field(attributes: dict[str, str]) -> dict:
     return {"policy": normalized_policy(json.loads(policy))} if policy else {}
 
 
+class TopicIdentity(TypedDict):
+    arn: str
+    subscriptions: dict[str, str]  # subscription key (protocol:endpoint) -> ARN or pending state
+
+
 class Topics(Kind):
     name = "topics"
     section = "topics"
@@ -188,7 +194,7 @@ class Topics(Kind):
         if not any(granted.values()):
             return desired  # nothing to keep: no call
         owned = {arn for arn, tags in read_owned_tags(aws, "events:rule").items()
-                 if tags.get(OWNER_TAG) == stack.name}
+                 if is_owned_by(tags, stack.name)}
         settled = dict(desired)
         for name, rules in granted.items():
             kept = {arn for arn in rules if arn in owned and not prunes("event_rules",
@@ -205,12 +211,14 @@ class Topics(Kind):
         return {key: value for key, value in live_spec.items()
                 if key != "policy" or "policy" in desired_spec}
 
-    def read_live(self, aws, stack):
-        return self._read(aws, lambda name: name in stack.section("topics"))
+    def read_live(self, aws, stack, owned_only=True, name_prefix=""):
+        if owned_only:
+            return self._read(aws, lambda name: name in stack.section("topics"))
+        live = self._read(aws, lambda name: name.startswith(name_prefix), owned_only=False)
+        return {name: topic for name, topic in live.items() if name.startswith(name_prefix)}
 
-    def read_for_import(self, aws, stack, prefix):
-        live = self._read(aws, lambda name: name.startswith(prefix), owned_only=False)
-        return {name: topic for name, topic in live.items() if name.startswith(prefix)}
+    def cloudtrail_names(self, change, live):
+        return [live.identity["arn"]] if live else [change.name]  # SNS events name the ARN
 
     def to_config(self, live, refs):
         entry = {}
@@ -242,7 +250,7 @@ class Topics(Kind):
                 "subscriptions": sorted(subscriptions.get(arn, {})),
                 **_policy_field(attributes.get(arn, {})),
                 "tags": tags.get(arn, {}),
-            }, tags=tags.get(arn), identity={"arn": arn, "subscriptions": subscriptions.get(arn, {})})
+            }, tags=tags.get(arn), identity=TopicIdentity(arn=arn, subscriptions=subscriptions.get(arn, {})))
             for arn in listed["arns"]
         }
 
@@ -288,11 +296,7 @@ class Topics(Kind):
         for key in sorted(set(present) - wanted):
             if present[key].startswith("arn:"):  # a pending subscription cannot be removed
                 sns.unsubscribe(SubscriptionArn=present[key])
-        to_set, to_remove = tag_delta(live.tags, desired.written_tags)
-        if to_set:
-            sns.tag_resource(ResourceArn=arn, Tags=tag_list(to_set))
-        if to_remove:
-            sns.untag_resource(ResourceArn=arn, TagKeys=to_remove)
+        sync_tags(aws, arn, live.tags, desired.written_tags)
 
     def delete(self, aws, live):
         aws.client("sns").delete_topic(TopicArn=live.identity["arn"])

@@ -209,11 +209,14 @@ class RecordingClient:
         return lambda **kwargs: self.calls.append((operation, kwargs))
 
 
+ALARM_ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:latency"
+
+
 def apply_update(desired: dict, live: dict, live_tags: dict) -> list:
     client = RecordingClient()
     aws = SimpleNamespace(client=lambda service: client)
     Alarms().update(aws, Desired("latency", desired),
-                    Live("latency", live, tags=live_tags, identity={"arn": "arn:alarm"}))
+                    Live("latency", live, tags=live_tags, identity={"arn": ALARM_ARN}))
     return client.calls
 
 
@@ -226,7 +229,7 @@ def test_a_tag_only_change_does_not_rewrite_the_alarm():
     desired = spec(metric=LATENCY, when="> 1")
     live = {**desired, "tags": {**OWNER, "team": "x"}}
     calls = apply_update(desired, live, {**live["tags"], **marker(desired)})
-    assert calls == [("untag_resource", {"ResourceARN": "arn:alarm", "TagKeys": ["team"]})]
+    assert calls == [("untag_resource", {"ResourceARN": ALARM_ARN, "TagKeys": ["team"]})]
 
 
 def test_update_rewrites_the_alarm_without_tags_and_keeps_what_aws_filled_in():

@@ -148,11 +148,14 @@ class RecordingLogs:
         return lambda **arguments: self.calls.append((operation, arguments))
 
 
+GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/ml/churn"
+
+
 def updated(desired: dict, live: dict, live_tags=None) -> list:
     logs = RecordingLogs()
     aws = SimpleNamespace(client=lambda service: logs)
     GROUPS.update(aws, Desired("/ml/churn", desired),
-                  Live("/ml/churn", live, tags=live_tags or OWNER, identity={"arn": "ARN"}))
+                  Live("/ml/churn", live, tags=live_tags or OWNER, identity={"arn": GROUP_ARN}))
     return logs.calls
 
 
@@ -167,7 +170,7 @@ def test_update_to_never_deletes_the_retention_policy_and_null_key_disassociates
     calls = updated(desired, live)
     assert calls == [("delete_retention_policy", {"logGroupName": "/ml/churn"}),
                      ("disassociate_kms_key", {"logGroupName": "/ml/churn"}),
-                     ("tag_resource", {"resourceArn": "ARN", "tags": marker(desired)})]
+                     ("tag_resource", {"resourceArn": GROUP_ARN, "tags": marker(desired)})]
 
 
 def test_update_sets_days_key_and_tags_with_the_tagging_arn():
@@ -177,8 +180,8 @@ def test_update_sets_days_key_and_tags_with_the_tagging_arn():
     assert calls == [
         ("put_retention_policy", {"logGroupName": "/ml/churn", "retentionInDays": 14}),
         ("associate_kms_key", {"logGroupName": "/ml/churn", "kmsKeyId": KEY}),
-        ("tag_resource", {"resourceArn": "ARN", "tags": {"team": "ml", **marker(desired)}}),
-        ("untag_resource", {"resourceArn": "ARN", "tagKeys": ["extra"]}),
+        ("tag_resource", {"resourceArn": GROUP_ARN, "tags": {"team": "ml", **marker(desired)}}),
+        ("untag_resource", {"resourceArn": GROUP_ARN, "tagKeys": ["extra"]}),
     ]
 
 

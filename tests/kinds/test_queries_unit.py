@@ -222,7 +222,7 @@ def test_import_refuses_definitions_the_config_cannot_express(tmp_path):
                          definition("ml-open", "id-2", groups=None),
                          definition("ml-ok", "id-3"), definition("other", "id-4", language="PPL")],
                         None)])
-    selected = QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")
+    selected = QUERIES.read_live(aws, load(tmp_path, STACK), owned_only=False, name_prefix="ml-")
     assert sorted(selected) == ["ml-ok", "ml-open", "ml-sql"]
     refused = {}
     for name in ("ml-open", "ml-sql"):
@@ -240,14 +240,15 @@ def test_import_refuses_definitions_the_config_cannot_express(tmp_path):
 def test_import_selects_by_prefix(tmp_path):
     aws, _ = aws_with([([definition("ml-ok", "id-3"), definition("other", "id-4", language="PPL")],
                         None)])
-    assert list(QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")) == ["ml-ok"]
+    selected = QUERIES.read_live(aws, load(tmp_path, STACK), owned_only=False, name_prefix="ml-")
+    assert list(selected) == ["ml-ok"]
 
 
 def test_import_refuses_a_selected_name_shared_by_two_definitions(tmp_path):
     # every selected name is about to be declared, so it would stop the next plan
     aws, _ = aws_with([([definition("ml-twin", "id-2"), definition("ml-twin", "id-1"),
                          definition("twin", "id-3"), definition("twin", "id-4")], None)])
-    selected = QUERIES.read_for_import(aws, load(tmp_path, STACK), "ml-")
+    selected = QUERIES.read_live(aws, load(tmp_path, STACK), owned_only=False, name_prefix="ml-")
     assert list(selected) == ["ml-twin"]
     with pytest.raises(ObsctlError, match=r"^queries/ml-twin: 2 saved .* \(ids id-1, id-2\)"):
         QUERIES.to_config(selected["ml-twin"], None)
