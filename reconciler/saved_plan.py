@@ -19,7 +19,6 @@ from reconciler.config.loader import YAML_SUFFIXES
 from reconciler.diagnostics import ObsctlError
 from reconciler.plan import Plan
 from reconciler.plan_document import change_document, plan_document
-from reconciler.render.values import show
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext
@@ -121,12 +120,12 @@ def _saved_section(path: str) -> tuple[dict, dict]:
                           "`obsctl plan --out FILE`")
     if kind != SAVED_KIND:
         raise ObsctlError(f"{path} is not a saved obsctl plan: its marker `saved.kind` is "
-                          f"{show(kind)}, expected {show(SAVED_KIND)}")
+                          f"{_quoted(kind)}, expected {_quoted(SAVED_KIND)}")
     version = saved.get("version", 1)
     if version == SAVED_VERSION:
         return saved, document
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ObsctlError(f"{path} has an unknown saved-plan version {show(version)} (this "
+        raise ObsctlError(f"{path} has an unknown saved-plan version {_quoted(version)} (this "
                           f"obsctl reads version {SAVED_VERSION}); run `obsctl plan --out` again")
     if version < SAVED_VERSION:
         raise ObsctlError(f"{path} was saved by an older obsctl (saved-plan version {version}) "
@@ -153,7 +152,7 @@ def check_planned_in(saved: SavedPlan, states: list[StackState], path: str) -> N
             continue  # a stack the plan does not have: check_fresh names it
         for what in ("account", "region", "endpoint"):
             if getattr(planned, what) != getattr(now, what):
-                problems.append(f"stack {show(name)} was planned in {what} "
+                problems.append(f"stack {_quoted(name)} was planned in {what} "
                                 f"{_where(getattr(planned, what))}, this run is in "
                                 f"{_where(getattr(now, what))}")
     if problems:
@@ -162,7 +161,7 @@ def check_planned_in(saved: SavedPlan, states: list[StackState], path: str) -> N
 
 
 def _where(value: str | None) -> str:
-    return "AWS (no endpoint override)" if value is None else show(value)
+    return "AWS (no endpoint override)" if value is None else _quoted(value)
 
 
 def check_fresh(saved: SavedPlan, current: Plan, path: str) -> None:
@@ -191,3 +190,9 @@ def check_fresh(saved: SavedPlan, current: Plan, path: str) -> None:
 def _change_keys(changes: list[dict]) -> list[tuple]:
     return sorted((c["stack"], c["kind"], c["name"], c["action"],
                    json.dumps(c["after"], sort_keys=True, default=str)) for c in changes)
+
+
+def _quoted(value) -> str:
+    """A value from a plan file in a message: JSON-quoted (control characters escaped), cut."""
+    text = json.dumps(value, default=str, ensure_ascii=True)
+    return text if len(text) <= 120 else text[:100] + f"... ({len(text)} chars)"

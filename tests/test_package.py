@@ -115,3 +115,47 @@ def test_the_graph_sees_the_imports_that_make_a_cycle():
     # ...and a command importing the package back would be the cycle this test exists for.
     graph["reconciler.cli.common"] = graph["reconciler.cli.common"] | {"reconciler.cli"}
     assert find_cycle(graph)[0:2] == ["reconciler.cli", "reconciler.cli.apply"]
+
+
+def _every_import(path: Path) -> set[str]:
+    """Every absolute module name `path` imports, at any depth (functions, TYPE_CHECKING)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+# Renderers are pure functions of the plan document: nothing that plans, reads AWS or parses
+# flags (config and kinds have their own layering tests beside them).
+RENDER_MAY_NOT_IMPORT = ("reconciler.engine", "reconciler.kinds", "reconciler.aws",
+                         "reconciler.cli", "reconciler.saved_plan", "reconciler.drift",
+                         "boto3", "botocore")
+RENDERERS = [m for m in MODULES if m.startswith("reconciler.render")] + ["reconciler.plan_document"]
+
+
+@pytest.mark.parametrize("module", RENDERERS)
+def test_renderers_import_nothing_that_plans_or_reads_aws(module):
+    forbidden = [name for name in _every_import(MODULES[module])
+                 if any(name == f or name.startswith(f + ".") for f in RENDER_MAY_NOT_IMPORT)]
+    assert forbidden == []
+
+
+def test_the_import_check_sees_nested_imports(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from reconciler.engine import plan_all\n")
+    assert "reconciler.engine.plan_all" in _every_import(sample)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_is_over_500_lines(module):
+    lines = MODULES[module].read_text(encoding="utf-8").count("\n")
+    assert lines <= 500, f"{module}: {lines} lines; split it along its sections"
+
+
+def test_saved_plans_build_the_document_without_a_renderer():
+    imports = _every_import(MODULES["reconciler.saved_plan"])
+    assert "reconciler.plan_document" in imports
+    assert not [name for name in imports if name.startswith("reconciler.render")]
