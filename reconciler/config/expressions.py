@@ -26,6 +26,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from reconciler.token_stream import Token, TokenStream
+
 # The functions of the CloudWatch User Guide's metric math tables.
 FUNCTIONS = frozenset({
     "ABS", "ANOMALY_DETECTION_BAND", "AVG", "CEIL", "CONCAT", "DATAPOINT_COUNT", "DB_PERF_INSIGHTS",
@@ -51,12 +53,6 @@ _COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 class ExpressionError(ValueError):
     """A syntax error; the message names the column within the expression."""
 
-
-@dataclass
-class Token:
-    kind: str  # number, string, word, op, end
-    text: str
-    column: int  # 1-based, within the expression
 
 
 @dataclass
@@ -96,24 +92,11 @@ def parse_metric_math(text: str) -> MetricMath:
     return _Parser(tokens(text)).parse()
 
 
-class _Parser:
+class _Parser(TokenStream):
     def __init__(self, stream: list[Token]):
-        self.stream = stream
-        self.index = 0
+        super().__init__(stream)
         self.depth = 0
         self.found = MetricMath()
-
-    @property
-    def token(self) -> Token:
-        return self.stream[self.index]
-
-    def take(self) -> Token:
-        token = self.stream[self.index]
-        self.index += 1
-        return token
-
-    def at(self, *texts: str) -> bool:
-        return self.token.kind in ("op", "word") and self.token.text in texts
 
     def parse(self) -> MetricMath:
         self.disjunction()

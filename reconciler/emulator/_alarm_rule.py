@@ -23,7 +23,10 @@ def _error(token: str, pos: int) -> ValidationError:
     return ValidationError(f"Error in AlarmRule [Unsupported token '{token}' at char {pos}]")
 
 
-def _tokenize(rule: str) -> list[tuple[str, str, int]]:
+STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
+
+
+def tokenize(rule: str) -> list[tuple[str, str, int]]:
     tokens, pos = [], 0
     while pos < len(rule):
         if rule[pos].isspace():
@@ -33,8 +36,9 @@ def _tokenize(rule: str) -> list[tuple[str, str, int]]:
         if not m:
             bad = re.match(r"\S+", rule[pos:])
             raise _error(bad.group(0) if bad else rule[pos], pos + 1)
-        if m.group("fn"):
-            tokens.append(("ref", (m.group("quoted") or m.group("bare")).strip(), pos + 1))
+        if m.group("fn"):  # (ALARM | OK | INSUFFICIENT_DATA, the alarm name or ARN, position)
+            function = m.group("fn").split("(", 1)[0].strip()
+            tokens.append((function, (m.group("quoted") or m.group("bare")).strip(), pos + 1))
         elif m.group("word"):
             tokens.append((m.group("word"), m.group("word"), pos + 1))
         else:
@@ -45,7 +49,7 @@ def _tokenize(rule: str) -> list[tuple[str, str, int]]:
 
 def rule_references(rule: str) -> list[str]:
     """The alarm names/ARNs the rule refers to, in order; ValidationError if it does not parse."""
-    tokens = _tokenize(rule)
+    tokens = tokenize(rule)
     refs: list[str] = []
     i = 0
 
@@ -63,8 +67,8 @@ def rule_references(rule: str) -> list[str]:
             if i >= len(tokens) or tokens[i][0] != ")":
                 raise _error(tokens[i][1] if i < len(tokens) else "<end>", tokens[i][2] if i < len(tokens) else len(rule) + 1)
             i += 1
-        elif kind in ("ref", "TRUE", "FALSE"):
-            if kind == "ref":
+        elif kind in (*STATES, "TRUE", "FALSE"):
+            if kind in STATES:
                 refs.append(text)
             i += 1
         else:

@@ -15,32 +15,16 @@ from typing import Any, Callable
 
 from moto.cloudwatch.models import Alarm, CloudWatchBackend
 
-from ._alarm_rule import _TOKEN, rule_references
+from ._alarm_rule import rule_references, tokenize
 
 
 def _name(ref: str) -> str:
     return ref.split(":alarm:", 1)[1] if ref.startswith("arn:") and ":alarm:" in ref else ref
 
 
-def _tokens(rule: str) -> list[tuple[str, str]]:
-    tokens, pos = [], 0
-    while pos < len(rule):
-        if rule[pos].isspace():
-            pos += 1
-            continue
-        m = _TOKEN.match(rule, pos)
-        if m.group("fn"):
-            function = m.group("fn").split("(", 1)[0].strip()
-            tokens.append((function, _name((m.group("quoted") or m.group("bare")).strip())))
-        else:
-            tokens.append((m.group(0).strip(), ""))
-        pos = m.end()
-    return tokens
-
-
 def evaluate(rule: str, state_of: Callable[[str], str | None]) -> bool:
     """The rule's value, given each child's state (the rule was validated on PutCompositeAlarm)."""
-    tokens, i = _tokens(rule), 0
+    tokens, i = [(kind, _name(text)) for kind, text, _ in tokenize(rule)], 0
 
     def disjunction() -> bool:
         nonlocal i

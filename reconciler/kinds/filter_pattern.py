@@ -20,10 +20,11 @@ may still match nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
+
+from reconciler.token_stream import Token, TokenStream
 
 MAX_REGEXES = 2  # "a limit of 2 regex for each filter pattern" (JSON and space-delimited)
 MAX_REGEX_PATTERNS_PER_LOG_GROUP = 5  # metric and subscription filters together
@@ -129,12 +130,6 @@ def _check_regex(regex: str, column: int) -> None:
 
 # --- JSON and space-delimited -------------------------------------------------------------
 
-@dataclass
-class Token:
-    kind: str  # string, regex, ellipsis, op, selector, word, end
-    text: str
-    column: int
-
 
 def _tokens(pattern: str) -> list[Token]:
     found, position = [], 0
@@ -153,24 +148,11 @@ def _tokens(pattern: str) -> list[Token]:
     return found
 
 
-class _Parser:
+class _Parser(TokenStream):
     def __init__(self, pattern: str):
-        self.stream = _tokens(pattern)
-        self.index = 0
+        super().__init__(_tokens(pattern))
         self.regexes = 0
         self.depth = 0
-
-    @property
-    def token(self) -> Token:
-        return self.stream[self.index]
-
-    def take(self) -> Token:
-        token = self.stream[self.index]
-        self.index += 1
-        return token
-
-    def at(self, *texts: str) -> bool:
-        return self.token.kind in ("op", "word") and self.token.text in texts
 
     def unexpected(self, expected: str) -> FilterPatternError:
         if self.token.kind == "end":
