@@ -44,6 +44,7 @@ from typing import Annotated, Callable, Literal
 from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, field_validator,
                       model_validator)
 
+from reconciler import iam
 from reconciler.config.expressions import parse_metric_math
 from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, Tags, Unit,
                                       is_extended_statistic, printable_name)
@@ -616,6 +617,16 @@ def _managed_by_auto_scaling(alarm: dict) -> bool:
 
 
 class Alarms(Kind):
+    iam_read = ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "tag:GetResources",
+                # `scaling:NAME` actions resolve to the policies' ARNs
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScalingPolicies")
+    iam_write = ("cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+                 "cloudwatch:DeleteAlarms")
+
+    def iam_resources(self, stack, scope, names):
+        return iam.alarm_arns(scope, names)
+
     name = "alarms"
     section = "alarms"
     entry_model = AlarmConfig

@@ -57,6 +57,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationError
 
+from reconciler import iam
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
@@ -334,6 +335,16 @@ def _bus_names(events) -> list[str]:
 # --- the kind ---------------------------------------------------------------------------
 
 class EventRules(Kind):
+    iam_read = ("events:ListRules", "events:ListTargetsByRule", "events:ListEventBuses",
+                "events:ListTagsForResource", "tag:GetResources")
+    iam_write = ("events:PutRule", "events:PutTargets", "events:RemoveTargets",
+                 "events:TagResource", "events:UntagResource", "events:DeleteRule")
+
+    def iam_resources(self, stack, scope, names):
+        rules = stack.section(self.section)
+        return iam.event_rule_arns(scope, [(rules[n].event_bus if n in rules else "default", n)
+                                           for n in names])
+
     name = "event_rules"
     section = "event_rules"
     entry_model = EventRuleConfig

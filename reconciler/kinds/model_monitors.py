@@ -86,6 +86,7 @@ from typing import Annotated, Literal
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, model_validator
 
+from reconciler import iam
 from reconciler.config.fields import (OWNER_TAG, Actions, Dimensions, Finite, MetricRef, Period,
                                       Statistic, StrictModel, Tags)
 from reconciler.diagnostics import Diagnostic, ObsctlError
@@ -514,6 +515,22 @@ def _name_from_arn(arn: str) -> str:
 
 
 class ModelMonitors(Kind):
+    iam_read = ("sagemaker:ListMonitoringSchedules", "sagemaker:DescribeMonitoringSchedule",
+                *(f"sagemaker:Describe{t}JobDefinition" for t in TYPES.values()),
+                "sagemaker:ListTags", "sagemaker:ListEndpoints", "tag:GetResources")
+    iam_write = ("sagemaker:CreateMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule",
+                 "sagemaker:DeleteMonitoringSchedule", "sagemaker:AddTags", "sagemaker:DeleteTags",
+                 *(f"sagemaker:{verb}{t}JobDefinition" for t in TYPES.values()
+                   for verb in ("Create", "Delete")), "iam:PassRole")
+
+    def iam_resources(self, stack, scope, names):
+        # Job definitions are named `<monitor>-<hash>`; the monitors' roles are passed on.
+        definitions = [f"{n}-*" for n in names]
+        return (iam.sagemaker_arns(scope, "monitoring-schedule", names)
+                + [arn for t in TYPES.values() for arn in iam.sagemaker_arns(
+                    scope, f"{_snake(t).replace('_', '-')}-job-definition", definitions)]
+                + sorted({m.role_arn for m in stack.section(self.section).values()}))
+
     name = "model_monitors"
     section = "model_monitors"
     entry_model = MonitorConfig

@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import (Field, StringConstraints, ValidationError, field_validator,
                       model_validator)
 
+from reconciler import iam
 from reconciler.config.fields import Dimensions, StrictModel, Unit, printable_name
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Desired, Kind, Live
@@ -484,6 +485,28 @@ _TARGET_LOCKS = KeyedLocks()
 
 
 class ScalingPolicies(Kind):
+    iam_read = ("application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScalingPolicies",
+                "application-autoscaling:DescribeScheduledActions",
+                # What Application Auto Scaling calls as the caller (its user guide): the
+                # variant it scales and the alarms of target tracking policies.
+                "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
+                "cloudwatch:DescribeAlarms")
+    iam_write = ("application-autoscaling:RegisterScalableTarget",
+                 "application-autoscaling:PutScalingPolicy",
+                 "application-autoscaling:DeleteScalingPolicy",
+                 "application-autoscaling:DeregisterScalableTarget",
+                 "sagemaker:UpdateEndpointWeightsAndCapacities", "cloudwatch:PutMetricAlarm",
+                 "cloudwatch:DeleteAlarms", "iam:CreateServiceLinkedRole")
+
+    def iam_resources(self, stack, scope, names):
+        endpoints = sorted({p.endpoint for p in stack.section(self.section).values()})
+        role = ("role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+                "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")
+        return (iam.sagemaker_arns(scope, "endpoint", endpoints)
+                + iam.alarm_arns(scope, ["TargetTracking-endpoint/*"])
+                + [scope.arn("iam", role, region="")])
+
     name = "scaling_policies"
     section = "scaling_policies"
     entry_model = ScalingPolicyConfig

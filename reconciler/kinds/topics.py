@@ -30,6 +30,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
+from reconciler import iam
 from reconciler.config.fields import OWNER_TAG, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
@@ -155,6 +156,14 @@ def _policy_field(attributes: dict[str, str]) -> dict:
 
 
 class Topics(Kind):
+    iam_read = ("sns:ListTopics", "sns:ListSubscriptions", "sns:GetTopicAttributes",
+                "sns:ListTagsForResource", "tag:GetResources")
+    iam_write = ("sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+                 "sns:TagResource", "sns:UntagResource", "sns:DeleteTopic")
+
+    def iam_resources(self, stack, scope, names):
+        return iam.topic_arns(scope, names)
+
     name = "topics"
     section = "topics"
     entry_model = TopicConfig
