@@ -15,6 +15,7 @@ moto also names actions after the signing name of the service (`monitoring:PutMe
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any, Callable
 
 from moto import settings
@@ -27,9 +28,12 @@ from moto.utilities.utils import get_partition
 
 from ._common import original, patch
 
-# moto modules whose refusals are answered in the service's own protocol.
-_SERVICE_ERRORS = frozenset({"applicationautoscaling", "cloudwatch", "events", "logs",
-                             "resourcegroupstaggingapi", "sagemaker", "sns"})
+# moto modules whose refusals are answered in the service's own protocol, and the code AWS
+# gives an access denial there (SNS: AuthorizationError; JSON services: AccessDeniedException).
+_DENIAL_CODES = {"applicationautoscaling": "AccessDeniedException", "cloudwatch": "AccessDenied",
+                 "events": "AccessDeniedException", "logs": "AccessDeniedException",
+                 "resourcegroupstaggingapi": "AccessDeniedException",
+                 "sagemaker": "AccessDeniedException", "sns": "AuthorizationError"}
 # moto's action prefix (the signing name) -> the IAM service prefix.
 _IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
 
@@ -154,7 +158,7 @@ def _authorize(self, resource: str = "*") -> None:
         try:
             authorize(self, arn)
         except _RESTError as error:
-            if type(self).__module__.split(".")[1] not in _SERVICE_ERRORS:
+            if type(self).__module__.split(".")[1] not in _DENIAL_CODES:
                 raise
             raise _service_error(self, error, arn) from None
 
@@ -167,13 +171,16 @@ def _service_error(response: Any, error: _RESTError, resource: str) -> HTTPExcep
     """moto answers a refusal in XML whatever the protocol; botocore then cannot read the
     code of a JSON or CBOR service's error (CloudWatch's came out as "403"). Answer in the
     service's protocol, with the resource in the message, as AWS does."""
-    message = error.message
-    if error.error_type == "AccessDenied" and resource != "*":
-        action = message.rsplit(": ", 1)[-1]
-        message += (f" on resource: {resource} because no identity-based policy allows the "
-                    f"{action} action")
-    status, headers, body = response.serialized(
-        ActionResult(_Refusal(error.error_type, message)))
+    code, message = error.error_type, error.message
+    if code == "AccessDenied":
+        code = _DENIAL_CODES[type(response).__module__.split(".")[1]]
+        if resource != "*":
+            action = message.rsplit(": ", 1)[-1]
+            message += (f" on resource: {resource} because no identity-based policy allows "
+                        f"the {action} action")
+    with warnings.catch_warnings():  # moto warns of codes missing from the service model
+        warnings.simplefilter("ignore")
+        status, headers, body = response.serialized(ActionResult(_Refusal(code, message)))
     response.response_headers.update(headers)  # call_action answers with these headers
     refusal = HTTPException(description=body)
     refusal.code = error.code

@@ -36,10 +36,15 @@ def _client(enforced, service: str, credentials: dict[str, str]):
                         **credentials)
 
 
-def _denied(call) -> str:
+DENIED = {"cloudwatch": "AccessDenied", "sns": "AuthorizationError"}  # others: ...Exception
+
+
+def _denied(client, operation: str, **params) -> str:
+    """The message of the access denial of `client.operation(**params)`, in the code AWS uses."""
     with pytest.raises(ClientError) as raised:
-        call()
-    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+        getattr(client, operation)(**params)
+    expected = DENIED.get(client.meta.service_model.service_name, "AccessDeniedException")
+    assert raised.value.response["Error"]["Code"] == expected
     return raised.value.response["Error"]["Message"]
 
 
@@ -55,13 +60,13 @@ def test_put_metric_alarm_is_authorized_on_the_alarm_arn(enforced):
         "Resource": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:a-*"}])
     cloudwatch = _client(enforced, "cloudwatch", credentials)
     cloudwatch.put_metric_alarm(**_alarm("a-1"))
-    message = _denied(lambda: cloudwatch.put_metric_alarm(**_alarm("b-1")))
+    message = _denied(cloudwatch, "put_metric_alarm", **_alarm("b-1"))
     assert message == (f"User: arn:aws:iam::{ACCOUNT}:user/alarms-a is not authorized to perform: "
                        f"cloudwatch:PutMetricAlarm on resource: arn:aws:cloudwatch:{REGION}:"
                        f"{ACCOUNT}:alarm:b-1 because no identity-based policy allows the "
                        "cloudwatch:PutMetricAlarm action")
     # Every alarm DeleteAlarms names must be allowed.
-    _denied(lambda: cloudwatch.delete_alarms(AlarmNames=["a-1", "b-1"]))
+    _denied(cloudwatch, "delete_alarms", AlarmNames=["a-1", "b-1"])
     cloudwatch.delete_alarms(AlarmNames=["a-1"])
 
 
@@ -71,7 +76,7 @@ def test_actions_use_the_iam_service_prefix_not_the_signing_name(enforced):
         "Resource": "*"}])
     _client(enforced, "cloudwatch", credentials).describe_alarms()
     _client(enforced, "resourcegroupstaggingapi", credentials).get_resources()
-    _denied(lambda: _client(enforced, "logs", credentials).describe_log_groups())
+    _denied(_client(enforced, "logs", credentials), "describe_log_groups")
 
 
 def test_dashboards_log_groups_topics_and_rules_are_authorized_by_name(enforced):
@@ -86,15 +91,15 @@ def test_dashboards_log_groups_topics_and_rules_are_authorized_by_name(enforced)
     sns, events = _client(enforced, "sns", credentials), _client(enforced, "events", credentials)
     body = json.dumps({"widgets": []})
     cloudwatch.put_dashboard(DashboardName="ok-1", DashboardBody=body)
-    _denied(lambda: cloudwatch.put_dashboard(DashboardName="no-1", DashboardBody=body))
+    _denied(cloudwatch, "put_dashboard", DashboardName="no-1", DashboardBody=body)
     logs.create_log_group(logGroupName="/ok/app")
     logs.put_retention_policy(logGroupName="/ok/app", retentionInDays=7)
-    _denied(lambda: logs.create_log_group(logGroupName="/no/app"))
+    _denied(logs, "create_log_group", logGroupName="/no/app")
     topic = sns.create_topic(Name="ok-topic")["TopicArn"]
     sns.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="x")
-    _denied(lambda: sns.create_topic(Name="no-topic"))
+    _denied(sns, "create_topic", Name="no-topic")
     events.put_rule(Name="ok-rule", ScheduleExpression="rate(5 minutes)")
-    _denied(lambda: events.put_rule(Name="no-rule", ScheduleExpression="rate(5 minutes)"))
+    _denied(events, "put_rule", Name="no-rule", ScheduleExpression="rate(5 minutes)")
 
 
 def test_monitoring_schedules_are_authorized_on_their_lower_case_arn(enforced):
@@ -106,7 +111,7 @@ def test_monitoring_schedules_are_authorized_on_their_lower_case_arn(enforced):
     with pytest.raises(ClientError) as raised:
         sagemaker.delete_monitoring_schedule(MonitoringScheduleName="OK-Drift")
     assert raised.value.response["Error"]["Code"] != "AccessDenied"
-    _denied(lambda: sagemaker.delete_monitoring_schedule(MonitoringScheduleName="no-drift"))
+    _denied(sagemaker, "delete_monitoring_schedule", MonitoringScheduleName="no-drift")
 
 
 def test_unknown_credentials_are_refused_while_enforcing(enforced):
