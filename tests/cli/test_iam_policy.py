@@ -97,3 +97,39 @@ def test_plan_and_apply_with_exactly_the_printed_policies(enforced, stack):
 
     again = obsctl("plan", stack, "--detailed-exitcode", credentials=reader, **run)
     assert again.exit_code == 0, again.stdout + again.stderr
+
+
+@pytest.fixture(scope="module")
+def seeded():
+    """With the seed's SageMaker endpoints, which examples/ml-platform monitors and scales."""
+    with Emulator(seed=True) as running:
+        yield running
+
+
+def test_every_kind_applies_with_the_apply_policy(seeded, tmp_path):
+    """examples/ml-platform has every kind, generated ones too (endpoint monitors' alarms, log
+    groups and dashboards, drift alarms): each call of plan and apply is in the policies."""
+    stack = str(tmp_path / "ml-platform")
+    shutil.copytree(EXAMPLE.parent / "ml-platform", stack)
+    plan_policy, apply_policy = policy_for(stack, "plan"), policy_for(stack, "apply")
+    set_enforcement(seeded.endpoint_url, False)
+    try:
+        reader = user_with_policy(seeded.endpoint_url, "obsctl-plan", plan_policy)
+        writer = user_with_policy(seeded.endpoint_url, "obsctl-apply", apply_policy)
+    finally:
+        set_enforcement(seeded.endpoint_url, True)
+    run = {"endpoint_url": seeded.endpoint_url}
+
+    planned = obsctl("plan", stack, "--detailed-exitcode", credentials=reader, **run)
+    assert planned.exit_code == 2, planned.stderr
+    applied = obsctl("apply", stack, "--auto-approve", "-q", credentials=writer, **run)
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    kinds = {line[2:].split("/", 1)[0] for line in applied.stdout.splitlines()
+             if line.startswith("+ ")}
+    assert kinds == {"topics", "log_groups", "subscription_filters", "scaling_policies",
+                     "event_rules", "alarms", "composite_alarms", "dashboards", "queries",
+                     "model_monitors"}
+    assert iam_actions(planned.calls) <= allowed_actions(plan_policy)
+    assert iam_actions(applied.calls) <= allowed_actions(apply_policy)
+    again = obsctl("plan", stack, "--detailed-exitcode", credentials=reader, **run)
+    assert again.exit_code == 0, again.stdout + again.stderr
