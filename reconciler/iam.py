@@ -97,10 +97,11 @@ def sagemaker_arns(scope: Scope, resource_type: str, names: Iterable[str]) -> li
 # Assembling the policies.
 
 def names_by_kind(stack: "Stack", kinds: dict[str, "Kind"]) -> dict[str, list[str]]:
-    """Names or name globs of every resource of each kind the stack declares or generates."""
+    """Names or name globs of every resource of each kind the stack declares or generates,
+    and the `prune:` patterns of names `apply --prune` may delete."""
     found: dict[str, set[str]] = {}
     for kind in kinds.values():
-        declared = kind.declared_names(stack)
+        declared = set(kind.declared_names(stack)) | set(stack.prune_patterns(kind.name))
         if declared:
             found.setdefault(kind.name, set()).update(declared)
         for generated in kind.generates:

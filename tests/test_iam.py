@@ -102,6 +102,12 @@ def test_generated_resources_are_scoped_by_name_glob():
     assert "arn:aws:logs:us-east-1:*:log-group:/aws/sagemaker/Endpoints/prod-*" in log_groups
 
 
+def test_prune_patterns_are_in_the_scope_of_the_writes():
+    document = _policy(EXAMPLES / "sagemaker-endpoint", apply=True)  # prune.dashboards: ml-churn-*
+    assert _statement(document, "ObsctlWriteDashboards")["Resource"] == [
+        "arn:aws:cloudwatch::*:dashboard/ml-churn-*", "arn:aws:cloudwatch::*:dashboard/ml-churn-overview"]
+
+
 def test_explain_drift_adds_cloudtrail_lookup():
     assert "cloudtrail:LookupEvents" not in _actions(_policy(EXAMPLES / "sagemaker-endpoint", False))
     assert "cloudtrail:LookupEvents" in _actions(_policy(EXAMPLES / "sagemaker-endpoint", False,
@@ -147,3 +153,10 @@ def test_every_operation_the_kinds_call_is_declared_by_their_kind():
             if not declared & set(actions):
                 missing.append(f"{path.name}: {name} ({' or '.join(actions)})")
     assert not missing
+
+
+@pytest.mark.parametrize("example,purpose", [("ml-platform", "plan"), ("ml-platform", "apply"),
+                                             ("sagemaker-endpoint", "plan")])
+def test_the_readme_shows_the_policies_obsctl_prints(example, purpose):
+    printed = iam.render(_policy(EXAMPLES / example, apply=purpose == "apply"))
+    assert f"```json\n{printed}```" in (ROOT / "README.md").read_text()
