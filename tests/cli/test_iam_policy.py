@@ -133,3 +133,24 @@ def test_every_kind_applies_with_the_apply_policy(seeded, tmp_path):
     assert iam_actions(applied.calls) <= allowed_actions(apply_policy)
     again = obsctl("plan", stack, "--detailed-exitcode", credentials=reader, **run)
     assert again.exit_code == 0, again.stdout + again.stderr
+
+
+def test_usage_errors_and_bad_config_exit_1(tmp_path):
+    missing = obsctl("iam-policy", str(EXAMPLE))
+    assert missing.exit_code == 1 and "--for" in missing.stderr
+    (tmp_path / "bad.yaml").write_text("stack: s\nalarms:\n  a: {when: nonsense}\n")
+    bad = obsctl("iam-policy", str(tmp_path), "--for", "plan")
+    assert bad.exit_code == 1 and "bad.yaml:3:" in bad.stderr
+    assert bad.stdout == "" and not bad.calls
+
+
+def test_a_stack_that_assumes_a_role_gets_a_note_on_stderr(tmp_path):
+    (tmp_path / "stack.yaml").write_text(
+        "stack: s\nregion: eu-west-1\nrole_arn: arn:aws:iam::111122223333:role/obsctl\n"
+        "topics:\n  pager: {}\n")
+    printed = obsctl("iam-policy", str(tmp_path), "--for", "apply")
+    assert printed.exit_code == 0, printed.stderr
+    statements = {s["Sid"]: s for s in json.loads(printed.stdout)["Statement"]}
+    assert statements["ObsctlWriteTopics"]["Resource"] == ["arn:aws:sns:eu-west-1:111122223333:pager"]
+    assert printed.stderr.startswith("note: obsctl assumes arn:aws:iam::111122223333:role/obsctl: "
+                                     "attach this policy to that role")
