@@ -37,13 +37,14 @@ def install() -> None:
 
             warnings.warn(f"obsctl's emulator extensions target moto=={MOTO_VERSION}, found {version('moto')}",
                           RuntimeWarning, stacklevel=2)
-        from . import (autoscaling, awslambda, cloudtrail, cloudwatch, logs, logs_insights,
-                       logs_subscriptions, oam, sagemaker, tagging)
+        from . import (autoscaling, awslambda, cloudtrail, cloudwatch, iam_resources, logs,
+                       logs_insights, logs_subscriptions, oam, sagemaker, tagging)
 
         autoscaling.install()
         awslambda.install()
         cloudtrail.install()
         cloudwatch.install()
+        iam_resources.install()
         logs.install()
         logs_insights.install()
         logs_subscriptions.install()

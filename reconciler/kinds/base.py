@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, TypedDict
 
 from pydantic import BaseModel
 
+from reconciler import iam
 from reconciler.applied import APPLIED_TAG, digest, without_marker
 from reconciler.config.tags import is_reserved_tag_key
 from reconciler.diagnostics import Diagnostic, Location, ObsctlError
@@ -130,6 +131,10 @@ class Kind(ABC):
     # False when a name is unique per account rather than per region (dashboards): stacks in
     # other regions of the account then share the names (see config/cross_stack.py).
     regional: ClassVar[bool] = True
+    # The IAM actions plan calls for this kind (reads, granted on "*") and those apply adds
+    # (writes, granted on `iam_resources`); reconciler/iam.py builds the policies from them.
+    iam_read: ClassVar[tuple[str, ...]] = ()
+    iam_write: ClassVar[tuple[str, ...]] = ()
 
     def check(self, stack: "Stack") -> list[Diagnostic]:
         """Cross-entry checks that need the whole stack (references); no AWS access."""
@@ -163,6 +168,17 @@ class Kind(ABC):
         """The references validation left to plan time, given the names of every generated
         resource by kind (whatever `--target` selects); no AWS access."""
         return []
+
+    def iam_resources(self, stack: "Stack", scope: "Scope", names: list[str]) -> list[str]:
+        """ARNs (or ARN globs) this stack's writes of this kind touch, for the IAM policy of
+        `obsctl iam-policy`; `names` are the resources' names or name globs (declared and
+        generated). Default "*": the service authorizes these writes on no resource type."""
+        return ["*"]
+
+    def iam_name_globs(self, stack: "Stack", kind: str) -> set[str]:
+        """Names or `fnmatch` globs of every `kind` resource this kind's config may generate
+        (including those only discovery knows), for scoping IAM policies; no AWS access."""
+        return set(self.generated_name_globs(stack).get(kind, {})) | self.generated_names(stack, kind)
 
     def settle(self, aws: "AwsContext", stack: "Stack", desired: dict[str, Desired],
                live: dict[str, Live], prunes: Callable[[str, str], bool]) -> dict[str, Desired]:
@@ -297,6 +313,9 @@ class LogGroupFilter(Kind):
                                                             filter_name)
                 for group_name, group in stack.section("log_groups").items()
                 for filter_name in getattr(group, self.name)}
+
+    def iam_resources(self, stack, scope, names):
+        return iam.log_group_arns(scope, sorted({name.split(":", 1)[0] for name in names}))
 
     def read_live(self, aws, stack, owned_only=True, name_prefix=""):
         if not owned_only:

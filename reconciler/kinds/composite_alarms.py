@@ -44,6 +44,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from reconciler import iam
 from reconciler.config.fields import Actions, StrictModel, Tags
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarm_names import AlarmNames
@@ -302,6 +303,13 @@ def config_dependencies(config: CompositeAlarmConfig) -> list[str]:
 
 
 class CompositeAlarms(Kind):
+    iam_read = ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "tag:GetResources")
+    iam_write = ("cloudwatch:PutCompositeAlarm", "cloudwatch:TagResource",
+                 "cloudwatch:UntagResource", "cloudwatch:DeleteAlarms")
+
+    def iam_resources(self, stack, scope, names):
+        return iam.alarm_arns(scope, names)
+
     name = "composite_alarms"
     section = "composite_alarms"
     entry_model = CompositeAlarmConfig

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, Union
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
+from reconciler import iam
 from reconciler.config.fields import AccountId, Finite, MetricRef, Period, Region, StrictModel
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarm_names import AlarmNames
@@ -318,6 +319,12 @@ def body_text(spec: dict) -> str:
 # --- the kind -------------------------------------------------------------------------------
 
 class Dashboards(Kind):
+    iam_read = ("cloudwatch:ListDashboards", "cloudwatch:GetDashboard")
+    iam_write = ("cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards")
+
+    def iam_resources(self, stack, scope, names):
+        return iam.dashboard_arns(scope, names)
+
     name = "dashboards"
     section = "dashboards"
     entry_model = DashboardConfig

@@ -349,6 +349,16 @@ def endpoint_log_groups(aws, prefix: str) -> list[str]:
 # --- the kind --------------------------------------------------------------------------------
 
 class EndpointMonitors(Preset):
+    iam_read = ("sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "logs:DescribeLogGroups")
+
+    def iam_name_globs(self, stack, kind):
+        # The alarms' variant part is known only after discovery: `<endpoint>-*`.
+        globs = super().iam_name_globs(stack, kind)
+        if kind == "alarms":
+            globs |= {f"{e}-*" for c in stack.section(self.section).values()
+                      for e in endpoint_globs(c)}
+        return globs
+
     name = "endpoint_monitors"
     section = "endpoint_monitors"
     entry_model = EndpointMonitorConfig

@@ -25,6 +25,7 @@ from typing import Annotated, Literal, NotRequired, TypedDict
 from pydantic import (AfterValidator, PlainValidator, StringConstraints, WithJsonSchema,
                       model_validator)
 
+from reconciler import iam
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import concurrently, desired_tags, for_each, read_owned_tags, sync_tags
@@ -133,6 +134,14 @@ class LogGroupIdentity(TypedDict):
 
 
 class LogGroups(Kind):
+    iam_read = ("logs:DescribeLogGroups", "logs:ListTagsForResource", "tag:GetResources")
+    iam_write = ("logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+                 "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource",
+                 "logs:UntagResource", "logs:DeleteLogGroup")
+
+    def iam_resources(self, stack, scope, names):
+        return iam.log_group_arns(scope, names)
+
     name = "log_groups"
     section = "log_groups"
     entry_model = LogGroupConfig

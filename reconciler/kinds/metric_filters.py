@@ -140,6 +140,9 @@ def filter_config(spec: dict) -> dict:
 
 
 class MetricFilters(LogGroupFilter):
+    iam_read = ("logs:DescribeMetricFilters",)
+    iam_write = ("logs:PutMetricFilter", "logs:DeleteMetricFilter")
+
     name = "metric_filters"
 
     def desired(self, stack, scope):

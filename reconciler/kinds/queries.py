@@ -102,6 +102,9 @@ def _duplicates_error(name: str, definitions: list[dict]) -> ObsctlError:
 
 
 class Queries(Kind):
+    iam_read = ("logs:DescribeQueryDefinitions",)
+    iam_write = ("logs:PutQueryDefinition", "logs:DeleteQueryDefinition")
+
     name = "queries"
     section = "queries"
     entry_model = QueryConfig

@@ -156,6 +156,16 @@ def filter_config(spec: dict) -> dict:
 
 
 class SubscriptionFilters(LogGroupFilter):
+    iam_read = ("logs:DescribeSubscriptionFilters", "tag:GetResources")
+    iam_write = ("logs:PutSubscriptionFilter", "logs:DeleteSubscriptionFilter", "iam:PassRole")
+
+    def iam_resources(self, stack, scope, names):
+        # Also the roles passed to CloudWatch Logs, and Logs destinations (other accounts').
+        filters = [f for group in stack.section("log_groups").values()
+                   for f in group.subscription_filters.values()]
+        return (super().iam_resources(stack, scope, names) + [f.role_arn for f in filters if f.role_arn]
+                + [f.destination_arn for f in filters if f.destination_arn.split(":")[2] == "logs"])
+
     # One writer per log group also because AWS checks the per-group limit of 2 against
     # the group's filters.
     name = "subscription_filters"

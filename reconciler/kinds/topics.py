@@ -30,6 +30,7 @@ from typing import Annotated, Literal, TypedDict
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
+from reconciler import iam
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.diagnostics import Diagnostic
 from reconciler.kinds.base import Desired, Kind, Live
@@ -161,6 +162,14 @@ class TopicIdentity(TypedDict):
 
 
 class Topics(Kind):
+    iam_read = ("sns:ListTopics", "sns:ListSubscriptions", "sns:GetTopicAttributes",
+                "sns:ListTagsForResource", "tag:GetResources")
+    iam_write = ("sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+                 "sns:TagResource", "sns:UntagResource", "sns:DeleteTopic")
+
+    def iam_resources(self, stack, scope, names):
+        return iam.topic_arns(scope, names)
+
     name = "topics"
     section = "topics"
     entry_model = TopicConfig

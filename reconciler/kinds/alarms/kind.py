@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from reconciler import iam
 from reconciler.kinds.alarms.actions import (_live_references, _with_policy_arns,
                                              _with_scaling_references, _written_references,
                                              action_diagnostics)
@@ -29,6 +30,16 @@ def _managed_by_auto_scaling(alarm: dict) -> bool:
 
 
 class Alarms(Kind):
+    iam_read = ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "tag:GetResources",
+                # `scaling:NAME` actions resolve to the policies' ARNs
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScalingPolicies")
+    iam_write = ("cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+                 "cloudwatch:DeleteAlarms")
+
+    def iam_resources(self, stack, scope, names):
+        return iam.alarm_arns(scope, names)
+
     name = "alarms"
     section = "alarms"
     entry_model = AlarmConfig

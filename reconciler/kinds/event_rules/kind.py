@@ -8,6 +8,7 @@ from typing import NotRequired, TypedDict
 
 from pydantic import ValidationError
 
+from reconciler import iam
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, present, read_owned_tags,
@@ -28,6 +29,16 @@ class RuleIdentity(TypedDict):
 
 
 class EventRules(Kind):
+    iam_read = ("events:ListRules", "events:ListTargetsByRule", "events:ListEventBuses",
+                "events:ListTagsForResource", "tag:GetResources")
+    iam_write = ("events:PutRule", "events:PutTargets", "events:RemoveTargets",
+                 "events:TagResource", "events:UntagResource", "events:DeleteRule")
+
+    def iam_resources(self, stack, scope, names):
+        rules = stack.section(self.section)
+        return iam.event_rule_arns(scope, [(rules[n].event_bus if n in rules else "default", n)
+                                           for n in names])
+
     name = "event_rules"
     section = "event_rules"
     entry_model = EventRuleConfig

@@ -8,6 +8,7 @@ from typing import NotRequired, TypedDict
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from reconciler import iam
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarms import action_diagnostics, desired_spec
 from reconciler.kinds.base import Desired, Kind, Live
@@ -22,7 +23,7 @@ from reconciler.kinds.model_monitors.job_definition import (_snake, desired_job_
                                                             job_definition_name,
                                                             job_definition_request,
                                                             live_job_definition)
-from reconciler.kinds.model_monitors.model import MONITOR_TAG, MonitorConfig, MonitorName
+from reconciler.kinds.model_monitors.model import MONITOR_TAG, TYPES, MonitorConfig, MonitorName
 from reconciler.ownership import OWNER_TAG, is_owned_by
 
 
@@ -54,6 +55,22 @@ class MonitorIdentity(TypedDict):
 
 
 class ModelMonitors(Kind):
+    iam_read = ("sagemaker:ListMonitoringSchedules", "sagemaker:DescribeMonitoringSchedule",
+                *(f"sagemaker:Describe{t}JobDefinition" for t in TYPES.values()),
+                "sagemaker:ListTags", "sagemaker:ListEndpoints", "tag:GetResources")
+    iam_write = ("sagemaker:CreateMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule",
+                 "sagemaker:DeleteMonitoringSchedule", "sagemaker:AddTags", "sagemaker:DeleteTags",
+                 *(f"sagemaker:{verb}{t}JobDefinition" for t in TYPES.values()
+                   for verb in ("Create", "Delete")), "iam:PassRole")
+
+    def iam_resources(self, stack, scope, names):
+        # Job definitions are named `<monitor>-<hash>`; the monitors' roles are passed on.
+        definitions = [f"{n}-*" for n in names]
+        return (iam.sagemaker_arns(scope, "monitoring-schedule", names)
+                + [arn for t in TYPES.values() for arn in iam.sagemaker_arns(
+                    scope, f"{_snake(t).replace('_', '-')}-job-definition", definitions)]
+                + sorted({m.role_arn for m in stack.section(self.section).values()}))
+
     name = "model_monitors"
     section = "model_monitors"
     entry_model = MonitorConfig

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from reconciler import iam
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import KeyedLocks, present
@@ -70,6 +71,28 @@ class PolicyIdentity(TypedDict):
 
 
 class ScalingPolicies(Kind):
+    iam_read = ("application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScalingPolicies",
+                "application-autoscaling:DescribeScheduledActions",
+                # What Application Auto Scaling calls as the caller (its user guide): the
+                # variant it scales and the alarms of target tracking policies.
+                "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
+                "cloudwatch:DescribeAlarms")
+    iam_write = ("application-autoscaling:RegisterScalableTarget",
+                 "application-autoscaling:PutScalingPolicy",
+                 "application-autoscaling:DeleteScalingPolicy",
+                 "application-autoscaling:DeregisterScalableTarget",
+                 "sagemaker:UpdateEndpointWeightsAndCapacities", "cloudwatch:PutMetricAlarm",
+                 "cloudwatch:DeleteAlarms", "iam:CreateServiceLinkedRole")
+
+    def iam_resources(self, stack, scope, names):
+        endpoints = sorted({p.endpoint for p in stack.section(self.section).values()})
+        role = ("role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+                "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")
+        return (iam.sagemaker_arns(scope, "endpoint", endpoints)
+                + iam.alarm_arns(scope, ["TargetTracking-endpoint/*"])
+                + [scope.arn("iam", role, region="")])
+
     name = "scaling_policies"
     section = "scaling_policies"
     entry_model = ScalingPolicyConfig

@@ -1,0 +1,32 @@
+"""`obsctl iam-policy [PATH...] --for plan|apply`: the least-privilege IAM policy obsctl needs
+for the stacks under PATH (reconciler/iam.py). Reads the config only; no AWS calls."""
+
+from __future__ import annotations
+
+import click
+
+from reconciler import iam
+from reconciler.cli.common import reports_errors, stats_option
+from reconciler.config import load_stacks
+from reconciler.kinds import KINDS
+
+
+@click.command("iam-policy")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--for", "purpose", type=click.Choice(["plan", "apply"]), required=True,
+              help="plan: read-only actions; apply: plus the writes, scoped to the stacks' "
+                   "resources where AWS allows.")
+@click.option("--explain-drift", is_flag=True,
+              help="Also allow `plan --explain-drift` (cloudtrail:LookupEvents).")
+@click.option("--format", "output_format", type=click.Choice(["json"]), default="json",
+              help="The policy document as JSON (the only format).")
+@stats_option
+@reports_errors
+def iam_policy_command(paths, purpose, explain_drift, output_format):
+    """Print the IAM policy that `obsctl plan` or `obsctl apply` needs; no AWS calls."""
+    stacks = load_stacks(list(paths) or ["."], KINDS)
+    document = iam.policy(stacks, KINDS, apply=purpose == "apply", explain_drift=explain_drift)
+    click.echo(iam.render(document), nl=False)
+    for role in iam.assumed_roles(stacks):
+        click.echo(f"note: obsctl assumes {role}: attach this policy to that role; the identity "
+                   "that runs obsctl needs only sts:AssumeRole on it.", err=True)

@@ -1,0 +1,121 @@
+"""IAM enforcement checks the resource a write acts on (reconciler/emulator/iam_resources.py),
+through plain boto3 on an emulator of this module's own."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from reconciler.emulator import Emulator
+from tests.enforced_iam import ADMIN, REGION, set_enforcement, user_with_policy
+
+ACCOUNT = "123456789012"  # moto's default account
+
+
+@pytest.fixture(scope="module")
+def enforced():
+    """An emulator of this module's own, for users created with enforcement off."""
+    with Emulator() as running:
+        yield running
+
+
+def _user(enforced, name: str, statements: list[dict]) -> dict[str, str]:
+    set_enforcement(enforced.endpoint_url, False)
+    try:
+        return user_with_policy(enforced.endpoint_url, name,
+                                {"Version": "2012-10-17", "Statement": statements})
+    finally:
+        set_enforcement(enforced.endpoint_url, True)
+
+
+def _client(enforced, service: str, credentials: dict[str, str]):
+    return boto3.client(service, region_name=REGION, endpoint_url=enforced.endpoint_url,
+                        **credentials)
+
+
+DENIED = {"cloudwatch": "AccessDenied", "sns": "AuthorizationError"}  # others: ...Exception
+
+
+def _denied(client, operation: str, **params) -> str:
+    """The message of the access denial of `client.operation(**params)`, in the code AWS uses."""
+    with pytest.raises(ClientError) as raised:
+        getattr(client, operation)(**params)
+    expected = DENIED.get(client.meta.service_model.service_name, "AccessDeniedException")
+    assert raised.value.response["Error"]["Code"] == expected
+    return raised.value.response["Error"]["Message"]
+
+
+def _alarm(name: str) -> dict:
+    return {"AlarmName": name, "MetricName": "Errors", "Namespace": "App", "Statistic": "Sum",
+            "Period": 60, "EvaluationPeriods": 1, "Threshold": 1.0,
+            "ComparisonOperator": "GreaterThanThreshold"}
+
+
+def test_put_metric_alarm_is_authorized_on_the_alarm_arn(enforced):
+    credentials = _user(enforced, "alarms-a", [{
+        "Effect": "Allow", "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+        "Resource": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:a-*"}])
+    cloudwatch = _client(enforced, "cloudwatch", credentials)
+    cloudwatch.put_metric_alarm(**_alarm("a-1"))
+    message = _denied(cloudwatch, "put_metric_alarm", **_alarm("b-1"))
+    assert message == (f"User: arn:aws:iam::{ACCOUNT}:user/alarms-a is not authorized to perform: "
+                       f"cloudwatch:PutMetricAlarm on resource: arn:aws:cloudwatch:{REGION}:"
+                       f"{ACCOUNT}:alarm:b-1 because no identity-based policy allows the "
+                       "cloudwatch:PutMetricAlarm action")
+    # Every alarm DeleteAlarms names must be allowed.
+    _denied(cloudwatch, "delete_alarms", AlarmNames=["a-1", "b-1"])
+    cloudwatch.delete_alarms(AlarmNames=["a-1"])
+
+
+def test_actions_use_the_iam_service_prefix_not_the_signing_name(enforced):
+    credentials = _user(enforced, "reader", [{
+        "Effect": "Allow", "Action": ["cloudwatch:DescribeAlarms", "tag:GetResources"],
+        "Resource": "*"}])
+    _client(enforced, "cloudwatch", credentials).describe_alarms()
+    _client(enforced, "resourcegroupstaggingapi", credentials).get_resources()
+    _denied(_client(enforced, "logs", credentials), "describe_log_groups")
+
+
+def test_dashboards_log_groups_topics_and_rules_are_authorized_by_name(enforced):
+    arn = f"arn:aws:%s:{REGION}:{ACCOUNT}:%s"
+    credentials = _user(enforced, "writer", [{
+        "Effect": "Allow",
+        "Action": ["cloudwatch:PutDashboard", "logs:CreateLogGroup", "logs:PutRetentionPolicy",
+                   "sns:CreateTopic", "sns:SetTopicAttributes", "events:PutRule"],
+        "Resource": [f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/ok-*", arn % ("logs", "log-group:/ok/*"),
+                     arn % ("sns", "ok-*"), arn % ("events", "rule/ok-*")]}])
+    cloudwatch, logs = _client(enforced, "cloudwatch", credentials), _client(enforced, "logs", credentials)
+    sns, events = _client(enforced, "sns", credentials), _client(enforced, "events", credentials)
+    body = json.dumps({"widgets": []})
+    cloudwatch.put_dashboard(DashboardName="ok-1", DashboardBody=body)
+    _denied(cloudwatch, "put_dashboard", DashboardName="no-1", DashboardBody=body)
+    logs.create_log_group(logGroupName="/ok/app")
+    logs.put_retention_policy(logGroupName="/ok/app", retentionInDays=7)
+    _denied(logs, "create_log_group", logGroupName="/no/app")
+    topic = sns.create_topic(Name="ok-topic")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="x")
+    _denied(sns, "create_topic", Name="no-topic")
+    events.put_rule(Name="ok-rule", ScheduleExpression="rate(5 minutes)")
+    _denied(events, "put_rule", Name="no-rule", ScheduleExpression="rate(5 minutes)")
+
+
+def test_monitoring_schedules_are_authorized_on_their_lower_case_arn(enforced):
+    credentials = _user(enforced, "sagemaker", [{
+        "Effect": "Allow", "Action": "sagemaker:DeleteMonitoringSchedule",
+        "Resource": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:monitoring-schedule/ok-*"}])
+    sagemaker = _client(enforced, "sagemaker", credentials)
+    # Allowed, then not found: the check passed (no such schedule exists).
+    with pytest.raises(ClientError) as raised:
+        sagemaker.delete_monitoring_schedule(MonitoringScheduleName="OK-Drift")
+    assert raised.value.response["Error"]["Code"] != "AccessDenied"
+    _denied(sagemaker, "delete_monitoring_schedule", MonitoringScheduleName="no-drift")
+
+
+def test_unknown_credentials_are_refused_while_enforcing(enforced):
+    set_enforcement(enforced.endpoint_url, True)
+    with pytest.raises(ClientError) as raised:
+        _client(enforced, "cloudwatch", ADMIN).describe_alarms()
+    assert raised.value.response["Error"]["Code"] == "InvalidClientTokenId"
