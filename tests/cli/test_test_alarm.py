@@ -164,3 +164,21 @@ def test_scaling_actions_fire_with_yes(scaling_stack, boto, obsctl):
     assert result.exit_code == 0, result.stderr
     assert "scaling policy churn-step-out" in result.stdout
     assert result.writes == 1 and state(boto, "churn-scale") == "ALARM"
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """stdin is a terminal (click's test runner wraps the given input in this class)."""
+    import click.testing
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True,
+                        raising=False)
+
+
+def test_scaling_actions_asked_on_a_terminal(scaling_stack, boto, obsctl, terminal):
+    declined = obsctl("test-alarm", "churn-scale", scaling_stack, input="no\n")
+    assert_refused(declined, "cancelled")
+    assert state(boto, "churn-scale") == "INSUFFICIENT_DATA"
+    accepted = obsctl("test-alarm", "churn-scale", scaling_stack, input="yes\n")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert "Only 'yes' will be accepted" in accepted.stdout
+    assert accepted.writes == 1 and state(boto, "churn-scale") == "ALARM"
