@@ -14,6 +14,7 @@ Prints calls by operation and wall seconds per run.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +46,6 @@ def main() -> int:
     sizes = {"alarms": args.alarms, "log_groups": 1, "metric_filters": 0, "dashboards": 1,
              "topics": 1}
     with Emulator() as emulator, tempfile.TemporaryDirectory() as directory:
-        import os
         os.environ.update({"AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_DEFAULT_REGION": REGION,
                            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
         os.environ.pop("AWS_PROFILE", None)
