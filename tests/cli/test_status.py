@@ -150,3 +150,10 @@ def test_hostile_reason_cannot_reach_the_terminal(applied, boto, obsctl):
     assert "evil\\x1b[2J\\nALARM   forged-line\\u202e" in result.stdout
     doc = status_json(obsctl, applied)
     assert doc["stacks"][0]["alarms"][0]["reason"] == "evil\x1b[2J\nALARM   forged-line\u202e"
+
+
+def test_stack_without_alarms_reads_no_alarm(obsctl, write_config):
+    result = obsctl("status", write_config("stack: quiet\ntopics:\n  t: {}\n"))
+    assert result.exit_code == 0, result.stderr
+    assert "(no alarms declared or generated)" in result.stdout
+    assert "cloudwatch.DescribeAlarms" not in result.calls
