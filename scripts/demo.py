@@ -1,4 +1,5 @@
-"""`make demo`: start the embedded emulator, then validate -> plan -> apply -> plan (must be empty).
+"""`make demo`: start the embedded emulator, then validate -> plan -> apply -> plan (must be empty)
+-> status -> test-alarm (the page reaches an SQS queue subscribed to the on-call topic).
 
 Every step runs the real `obsctl` console script against the emulator over HTTP, as a user
 would; the emulator this script started is stopped however the demo ends.
@@ -6,6 +7,7 @@ would; the emulator this script started is stopped however the demo ends.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,7 +38,36 @@ def main() -> None:
         run("what would change (everything is new)", "plan", *paths, env=env)
         run("make it so", "apply", *paths, "--auto-approve", env=env)
         run("nothing left to do: exit 0", "plan", *paths, "--detailed-exitcode", env=env)
-    print("\ndemo passed: plan -> apply -> plan is empty.")
+        run("live state of every alarm, declared and generated", "status", *paths, env=env)
+        if paths == ["examples/"]:
+            test_alarm(env)
+    print("\ndemo passed: plan -> apply -> plan is empty; status; test-alarm paged the queue.")
+
+
+def test_alarm(env: dict) -> None:
+    """An SQS queue subscribed to the on-call topic (plain boto3, as on-call's inbox), then
+    `test-alarm` on an alarm paging that topic: the queue gets CloudWatch's notification."""
+    import boto3
+
+    def client(service):
+        return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                            aws_access_key_id="demo", aws_secret_access_key="demo")
+    sns, sqs = client("sns"), client("sqs")
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"]
+                 if t["TopicArn"].endswith(":ml-oncall"))
+    url = sqs.create_queue(QueueName="oncall-inbox")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue["QueueArn"])
+    run("page on-call for real", "test-alarm", "prod-churn-down", "examples/", env=env)
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    pages = [json.loads(json.loads(m["Body"])["Message"]) for m in messages]
+    for page in pages:
+        print(f"  queue oncall-inbox got: {page['AlarmName']} {page['OldStateValue']} -> "
+              f"{page['NewStateValue']} ({page['NewStateReason']})")
+    if not any(p["AlarmName"] == "prod-churn-down" and p["NewStateValue"] == "ALARM" for p in pages):
+        sys.exit("demo failed: the test-alarm notification did not reach the queue")
+    run("an alarm is in ALARM now: exit 2", "status", "examples/", "--detailed-exitcode",
+        env=env, expect=2)
 
 
 if __name__ == "__main__":
