@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from reconciler.aws import AwsContext
-from reconciler.config.fields import OWNER_TAG
+from reconciler.ownership import OWNER_TAG
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.common import list_tags

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from reconciler.config.fields import OWNER_TAG
+from reconciler.ownership import OWNER_TAG
 from tests.emulator.test_autoscaling import make_endpoint
 from tests.helpers import apply_ok
 
