@@ -45,9 +45,9 @@ def applied(obsctl, write_config, aws):
 def drift(obsctl, path, group: str = "/ml/churn") -> dict[str, tuple]:
     """The field diffs of the plan's only change, an update of `group`."""
     doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
-    assert addresses(doc) == [f"log_groups/{group}"]
+    assert addresses(doc) == [f"log_groups:{group}"]
     assert doc["summary"] == summary(update=1)
-    return field_diffs(change(doc, f"log_groups/{group}"))
+    return field_diffs(change(doc, f"log_groups:{group}"))
 
 
 def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, applied, boto):
