@@ -15,8 +15,8 @@ from reconciler.plan import leaf_fields
 from reconciler.render.escape import html_code, md_code, md_fence, md_text, visible
 from reconciler.render.field_diff import DiffLine, field_lines
 from reconciler.render.values import (CAUSES, attribution_line, conflicts_line, data_loss_line,
-                                      destroys_data, drifted, left_behind, plural, show,
-                                      summary_line)
+                                      destroys_data, drifted, kept_line, left_behind, plural,
+                                      show, summary_line)
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
 MAX_COMMENT_CHARS = 60_000
@@ -72,8 +72,8 @@ def _kept(document: dict) -> str:
     kept = document.get("kept", [])
     if not kept:
         return ""
-    lines = [f"🛡️ **{len(kept)} kept** — another stack of this run declares them, so "
-             "`--prune` does not delete them:\n"]
+    because = kept_line(len(kept)).replace("--prune", "`--prune`")
+    lines = [f"🛡️ **{len(kept)} kept** — {because}:\n"]
     lines += [f"- {md_code(k['stack'])} · {md_code(k['address'])}: {md_text(k['reason'])}\n"
               for k in kept[:20]]
     if len(kept) > 20:

@@ -19,7 +19,7 @@ from reconciler.render.escape import visible
 from reconciler.render.field_diff import DiffLine, field_lines
 from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
                                       drifted, left_behind, plural, show, summary_line)
-from reconciler.render.values import conflicts_line
+from reconciler.render.values import conflicts_line, kept_line
 
 _VERB = {"create": "will be created", "update": "will be updated in place",
          "delete": "will be deleted", "conflict": "cannot be managed"}
@@ -70,8 +70,7 @@ def _lines(document: dict) -> list[str]:
     if counts["conflict"]:
         lines.append(conflicts_line(counts["conflict"]))
     if kept:
-        lines.append(f"{len(kept)} kept: another stack of this run declares them, so "
-                     "--prune does not delete them.")
+        lines.append(f"{len(kept)} kept: {kept_line(len(kept))}.")
     return lines
 
 

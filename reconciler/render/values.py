@@ -47,6 +47,12 @@ def summary_line(counts: dict[str, int]) -> str:
             f"{counts['delete']} to delete.")
 
 
+def kept_line(count: int) -> str:
+    """Why a plan keeps `count` deletes (markdown adds its emphasis around the count)."""
+    it = "it" if count == 1 else "them"
+    return f"another stack of this run declares {it}, so --prune does not delete {it}"
+
+
 def conflicts_line(count: int) -> str:
     """The summary of a plan's conflicts; each conflict's reason says whose it is and what
     would let this stack manage it."""

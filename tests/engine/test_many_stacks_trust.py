@@ -130,7 +130,8 @@ def test_a_stack_typo_under_prune_deletes_nothing_and_says_why(obsctl, write_con
     assert text.exit_code == 1  # stack mll: ml-extra is ml's, a conflict
     assert f"# topics/ml-extra is kept, not deleted: {kept}" in text.stdout
     assert "will be deleted" not in text.stdout
-    assert "1 kept: another stack of this run declares them" in text.stdout
+    assert text.stdout.endswith("1 kept: another stack of this run declares it, so --prune does "
+                                "not delete it.\n")
 
     document = json.loads(obsctl("plan", stacks, "--prune", "--format", "json").stdout)
     assert document["kept"] == [{"stack": "ml", "kind": "topics", "name": "ml-extra",
@@ -139,6 +140,8 @@ def test_a_stack_typo_under_prune_deletes_nothing_and_says_why(obsctl, write_con
     jsonschema.validate(document, PLAN_SCHEMA)
 
     markdown = obsctl("plan", stacks, "--prune", "--format", "markdown").stdout
+    assert ("🛡️ **1 kept** — another stack of this run declares it, so `--prune` does not "
+            "delete it:\n") in markdown
     assert "**1 kept**" in markdown and "`ml` · `topics/ml-extra`" in markdown
 
     result = obsctl("apply", stacks, "--prune", "--auto-approve")
