@@ -19,7 +19,8 @@ from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS, apply_order
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import for_each, list_tags
-from reconciler.plan import Action, Change, Kept, Plan, StackPlan, address, diff_fields, split_address
+from reconciler.plan import (Action, Change, Kept, Plan, StackPlan, address, diff_fields,
+                             split_address)
 from reconciler.render.escape import visible
 from reconciler.render.values import plural
 
@@ -140,8 +141,8 @@ def _merge_generated(state: StackState, generator: Kind,
         for name, desired in resources.items():
             if name in declared:
                 first = declared[name].origin or declared[name].location or "the config"
-                raise ObsctlError(f"{address(kind, name)} from {desired.origin} collides with the one "
-                                  f"from {first}; rename one of them")
+                raise ObsctlError(f"{address(kind, name)} from {desired.origin} collides with "
+                                  f"the one from {first}; rename one of them")
             declared[name] = desired
 
 
@@ -295,8 +296,8 @@ def keep_declared(plans: list[StackPlan], claims: list[Claims]) -> None:
                                   reason=f"declared by stack {declarer.stack!r} ({where(desired)})"))
         plan.changes = changes
         # Without --prune they are leftovers only if no other stack of the run declares them.
-        plan.unmanaged_owned = [address for address in plan.unmanaged_owned
-                                if _declarer(*split_address(address), claim, claims) is None]
+        plan.unmanaged_owned = [owned for owned in plan.unmanaged_owned
+                                if _declarer(*split_address(owned), claim, claims) is None]
 
 
 def _declarer(kind: str, name: str, claim: Claims, claims: list[Claims]) -> Claims | None:

@@ -54,7 +54,8 @@ def import_kind(kind_name: str, prefix: str, stack: Stack, aws: AwsContext,
         yaml_text=_dump(document, kind_name, prefix),
         addresses=[address(kind_name, name) for name in kept],
         unowned=[address(kind_name, name) for name in kept if lives[name].owner is None],
-        skipped=[f"{address(kind_name, _printable(name))}: {owners[name]}" for name in sorted(owners)],
+        skipped=[f"{address(kind_name, _printable(name))}: {owners[name]}"
+                 for name in sorted(owners)],
     )
 
 
@@ -120,8 +121,8 @@ def fold_defaults(entry: dict, default: dict, kind: Kind, name: str) -> dict:
             return folded
     except ValidationError:
         pass
-    raise ObsctlError(f"{address(kind.name, _printable(name))} cannot be written so that the stack's "
-                      f"`defaults.{kind.defaults_key}` leaves it as it is in AWS")
+    raise ObsctlError(f"{address(kind.name, _printable(name))} cannot be written so that the "
+                      f"stack's `defaults.{kind.defaults_key}` leaves it as it is in AWS")
 
 
 def _fold(entry: dict, default: dict, spelled: dict) -> dict:

@@ -39,7 +39,8 @@ def test_untagged_resources_are_conflicts_that_say_the_adopt_to_type(obsctl, wri
     doc = plan_json(obsctl, path, exit_codes=(1,))
     reasons = {c["address"]: c["reason"] for c in doc["changes"]}
     assert reasons == {
-        "log_groups:/ml/app": "exists without an owner tag; adopt it with --adopt log_groups:/ml/app",
+        "log_groups:/ml/app": ("exists without an owner tag; adopt it with "
+                               "--adopt log_groups:/ml/app"),
         "log_groups:/ml/other": "owned by stack 'other'; only that stack changes it",
         "alarms/errors of o'brien": ("exists without an owner tag; adopt it with "
                                      "--adopt 'alarms/errors of o'\"'\"'brien'"),
@@ -85,7 +86,8 @@ def test_log_group_addresses_have_no_double_slash_and_target_takes_both_forms(
     assert_no_changes(obsctl, path, "--target", "log_groups:/ml/app")
 
 
-def test_a_plan_saved_with_double_slash_addresses_still_applies(obsctl, write_config, boto, tmp_path):
+def test_a_plan_saved_with_double_slash_addresses_still_applies(obsctl, write_config, boto,
+                                                                tmp_path):
     boto("logs").create_log_group(logGroupName="/ml/app", tags={"obsctl:stack": "test"})
     path = write_config("stack: test\nlog_groups:\n  /ml/app: {retention_days: 7}\n")
     planfile = str(tmp_path / "plan.json")
@@ -136,6 +138,7 @@ def test_the_older_double_slash_form_reads_as_the_same_name():
 
 
 def test_plural():
-    assert [plural(n, "conflict") for n in (0, 1, 2)] == ["0 conflicts", "1 conflict", "2 conflicts"]
+    assert [plural(n, "conflict") for n in (0, 1, 2)] == ["0 conflicts", "1 conflict",
+                                                         "2 conflicts"]
     assert plural(1, "log group") == "1 log group" and plural(3, "log group") == "3 log groups"
     assert plural(2, "policy", "policies") == "2 policies"
