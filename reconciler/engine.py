@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import shlex
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,26 +19,31 @@ from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS, apply_order
 from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import for_each, list_tags
-from reconciler.plan import Action, Change, Kept, Plan, StackPlan, diff_fields
+from reconciler.plan import (Action, Change, Kept, Plan, StackPlan, address, diff_fields,
+                             split_address)
+from reconciler.render.escape import visible
+from reconciler.render.values import plural
 
 READ_WORKERS = 8
 STACK_WORKERS = 8  # stacks planned at once
 APPLY_WORKERS = 8
+MASS_DELETE_LISTED = 20  # addresses a mass-delete refusal lists
 
 
 @dataclass(frozen=True)
 class Target:
-    """`--target KIND/NAME`; NAME may be a glob (`alarms/churn-*`)."""
+    """`--target KIND/NAME` (or `KIND:NAME`, as plans print names that start with `/`); NAME
+    may be a glob (`alarms/churn-*`)."""
 
     kind: str
     pattern: str
 
     @classmethod
     def parse(cls, text: str) -> "Target":
-        kind, _, pattern = text.partition("/")
+        kind, pattern = split_address(text)
         if kind not in KINDS or not pattern:
-            raise ObsctlError(f"--target {text!r}: expected KIND/NAME with KIND one of "
-                              f"{', '.join(KINDS)}")
+            raise ObsctlError(f"--target {text!r}: expected KIND/NAME (or KIND:/NAME for a name "
+                              f"that starts with /) with KIND one of {', '.join(KINDS)}")
         return cls(kind, pattern)
 
     def matches(self, kind: str, name: str) -> bool:
@@ -135,8 +141,8 @@ def _merge_generated(state: StackState, generator: Kind,
         for name, desired in resources.items():
             if name in declared:
                 first = declared[name].origin or declared[name].location or "the config"
-                raise ObsctlError(f"{kind}/{name} from {desired.origin} collides with the one "
-                                  f"from {first}; rename one of them")
+                raise ObsctlError(f"{address(kind, name)} from {desired.origin} collides with "
+                                  f"the one from {first}; rename one of them")
             declared[name] = desired
 
 
@@ -193,7 +199,7 @@ def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
                                            for t in options.targets):
                 continue
             if copy_of:  # an identical extra copy of a resource the stack declares
-                plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live[name]) or ""
+                plan.live_fingerprints[address(kind.name, name)] = fingerprint(live[name]) or ""
                 plan.changes.append(_duplicate_delete(stack, kind, live[name]))
                 continue
             wanted = desired.get(name)
@@ -201,9 +207,9 @@ def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
                 wanted.adopt = True
             change = _compare(stack, kind, wanted, live.get(name), options.prune)
             if desired.get(name) or _owned(stack, kind, live[name]):
-                plan.live_fingerprints[f"{kind.name}/{name}"] = fingerprint(live.get(name)) or ""
+                plan.live_fingerprints[address(kind.name, name)] = fingerprint(live.get(name)) or ""
                 if not desired.get(name) and not options.prune:
-                    plan.unmanaged_owned.append(f"{kind.name}/{name}")
+                    plan.unmanaged_owned.append(address(kind.name, name))
             if change:
                 plan.changes.append(change)
     plan.unmanaged_owned.sort()
@@ -263,7 +269,7 @@ def refuse_shared_names(claims: list[Claims]) -> None:
             for name, desired in resources.items():
                 earlier = first_claim.setdefault((place, kind, name), (claim, desired))
                 if earlier[0] is not claim:
-                    clashes.append(f"{kind}/{name}: stack {earlier[0].stack!r} "
+                    clashes.append(f"{address(kind, name)}: stack {earlier[0].stack!r} "
                                    f"({where(earlier[1])}) and stack {claim.stack!r} "
                                    f"({where(desired)})")
     if clashes:
@@ -290,8 +296,8 @@ def keep_declared(plans: list[StackPlan], claims: list[Claims]) -> None:
                                   reason=f"declared by stack {declarer.stack!r} ({where(desired)})"))
         plan.changes = changes
         # Without --prune they are leftovers only if no other stack of the run declares them.
-        plan.unmanaged_owned = [address for address in plan.unmanaged_owned
-                                if _declarer(*address.split("/", 1), claim, claims) is None]
+        plan.unmanaged_owned = [owned for owned in plan.unmanaged_owned
+                                if _declarer(*split_address(owned), claim, claims) is None]
 
 
 def _declarer(kind: str, name: str, claim: Claims, claims: list[Claims]) -> Claims | None:
@@ -332,9 +338,8 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
     if desired and live:
         adopting = desired.adopt and kind.taggable and live.owner is None
         if not (adopting or _owned(stack, kind, live) or _claims(stack, kind, live.name)):
-            owner = live.owner or "no owner tag"
             return Change(name=live.name, action=Action.CONFLICT, before=None, after=desired.spec,
-                          reason=f"exists in AWS but is not owned by stack {stack.name!r} ({owner})",
+                          reason=conflict_reason(kind, live),
                           **_change_base(stack, kind, desired, live))
         before = kind.comparable(live.spec, desired.spec)
         # Specs only: a last-applied marker that is missing or stale makes no change on its own
@@ -358,9 +363,20 @@ def _compare(stack: Stack, kind: Kind, desired: Desired | None, live: Live | Non
     return None
 
 
+def conflict_reason(kind: Kind, live: Live) -> str:
+    """Why the stack may not change a resource it declares, and what would let it."""
+    if not kind.taggable:
+        return (f"exists outside this stack's prune patterns for {kind.name} (this kind has no "
+                "owner tag); add a pattern that matches it to manage it")
+    if live.owner is None:
+        return (f"exists without an owner tag; adopt it with "
+                f"--adopt {shlex.quote(address(kind.name, live.name))}")
+    return f"owned by stack {live.owner!r}; only that stack changes it"
+
+
 def _duplicate_delete(stack: Stack, kind: Kind, live: Live) -> Change:
     return Change(name=live.name, action=Action.DELETE, before=live.spec,
-                  after=None, reason=f"duplicate: the same as {kind.name}/{live.duplicate_of}, "
+                  after=None, reason=f"duplicate: the same as {address(kind.name, live.duplicate_of)}, "
                                      "which stays",
                   **_change_base(stack, kind, None, live))
 
@@ -373,18 +389,24 @@ def _change_base(stack: Stack, kind: Kind, desired: Desired | None, live: Live |
 
 def _guard_mass_delete(plan: StackPlan, state: StackState, options: PlanOptions) -> None:
     # Removing an identical extra copy deletes nothing the stack declares: not counted.
-    deletes = sum(1 for c in plan.changes if c.action is Action.DELETE
-                  and not state.live[c.kind][c.name].duplicate_of)
+    doomed = [c for c in plan.changes if c.action is Action.DELETE
+              and not state.live[c.kind][c.name].duplicate_of]
+    deletes = len(doomed)
     if not deletes or options.allow_mass_delete:
         return
     owned = sum(1 for kind in state.live for live in state.live[kind].values()
                 if _owned(state.stack, KINDS[kind], live))
     share = deletes / max(owned, 1)
     if deletes > options.max_delete_count or share > options.max_delete_share:
+        listed = "".join(f"\n  - {visible(c.address)}" for c in doomed[:MASS_DELETE_LISTED])
+        if deletes > MASS_DELETE_LISTED:
+            listed += f"\n  ... and {deletes - MASS_DELETE_LISTED} more"
         raise ObsctlError(
-            f"stack {plan.stack!r}: refusing to delete {deletes} of {owned} owned resources "
-            f"({share:.0%}; limits: {options.max_delete_count} resources or "
-            f"{options.max_delete_share:.0%}). Check the config, or pass --allow-mass-delete.")
+            f"stack {plan.stack!r}: refusing to delete {deletes} of "
+            f"{plural(owned, 'owned resource')} ({share:.0%}; limits: "
+            f"{plural(options.max_delete_count, 'resource')} or "
+            f"{options.max_delete_share:.0%}). Check the config, or pass --allow-mass-delete. "
+            f"It would delete:{listed}")
 
 
 # --- apply -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from reconciler.kinds import KINDS
 from reconciler.kinds.base import ImportRefs, Kind, Live
 from reconciler.kinds.common import topic_arn
 from reconciler.ownership import OWNER_TAG
+from reconciler.plan import address, split_address
 
 
 @dataclass
@@ -53,9 +54,10 @@ def import_kind(kind_name: str, prefix: str, stack: Stack, aws: AwsContext,
         _put(document, path, entry)
     return Imported(
         yaml_text=_dump(document, kind_name, prefix),
-        addresses=[f"{kind_name}/{name}" for name in kept],
-        unowned=[f"{kind_name}/{name}" for name in kept if lives[name].owner is None],
-        skipped=[f"{kind_name}/{_printable(name)}: {owners[name]}" for name in sorted(owners)],
+        addresses=[address(kind_name, name) for name in kept],
+        unowned=[address(kind_name, name) for name in kept if lives[name].owner is None],
+        skipped=[f"{address(kind_name, _printable(name))}: {owners[name]}"
+                 for name in sorted(owners)],
     )
 
 
@@ -121,8 +123,8 @@ def fold_defaults(entry: dict, default: dict, kind: Kind, name: str) -> dict:
             return folded
     except ValidationError:
         pass
-    raise ObsctlError(f"{kind.name}/{_printable(name)} cannot be written so that the stack's "
-                      f"`defaults.{kind.defaults_key}` leaves it as it is in AWS")
+    raise ObsctlError(f"{address(kind.name, _printable(name))} cannot be written so that the "
+                      f"stack's `defaults.{kind.defaults_key}` leaves it as it is in AWS")
 
 
 def _fold(entry: dict, default: dict, spelled: dict) -> dict:
@@ -221,7 +223,7 @@ def adopt(stack: Stack, aws: AwsContext, addresses: list[str]):
     from reconciler.engine import PlanOptions, Target, apply_stack, plan_stack
 
     exact = tuple(Target(kind, glob.escape(name))
-                  for kind, _, name in (a.partition("/") for a in addresses))
+                  for kind, name in map(split_address, addresses))
     plan, state = plan_stack(stack, aws, PlanOptions(targets=exact, adopt=exact))
     tags_only = [c for c in plan.changes
                  if c.fields and all(f.path.startswith("tags.") for f in c.fields)]

@@ -7,6 +7,21 @@ from enum import Enum
 from typing import Any
 
 
+def address(kind: str, name: str) -> str:
+    """How plans, apply and messages name a resource, and what `--target`/`--adopt` take:
+    `KIND/NAME`, or `KIND:NAME` when the name starts with `/` (log groups such as
+    `/aws/sagemaker/Endpoints/churn`, and their filters), which would otherwise read as
+    `log_groups//aws/...`. Kind names hold neither separator, so both forms are unambiguous."""
+    return f"{kind}:{name}" if name.startswith("/") else f"{kind}/{name}"
+
+
+def split_address(text: str) -> tuple[str, str]:
+    """(kind, name) of an address in either form (`KIND/NAME`, `KIND:NAME`); the kind ends at
+    the first `/` or `:`, so the old `log_groups//aws/...` still reads as `/aws/...`."""
+    cut = min((i for i in (text.find("/"), text.find(":")) if i >= 0), default=len(text))
+    return text[:cut], text[cut + 1:]
+
+
 class Action(str, Enum):
     CREATE = "create"
     UPDATE = "update"
@@ -49,7 +64,7 @@ class Change:
 
     @property
     def address(self) -> str:
-        return f"{self.kind}/{self.name}"
+        return address(self.kind, self.name)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Change":
@@ -74,7 +89,7 @@ class Kept:
 
     @property
     def address(self) -> str:
-        return f"{self.kind}/{self.name}"
+        return address(self.kind, self.name)
 
 
 @dataclass

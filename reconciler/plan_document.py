@@ -7,7 +7,7 @@ contract, described by schemas/plan.schema.json. It is built here, field by fiel
 lists: a field added to Change for internal use does not leak into it.
 
     {
-      "format_version": "1.1",
+      "format_version": "2.0",
       "stacks":  [{"stack", "region", "config_digest", "unmanaged_owned"}],
       "changes": [{"stack", "kind", "name", "address", "action", "before", "after",
                    "fields": [{"path", "before", "after"}], "origin", "reason",
@@ -25,7 +25,8 @@ When FORMAT_VERSION changes (write it down in the README's "Plans" section too):
   ignore fields they do not know.
 - a field removed or renamed, or a meaning changed: major bump (2.0), with the schema's
   `format_version` pattern.
-History: 1.0 the plan; 1.1 the failure document.
+History: 1.0 the plan; 1.1 the failure document; 2.0 `address` of a name starting with `/`
+reads `KIND:NAME` (`log_groups:/aws/...`), no longer `KIND//NAME`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from collections.abc import Iterable
 from reconciler.diagnostics import Diagnostic
 from reconciler.plan import Change, FieldChange, Kept, Plan, StackPlan
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "2.0"
 
 
 def plan_document(plan: Plan) -> dict:

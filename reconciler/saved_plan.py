@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.config.loader import YAML_SUFFIXES
 from reconciler.diagnostics import ObsctlError
-from reconciler.plan import Plan
+from reconciler.plan import Plan, address, split_address
 from reconciler.plan_document import change_document, plan_document
 
 if TYPE_CHECKING:
@@ -94,13 +94,19 @@ def load(path: str) -> SavedPlan:
         return SavedPlan(
             request=request,
             digests={name: s["config_digest"] for name, s in stacks.items()},
-            fingerprints={name: s["live_fingerprints"] for name, s in stacks.items()},
+            fingerprints={name: _by_address(s["live_fingerprints"]) for name, s in stacks.items()},
             planned_in={name: PlannedIn(**s["planned_in"]) for name, s in stacks.items()},
             changes=document["changes"],
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ObsctlError(f"{path} is a damaged saved plan ({_brief(error)}); run "
                           "`obsctl plan --out` again") from None
+
+
+def _by_address(fingerprints: dict[str, str]) -> dict[str, str]:
+    """Fingerprints keyed by today's address form: a plan saved before `log_groups:/aws/...`
+    replaced `log_groups//aws/...` still applies."""
+    return {address(*split_address(key)): value for key, value in fingerprints.items()}
 
 
 def _saved_section(path: str) -> tuple[dict, dict]:

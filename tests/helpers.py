@@ -60,7 +60,7 @@ def changes(doc: dict, kind: str | None = None, action: str | None = None) -> li
 
 
 def addresses(doc: dict, action: str | None = None) -> list[str]:
-    """Sorted addresses (KIND/NAME) of the plan's changes, optionally of one action."""
+    """Sorted addresses (KIND/NAME, KIND:/NAME) of the plan's changes, optionally of one action."""
     return sorted(c["address"] for c in changes(doc, action=action))
 
 

@@ -14,6 +14,7 @@ from reconciler.diagnostics import ObsctlError
 from reconciler.engine import Outcome, apply_stack
 from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
+from reconciler.render.values import plural
 
 
 @click.command("apply")
@@ -66,8 +67,8 @@ def _approve(result: Plan, auto_approve: bool, allow_data_loss: bool) -> None:
     if not doomed or allow_data_loss:
         _confirm(auto_approve)
         return
-    what = ("1 log group and the log events stored in it" if len(doomed) == 1
-            else f"{len(doomed)} log groups and the log events stored in them")
+    them = "it" if len(doomed) == 1 else "them"
+    what = f"{plural(len(doomed), 'log group')} and the log events stored in {them}"
     if not sys.stdin.isatty():
         raise ObsctlError(f"refusing to delete {what} without --allow-data-loss (no terminal "
                           "to confirm on); nothing was changed.")

@@ -28,6 +28,7 @@ from reconciler.progress import Progress
 from reconciler.render import RENDERERS
 from reconciler.render.failure import render_failure
 from reconciler.render.text import color_wanted
+from reconciler.render.values import plural
 from reconciler.saved_plan import PlanRequest
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2  # 130 after Ctrl-C, as shells do
@@ -57,7 +58,7 @@ def reports_errors(command):
             return command(*args, **kwargs)
         except ConfigError as error:
             count = len(error.diagnostics)
-            fail(f"{error}\n{count} error{'s' if count != 1 else ''} in the configuration; "
+            fail(f"{error}\n{plural(count, 'error')} in the configuration; "
                  "nothing was sent to AWS.")
         except ObsctlError as error:
             fail(f"error: {error}")
@@ -80,7 +81,7 @@ def _print_stats() -> None:
         return
     elapsed = time.monotonic() - context.started
     calls = context.calls
-    lines = [f"api calls: {calls.total} ({calls.writes} writes) in {elapsed:.2f}s"]
+    lines = [f"api calls: {calls.total} ({plural(calls.writes, 'write')}) in {elapsed:.2f}s"]
     lines += [f"  {op} {n}" for op, n in sorted(calls.calls.items())]
     click.echo("\n".join(lines), err=True)
 

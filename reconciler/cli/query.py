@@ -22,6 +22,7 @@ from reconciler.cli.common import aws_for_stacks, aws_options, reports_errors, s
 from reconciler.config import load_stacks
 from reconciler.logs_insights import MAX_LIMIT, find_query, parse_moment, wait_for_results
 from reconciler.kinds import KINDS
+from reconciler.render.values import plural
 
 HIDDEN_FIELDS = ("@ptr",)
 
@@ -41,7 +42,7 @@ def result_table(rows: list[list[dict]]) -> Table:
 def status_line(response: dict, elapsed: float) -> str:
     stats = response.get("statistics") or {}
     count = len(response.get("results", []))
-    parts = [f"{count} row{'s' if count != 1 else ''}", response["status"]]
+    parts = [plural(count, "row"), response["status"]]
     if "recordsScanned" in stats:
         parts.append(f"{int(stats['recordsScanned']):,} records scanned "
                      f"({int(stats.get('bytesScanned', 0)):,} bytes)")

@@ -11,6 +11,7 @@ from reconciler.config import load_stacks
 from reconciler.config.annotations import github_annotations
 from reconciler.diagnostics import ConfigError
 from reconciler.kinds import KINDS
+from reconciler.render.values import plural
 
 
 @click.command("validate")
@@ -30,5 +31,5 @@ def validate_command(paths, output_format):
     sections = sorted({k.section for k in KINDS.values() if k.section})
     for stack in stacks:
         count = sum(len(stack.section(s)) for s in sections)
-        click.echo(f"Stack {stack.name}: {count} top-level resources in {len(stack.files)} "
-                   f"file(s) — valid.")
+        click.echo(f"Stack {stack.name}: {plural(count, 'top-level resource')} in "
+                   f"{plural(len(stack.files), 'file')} — valid.")

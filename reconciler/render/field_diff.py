@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from reconciler.plan import diff_fields
-from reconciler.render.values import is_cut, show, show_pair
+from reconciler.render.values import is_cut, plural, show, show_pair
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _matched_items(path: str, before: list, after: list, identity) -> list[DiffL
 
 
 def _items(items: list) -> str:
-    return "1 item" if len(items) == 1 else f"{len(items)} items"
+    return plural(len(items), "item")
 
 
 def _multiline(value: Any) -> bool:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from reconciler.plan import leaf_fields
 from reconciler.render.escape import html_code, md_code, md_fence, md_text, visible
 from reconciler.render.field_diff import DiffLine, field_lines
-from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
-                                      drifted, left_behind, show, summary_line)
+from reconciler.render.values import (CAUSES, attribution_line, conflicts_line, data_loss_line,
+                                      destroys_data, drifted, kept_line, left_behind, plural,
+                                      show, summary_line)
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
 MAX_COMMENT_CHARS = 60_000
@@ -34,11 +35,14 @@ def render(document: dict) -> str:
             return title + "**No changes.**\n\n" + left + _kept(document)
         return title + "**No changes.** AWS matches the configuration.\n" + _kept(document)
     out = title + f"**{summary_line(document['summary'])}**\n\n" + left
+    if document["summary"]["conflict"]:
+        out += f"⛔ {conflicts_line(document['summary']['conflict'])}\n\n"
     out += _data_loss(destroys_data(changes)) + _kept(document)
     drift = drifted(changes)
     if drift:
+        them = "it" if len(drift) == 1 else "them"
         out += (f"⚠️ **{len(drift)} drifted** — changed outside obsctl since the last apply "
-                f"(applying reverts them): {_addresses(drift)}\n\n")
+                f"(applying reverts {them}): {_addresses(drift)}\n\n")
     out += "| Action | Resource | Changed fields |\n| --- | --- | --- |\n"
     rows = [_row(c, show_stack=len(document["stacks"]) > 1) for c in changes]
     shown_rows = _fit(out, rows)
@@ -68,8 +72,8 @@ def _kept(document: dict) -> str:
     kept = document.get("kept", [])
     if not kept:
         return ""
-    lines = [f"🛡️ **{len(kept)} kept** — another stack of this run declares them, so "
-             "`--prune` does not delete them:\n"]
+    because = kept_line(len(kept)).replace("--prune", "`--prune`")
+    lines = [f"🛡️ **{len(kept)} kept** — {because}:\n"]
     lines += [f"- {md_code(k['stack'])} · {md_code(k['address'])}: {md_text(k['reason'])}\n"
               for k in kept[:20]]
     if len(kept) > 20:
@@ -88,7 +92,7 @@ def _fit(prefix: str, parts: list[str]) -> int:
 
 
 def _omitted(count: int, what: str) -> str:
-    return (f"\n_{count} more {what}(s) not shown: the comment would exceed GitHub's size "
+    return (f"\n_{plural(count, 'more ' + what)} not shown: the comment would exceed GitHub's size "
             "limit. Run `obsctl plan` for the full plan._\n")
 
 

@@ -18,7 +18,8 @@ from reconciler.plan import leaf_fields
 from reconciler.render.escape import visible
 from reconciler.render.field_diff import DiffLine, field_lines
 from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
-                                      drifted, left_behind, show, summary_line)
+                                      drifted, left_behind, plural, show, summary_line)
+from reconciler.render.values import conflicts_line, kept_line
 
 _VERB = {"create": "will be created", "update": "will be updated in place",
          "delete": "will be deleted", "conflict": "cannot be managed"}
@@ -63,14 +64,13 @@ def _lines(document: dict) -> list[str]:
     lines.append(summary_line(counts))
     lines += left
     if drifted(changes):
-        lines.append(f"{len(drifted(changes))} of the updates are drift: AWS was changed "
-                     "outside obsctl since the last apply.")
+        drift = len(drifted(changes))
+        lines.append(f"{plural(drift, 'update')} {'is' if drift == 1 else 'are'} drift: AWS was "
+                     "changed outside obsctl since the last apply.")
     if counts["conflict"]:
-        lines.append(f"{counts['conflict']} conflict(s): resources that exist in AWS but are not "
-                     "owned by this stack are never changed.")
+        lines.append(conflicts_line(counts["conflict"]))
     if kept:
-        lines.append(f"{len(kept)} kept: another stack of this run declares them, so "
-                     "--prune does not delete them.")
+        lines.append(f"{len(kept)} kept: {kept_line(len(kept))}.")
     return lines
 
 

@@ -47,6 +47,21 @@ def summary_line(counts: dict[str, int]) -> str:
             f"{counts['delete']} to delete.")
 
 
+def kept_line(count: int) -> str:
+    """Why a plan keeps `count` deletes (markdown adds its emphasis around the count)."""
+    it = "it" if count == 1 else "them"
+    return f"another stack of this run declares {it}, so --prune does not delete {it}"
+
+
+def conflicts_line(count: int) -> str:
+    """The summary of a plan's conflicts; each conflict's reason says whose it is and what
+    would let this stack manage it."""
+    if count == 1:
+        return "1 conflict: it exists in AWS and this stack does not own it, so it is left alone."
+    return (f"{count} conflicts: they exist in AWS and this stack does not own them, so they are "
+            "left alone.")
+
+
 def left_behind(document: dict, flag: str = "--prune", name=str) -> list[str]:
     """One line per stack whose plan, made without --prune, leaves owned resources that the
     config no longer has (`unmanaged_owned`); `name` shows a stack name in the format."""
@@ -56,7 +71,7 @@ def left_behind(document: dict, flag: str = "--prune", name=str) -> list[str]:
         count = len(stack.get("unmanaged_owned") or [])
         if not count:
             continue
-        what = "1 owned resource is" if count == 1 else f"{count} owned resources are"
+        what = plural(count, "owned resource") + (" is" if count == 1 else " are")
         where = f"Stack {name(stack['stack'])}: " if len(stacks) > 1 else ""
         lines.append(f"{where}{what} not in the config; {flag} deletes "
                      f"{'it' if count == 1 else 'them'}.")
@@ -69,9 +84,8 @@ CAUSES = {"drift": "drifted: changed outside obsctl since the last apply",
 
 def data_loss_line(changes) -> str:
     """What the deletes that destroy data destroy, for text and markdown plans."""
-    if len(changes) == 1:
-        return "deleting 1 log group deletes every log event stored in it"
-    return f"deleting {len(changes)} log groups deletes every log event stored in them"
+    them = "it" if len(changes) == 1 else "them"
+    return f"deleting {plural(len(changes), 'log group')} deletes every log event stored in {them}"
 
 
 def drifted(changes: list[dict]) -> list[dict]:
@@ -92,3 +106,9 @@ def attribution_line(attribution: dict | None) -> str | None:
     if attribution.get("status") == "none":
         return f"no CloudTrail event found in the last {attribution['window_days']} days"
     return None  # unavailable: one note for the whole stack instead of one per resource
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`count` and the word in its number: "1 conflict", "2 conflicts", "0 log groups";
+    `many` for a word whose plural is not word + "s" (plural(n, "policy", "policies"))."""
+    return f"{count} {word if count == 1 else many or word + 's'}"

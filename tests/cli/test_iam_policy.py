@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from reconciler.plan import split_address
 from click.testing import CliRunner
 
 from reconciler.cli import main as obsctl_main
@@ -124,8 +126,8 @@ def test_every_kind_applies_with_the_apply_policy(seeded, tmp_path):
     assert planned.exit_code == 2, planned.stderr
     applied = obsctl("apply", stack, "--auto-approve", "-q", credentials=writer, **run)
     assert applied.exit_code == 0, applied.stdout + applied.stderr
-    kinds = {line[2:].split("/", 1)[0] for line in applied.stdout.splitlines()
-             if line.startswith("+ ")}
+    kinds = {split_address(line[2:].rsplit(": ", 1)[0])[0]
+             for line in applied.stdout.splitlines() if line.startswith("+ ")}
     assert kinds == {"topics", "log_groups", "subscription_filters", "scaling_policies",
                      "event_rules", "alarms", "composite_alarms", "dashboards", "queries",
                      "model_monitors"}

@@ -29,9 +29,13 @@ def test_refused_prune_as_json_is_a_failure_document(obsctl, write_config, boto)
     result = obsctl("plan", emptied, "--prune", "--format", "json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["error"] is True and document["format_version"].startswith("1.")
+    assert document["error"] is True and document["format_version"] == "2.0"
     [problem] = document["errors"]
-    assert problem["message"].startswith("stack 's': refusing to delete 25 of 25 owned resources")
+    first, *listed = problem["message"].splitlines()
+    assert first.startswith("stack 's': refusing to delete 25 of 25 owned resources")
+    assert first.endswith("It would delete:")
+    assert listed == [f"  - topics/{name}" for name in sorted(f"t{i}" for i in range(25))[:20]] + [
+        "  ... and 5 more"]
     assert problem["file"] is None
     assert "refusing to delete" in result.stderr
 

@@ -145,7 +145,8 @@ def test_scaling_policies_outside_the_prune_patterns_are_reported_by_adopt(
     assert addresses(doc) == ["scaling_policies/fraud-latency"]  # the churn-* ones were adopted
     fraud = change(doc, "scaling_policies/fraud-latency")
     assert (fraud["action"], fraud["reason"]) == (
-        "conflict", "exists in AWS but is not owned by stack 'adopted' (no owner tag)")
+        "conflict", "exists outside this stack's prune patterns for scaling_policies (this kind "
+        "has no owner tag); add a pattern that matches it to manage it")
 
 
 def test_scaling_policy_name_on_two_variants_is_refused(obsctl, boto, endpoints):

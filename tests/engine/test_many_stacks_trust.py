@@ -130,7 +130,8 @@ def test_a_stack_typo_under_prune_deletes_nothing_and_says_why(obsctl, write_con
     assert text.exit_code == 1  # stack mll: ml-extra is ml's, a conflict
     assert f"# topics/ml-extra is kept, not deleted: {kept}" in text.stdout
     assert "will be deleted" not in text.stdout
-    assert "1 kept: another stack of this run declares them" in text.stdout
+    assert text.stdout.endswith("1 kept: another stack of this run declares it, so --prune does "
+                                "not delete it.\n")
 
     document = json.loads(obsctl("plan", stacks, "--prune", "--format", "json").stdout)
     assert document["kept"] == [{"stack": "ml", "kind": "topics", "name": "ml-extra",
@@ -139,6 +140,8 @@ def test_a_stack_typo_under_prune_deletes_nothing_and_says_why(obsctl, write_con
     jsonschema.validate(document, PLAN_SCHEMA)
 
     markdown = obsctl("plan", stacks, "--prune", "--format", "markdown").stdout
+    assert ("🛡️ **1 kept** — another stack of this run declares it, so `--prune` does not "
+            "delete it:\n") in markdown
     assert "**1 kept**" in markdown and "`ml` · `topics/ml-extra`" in markdown
 
     result = obsctl("apply", stacks, "--prune", "--auto-approve")
@@ -169,10 +172,10 @@ def test_plans_list_log_group_deletes_as_data_loss(obsctl, write_config):
     path = prune_one_log_group(obsctl, write_config)
     text = obsctl("plan", path, "--prune").stdout
     assert ("Will destroy data: deleting 1 log group deletes every log event stored in it:\n"
-            "  - log_groups//app/gone\n") in text
+            "  - log_groups:/app/gone\n") in text
     document = json.loads(obsctl("plan", path, "--prune", "--format", "json").stdout)
     assert [(c["address"], c["data_loss"]) for c in document["changes"]] == [
-        ("log_groups//app/gone", True)]
+        ("log_groups:/app/gone", True)]
     jsonschema.validate(document, PLAN_SCHEMA)
     markdown = obsctl("plan", path, "--prune", "--format", "markdown").stdout
     assert "> **Destroys data:** deleting 1 log group deletes every log event" in markdown
@@ -227,5 +230,5 @@ def test_on_a_terminal_log_data_loss_takes_the_typed_count(obsctl, write_config,
 
     confirmed = run_on_terminal("apply", path, "--prune", "--auto-approve", answer="1")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert "- log_groups//app/gone: deleted" in confirmed.stdout
+    assert "- log_groups:/app/gone: deleted" in confirmed.stdout
     assert log_groups(boto) == {"/app/kept"}

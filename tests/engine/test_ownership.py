@@ -21,7 +21,7 @@ def test_unowned_resource_with_the_same_name_is_a_conflict_and_untouched(obsctl,
     doc = plan_json(obsctl, path, exit_codes=(1,))
     assert addresses(doc, "conflict") == ["topics/shared"]
     assert change(doc, "topics/shared")["reason"] == (
-        "exists in AWS but is not owned by stack 'test' (no owner tag)")
+        "exists without an owner tag; adopt it with --adopt topics/shared")
     assert addresses(doc, "create") == ["topics/mine"]
 
     apply = obsctl("apply", path, "--auto-approve")
@@ -56,7 +56,11 @@ def test_mass_delete_is_refused_without_the_flag(obsctl, write_config, boto):
 
     refused = obsctl("apply", empty, "--prune", "--auto-approve")
     assert refused.exit_code == 1
-    assert "refusing to delete 2 of 3 owned resources" in refused.stderr
+    assert refused.stderr.partition("api calls:")[0] == (  # --stats follows
+        "error: stack 'test': refusing to delete 2 of 3 owned resources (67%; limits: 20 "
+        "resources or 50%). Check the config, or pass --allow-mass-delete. It would delete:\n"
+        "  - topics/b\n"
+        "  - topics/c\n")
     assert refused.writes == 0
     assert topic_names(boto) == {"a", "b", "c"}
 
@@ -100,7 +104,7 @@ def test_adopt_takes_over_an_untagged_resource_but_never_another_stacks(obsctl, 
     # Another stack's resource stays a conflict.
     assert addresses(doc, "conflict") == ["topics/theirs"]
     assert change(doc, "topics/theirs")["reason"] == (
-        "exists in AWS but is not owned by stack 'test' (other)")
+        "owned by stack 'other'; only that stack changes it")
 
     assert obsctl("apply", path, "--adopt", "topics/legacy", "--auto-approve").exit_code == 1
     tags = sns.list_tags_for_resource(ResourceArn=untagged)["Tags"]

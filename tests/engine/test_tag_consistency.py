@@ -55,7 +55,7 @@ def test_an_untagged_resource_is_still_a_conflict_with_its_real_tags(obsctl, wri
     plan = obsctl("plan", write_config(CONFIG), "--adopt", "log_groups//ml/app", "--format", "json")
     assert plan.calls["logs.ListTagsForResource"] == 1
     # The real tags, not "none": adopting shows the group's own tag going away.
-    adopted = change(json.loads(plan.stdout), "log_groups//ml/app")
+    adopted = change(json.loads(plan.stdout), "log_groups:/ml/app")
     assert adopted["action"] == "update"
     assert field_diffs(adopted) == {"retention_days": ("never", 14), "tags.team": ("data", None),
                                     "tags.obsctl:stack": (None, "test")}

@@ -141,7 +141,7 @@ EDITED = {"latency_p90_ms: 500": "latency_p90_ms: 400", "log_retention_days: 30"
           "schedule: hourly": "schedule: daily"}
 ENDPOINTS = ("prod-churn", "prod-fraud")
 LATENCY = "alarms/{}-AllTraffic-latency-p90"
-LOG_GROUP = "log_groups//aws/sagemaker/Endpoints/{}"
+LOG_GROUP = "log_groups:/aws/sagemaker/Endpoints/{}"
 
 
 @pytest.fixture
@@ -414,7 +414,7 @@ event_rules:
     pattern: {source: [aws.sagemaker]}
     targets: [topic:ml-oncall]
 """
-DECLARED_ADDRESSES = ("topics/ml-oncall", "log_groups//ml/churn", "composite_alarms/queue-unhealthy",
+DECLARED_ADDRESSES = ("topics/ml-oncall", "log_groups:/ml/churn", "composite_alarms/queue-unhealthy",
                       "event_rules/training-failed")
 
 

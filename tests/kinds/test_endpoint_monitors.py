@@ -103,7 +103,7 @@ def test_log_group_sagemaker_created_is_adopted_not_a_conflict(obsctl, write_con
     logs.create_log_group(logGroupName=LOG_GROUP.format("prod-churn"))  # untagged, never expires
     path = write_config(CONFIG)
     doc = plan_json(obsctl, path)
-    adopted = change(doc, f"log_groups/{LOG_GROUP.format('prod-churn')}")
+    adopted = change(doc, f"log_groups:{LOG_GROUP.format('prod-churn')}")
     assert (adopted["action"], adopted["origin"], adopted["reason"]) == (
         "update", ORIGIN.format("prod-churn"), "adopting: it has no owner tag yet")
     assert doc["summary"]["conflict"] == 0

@@ -45,9 +45,9 @@ def applied(obsctl, write_config, aws):
 def drift(obsctl, path, group: str = "/ml/churn") -> dict[str, tuple]:
     """The field diffs of the plan's only change, an update of `group`."""
     doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
-    assert addresses(doc) == [f"log_groups/{group}"]
+    assert addresses(doc) == [f"log_groups:{group}"]
     assert doc["summary"] == summary(update=1)
-    return field_diffs(change(doc, f"log_groups/{group}"))
+    return field_diffs(change(doc, f"log_groups:{group}"))
 
 
 def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, applied, boto):
@@ -144,8 +144,8 @@ def test_target_limits_the_plan(obsctl, applied, boto):
     logs = boto("logs")
     logs.put_retention_policy(logGroupName="/ml/churn", retentionInDays=7)
     logs.put_retention_policy(logGroupName="/ml/forever", retentionInDays=7)
-    doc = plan_json(obsctl, applied, "--target", "log_groups//ml/forever")
-    assert addresses(doc, "update") == ["log_groups//ml/forever"]
+    doc = plan_json(obsctl, applied, "--target", "log_groups:/ml/forever")
+    assert addresses(doc, "update") == ["log_groups:/ml/forever"]
     assert doc["summary"] == summary(update=1)
 
 
@@ -153,8 +153,8 @@ def test_prune_deletes_only_owned_groups(obsctl, applied, write_config, boto):
     boto("logs").create_log_group(logGroupName="/ml/someone-else")
     path = write_config(CONFIG.replace("  /ml/adopted: {}\n", ""))
     doc = plan_json(obsctl, path, "--prune")
-    assert addresses(doc) == ["log_groups//ml/adopted"]  # not /ml/someone-else
-    adopted = change(doc, "log_groups//ml/adopted")
+    assert addresses(doc) == ["log_groups:/ml/adopted"]  # not /ml/someone-else
+    adopted = change(doc, "log_groups:/ml/adopted")
     assert adopted["action"] == "delete" and adopted["data_loss"] is True
     assert doc["summary"] == summary(delete=1)
     assert obsctl("apply", path, "--auto-approve", "--prune", "--allow-data-loss").exit_code == 0

@@ -44,7 +44,7 @@ def test_apply_then_plan_is_empty_despite_values_aws_rewrites(obsctl, write_conf
     # and the pattern is sent without its surrounding spaces.
     path = write_config(CONFIG)
     first = apply_ok(obsctl, path)
-    assert "metric_filters//ml/churn:errors" in first.stdout
+    assert "metric_filters:/ml/churn:errors" in first.stdout
     assert_no_changes(obsctl, path)
     again = apply_ok(obsctl, path)
     assert again.writes == 0, again.calls
@@ -72,8 +72,8 @@ def test_pattern_drift_is_shown_and_repaired(obsctl, write_config, boto):
         metricTransformations=[{"metricName": "InferenceErrors", "metricNamespace": "ML/Churn",
                                 "metricValue": "1", "defaultValue": 0}])
     doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
-    assert addresses(doc) == ["metric_filters//ml/churn:errors"]
-    assert field_diffs(change(doc, "metric_filters//ml/churn:errors")) == {
+    assert addresses(doc) == ["metric_filters:/ml/churn:errors"]
+    assert field_diffs(change(doc, "metric_filters:/ml/churn:errors")) == {
         "pattern": ("ERROR", "?ERROR ?Exception")}
     assert doc["summary"] == summary(update=1)
 
@@ -94,15 +94,15 @@ def test_metric_drift_names_each_field(obsctl, write_config, boto):
                                 "metricValue": "$.latency", "unit": "Seconds",
                                 "dimensions": {"Model": "$.model"}}])
     doc = plan_json(obsctl, path)
-    assert addresses(doc) == ["metric_filters//ml/churn:latency"]
-    assert field_diffs(change(doc, "metric_filters//ml/churn:latency")) == {
+    assert addresses(doc) == ["metric_filters:/ml/churn:latency"]
+    assert field_diffs(change(doc, "metric_filters:/ml/churn:latency")) == {
         "unit": ("Seconds", "Milliseconds"), "dimensions.Variant": (None, "$.variant")}
 
 
 def test_target_selects_one_filter_by_group_and_name(obsctl, write_config, aws):
     path = write_config(CONFIG)
     doc = plan_json(obsctl, path, "--target", "metric_filters//ml/churn:errors")
-    assert addresses(doc, "create") == ["metric_filters//ml/churn:errors"]
+    assert addresses(doc, "create") == ["metric_filters:/ml/churn:errors"]
     assert doc["summary"] == summary(create=1)
 
 
@@ -115,8 +115,8 @@ def test_removed_filter_is_pruned_by_pattern_and_others_are_left_alone(obsctl, w
         metricTransformations=[{"metricName": "M", "metricNamespace": "N", "metricValue": "1"}])
     path = write_config(CONFIG.replace(LATENCY_FILTER, ""))
     doc = plan_json(obsctl, path, "--prune")
-    assert addresses(doc) == ["metric_filters//ml/churn:latency"]  # not /other/app:theirs
-    assert change(doc, "metric_filters//ml/churn:latency")["action"] == "delete"
+    assert addresses(doc) == ["metric_filters:/ml/churn:latency"]  # not /other/app:theirs
+    assert change(doc, "metric_filters:/ml/churn:latency")["action"] == "delete"
     apply_ok(obsctl, path, "--prune")
     assert set(filters(boto, "/ml/churn")) == {"errors"}
     assert set(filters(boto, "/other/app")) == {"theirs"}

@@ -43,7 +43,7 @@ def test_apply_then_plan_is_empty_and_second_apply_writes_nothing(obsctl, write_
     path = write_config(CONFIG)
     first = obsctl("apply", path, "--auto-approve")
     assert first.exit_code == 0, first.stdout + first.stderr
-    assert "+ subscription_filters//ml/churn:to-archive: created" in first.stdout
+    assert "+ subscription_filters:/ml/churn:to-archive: created" in first.stdout
     assert first.calls["logs.PutSubscriptionFilter"] == 2
     assert_converged(obsctl, path)
     live = filters(boto, "/ml/churn")
@@ -78,8 +78,8 @@ def test_out_of_band_change_is_a_field_diff(obsctl, write_config, boto, destinat
         logGroupName="/ml/churn", filterName="errors-to-stream", filterPattern="ERROR",
         destinationArn=f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/errors", roleArn=ROLE)
     doc = plan_json(obsctl, path, "--detailed-exitcode", exit_codes=(2,))
-    assert addresses(doc) == ["subscription_filters//ml/churn:errors-to-stream"]  # not to-archive
-    assert field_diffs(change(doc, "subscription_filters//ml/churn:errors-to-stream")) == {
+    assert addresses(doc) == ["subscription_filters:/ml/churn:errors-to-stream"]  # not to-archive
+    assert field_diffs(change(doc, "subscription_filters:/ml/churn:errors-to-stream")) == {
         "pattern": ("ERROR", "?ERROR ?Exception"), "distribution": ("ByLogStream", "Random")}
     assert obsctl("apply", path, "--auto-approve").exit_code == 0
     assert_no_changes(obsctl, path)
@@ -100,5 +100,5 @@ def test_prune_removes_filters_matching_the_patterns(obsctl, write_config, boto,
                  + "prune: {subscription_filters: ['/ml/*']}\n")
     pruned = obsctl("apply", path, "--auto-approve", "--prune", "--allow-mass-delete")
     assert pruned.exit_code == 0, pruned.stdout + pruned.stderr
-    assert "- subscription_filters//ml/churn:errors-to-stream: deleted" in pruned.stdout
+    assert "- subscription_filters:/ml/churn:errors-to-stream: deleted" in pruned.stdout
     assert set(filters(boto, "/ml/churn")) == {"to-archive"}

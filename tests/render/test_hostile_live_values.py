@@ -40,8 +40,7 @@ def test_hostile_live_values_stay_text_in_the_pr_comment(obsctl, write_config, b
     assert parsed.tags.count("tr") == 3 and parsed.tags.count("details") == 2
     assert "alarms/latency" in parsed.text and "alarms/errors" in parsed.text
     assert "<strong>No changes.</strong>" not in html
-    one_line = HOSTILE.replace("\n", "\\n")
-    assert f"not owned by stack 'test' ({one_line})" in parsed.text
+    assert f"owned by stack {HOSTILE!r}; only that stack changes it" in parsed.text
     # A description of several lines: a diff of its lines, each as written.
     assert ("  description:\n-     </code></summary></details><!--\n-     ```\n-     | x | y |\n"
             "-     **No changes.** <img src=x>\n+     v1\n+     second line\n") in parsed.text

@@ -29,7 +29,9 @@ def sample_plan() -> Plan:
         Change("ml-prod", "dashboards", "ml-old", Action.DELETE, {"body": {"widgets": []}}, None,
                reason="not in config; matches prune pattern of dashboards"),
         Change("ml-prod", "alarms", "legacy", Action.CONFLICT, None, {"threshold": 1},
-               reason="exists in AWS but is not owned by stack 'ml-prod' (no owner tag)"),
+               reason="exists without an owner tag; adopt it with --adopt alarms/legacy"),
+        Change("ml-prod", "log_groups", "/aws/sagemaker/Endpoints/churn", Action.CREATE, None,
+               {"retention_days": 30}),
     ]
     return Plan([StackPlan("ml-prod", "us-east-1", changes, config_digest="d1g3st")])
 
@@ -52,10 +54,14 @@ def test_text_is_terraform_like():
     assert '      + display_name = "ML on-call"' in text
     assert "      ~ threshold: 500000 -> 400000" in text
     assert "(drifted: changed outside obsctl since the last apply)" in text
-    assert "1 of the updates are drift" in text
     assert "  - dashboards/ml-old" in text
-    assert "  ! alarms/legacy" in text
-    assert "Plan: 1 to create, 1 to update, 1 to delete." in text
+    assert ("  # alarms/legacy cannot be managed: exists without an owner tag; adopt it with "
+            "--adopt alarms/legacy\n  ! alarms/legacy\n") in text
+    assert "  + log_groups:/aws/sagemaker/Endpoints/churn\n" in text
+    assert text.endswith("Plan: 2 to create, 1 to update, 1 to delete.\n"
+                         "1 update is drift: AWS was changed outside obsctl since the last apply.\n"
+                         "1 conflict: it exists in AWS and this stack does not own it, so it is "
+                         "left alone.\n")
 
 
 def test_empty_plan_says_no_changes():
@@ -68,7 +74,7 @@ def test_empty_plan_says_no_changes():
 def test_json_plan_follows_its_schema_and_round_trips():
     document = json.loads(RENDERERS["json"](sample_plan()))
     jsonschema.validate(document, PLAN_SCHEMA)
-    assert document["summary"] == {"create": 1, "update": 1, "delete": 1, "conflict": 1}
+    assert document["summary"] == {"create": 2, "update": 1, "delete": 1, "conflict": 1}
     update = document["changes"][1]
     assert update["address"] == "alarms/churn-latency-p90"
     assert update["fields"] == [{"path": "threshold", "before": 500000, "after": 400000}]
@@ -82,6 +88,6 @@ def test_markdown_is_capped_for_github(monkeypatch):
             for i in range(100)]
     text = markdown.render(plan_document(Plan([StackPlan("s", "us-east-1", many)])))
     assert len(text) <= 1500 + 200  # the budget plus the closing note
-    assert "more row(s) not shown" in text
+    assert "_64 more rows not shown: the comment would exceed GitHub's size limit." in text
     assert "| 🟢 create | `alarms/alarm-000` |" in text
     assert "alarms/alarm-099" not in text
