@@ -40,6 +40,7 @@ class PlanRequest:
     adopt: tuple[str, ...] = ()
     prune: bool = False
     allow_mass_delete: bool = False
+    changed_since: str | None = None
 
 
 @dataclass(frozen=True)

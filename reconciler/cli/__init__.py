@@ -20,6 +20,7 @@ from reconciler.cli.import_ import import_command
 from reconciler.cli.plan import plan_command
 from reconciler.cli.query import query_command
 from reconciler.cli.schema import schema_command
+from reconciler.cli.stacks import stacks_command
 from reconciler.cli.validate import validate_command
 
 
@@ -56,5 +57,5 @@ def main(ctx, stats):
 
 
 for command in (validate_command, plan_command, apply_command, import_command, query_command,
-                schema_command, emulator_command):
+                schema_command, emulator_command, stacks_command):
     main.add_command(command)
