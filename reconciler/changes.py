@@ -10,11 +10,17 @@ Which stacks that selects:
   `git cat-file`): a file deleted, or moved to another stack, leaves resources its old stack
   must prune; this looks at changed YAML files anywhere in the repository, so a run on some of
   a stack's files still finds it;
-- a stack with no file left at all, when a changed file under PATH named it at REF: it is
+- a stack with no file left at all, when a file deleted under PATH named it at REF: it is
   planned as an empty stack with the settings (region, role, prune patterns) it had at REF,
   so with --prune everything it owns is a delete, under the mass-delete guard. Such a stack's
   former files may be given as PATH (they no longer exist): that is how `obsctl stacks
   --format github-matrix` names it.
+
+Only deleted files make a stack "emptied", never a file that now belongs to another stack:
+`obsctl plan FILES...` of one stack (a matrix job) must not take a stack whose other files it
+was not given for one with no file left, and prune all of it. So a stack whose last file was
+moved to another stack (its `stack:` key edited) is not found: delete that file and add a new
+one instead.
 """
 
 from __future__ import annotations
@@ -59,11 +65,11 @@ class Changes:
 
 @dataclass
 class Selection:
-    """The stacks to plan, and per stack the files under PATH that were its files at REF and
-    no longer are (deleted, or moved to another stack; display paths)."""
+    """The stacks to plan, and per stack its files under PATH deleted since REF (display
+    paths)."""
 
     stacks: list[Stack]
-    former_files: dict[str, list[str]]
+    deleted_files: dict[str, list[str]]
     loaded: int  # how many stacks the config under PATH has
 
 
@@ -205,14 +211,13 @@ def select(stacks: list[Stack], changes: Changes, paths: list[str], kinds: Regis
     chosen = [s for s in stacks
               if s.name in touched or any(os.path.realpath(f) in changes.changed for f in s.files)]
     loaded = {s.name for s in stacks}
-    now = {os.path.realpath(f): s.name for s in stacks for f in s.files}
-    lost: dict[str, list[str]] = {}  # stack -> files under PATH it no longer has (real paths)
-    for real, name in sorted(changes.former_stack.items()):
-        if now.get(real) != name and _under(real, paths):
-            lost.setdefault(name, []).append(real)
+    lost: dict[str, list[str]] = {}  # stack -> its files deleted under PATH (real paths)
+    for real in sorted(changes.deleted & set(changes.former_stack)):
+        if _under(real, paths):
+            lost.setdefault(changes.former_stack[real], []).append(real)
     emptied = [_empty_stack(name, [changes.former_settings[r] for r in reals], kinds, changes.ref)
                for name, reals in sorted(lost.items()) if name not in loaded]
-    return Selection(stacks=chosen + emptied, loaded=len(stacks), former_files={
+    return Selection(stacks=chosen + emptied, loaded=len(stacks), deleted_files={
         name: [_display(r, paths) for r in reals] for name, reals in lost.items()})
 
 

@@ -198,7 +198,7 @@ def load_selected(paths: list[str], changed_since: str | None) -> changes.Select
     """The stacks under `paths`; with a git ref, only those changed since (changes.py)."""
     if not changed_since:
         stacks = load_stacks(paths, KINDS)
-        return changes.Selection(stacks=stacks, former_files={}, loaded=len(stacks))
+        return changes.Selection(stacks=stacks, deleted_files={}, loaded=len(stacks))
     found = changes.changes_since(changed_since, paths)
     existing = changes.paths_to_load(paths, found)
     selection = changes.select(load_stacks(existing, KINDS) if existing else [], found, paths,

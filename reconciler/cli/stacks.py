@@ -54,7 +54,7 @@ def stacks_command(paths, output_format, changed_since):
 def _entry(stack: Stack, selection: Selection) -> dict:
     return {"stack": stack.name, "region": stack.region, "account": account_of(stack),
             "files": list(stack.files),
-            "former_files": selection.former_files.get(stack.name, [])}
+            "deleted_files": selection.deleted_files.get(stack.name, [])}
 
 
 def account_of(stack: Stack) -> str | None:
@@ -68,7 +68,7 @@ def github_matrix(entries: list[dict]) -> dict:
         raise ObsctlError(f"{len(entries)} stacks are more than the {MAX_MATRIX_JOBS} jobs a "
                           "GitHub Actions matrix can have; split them by directory")
     return {"include": [{"stack": e["stack"], "region": e["region"], "account": e["account"],
-                         "paths": shell_words(e["files"] or e["former_files"])}
+                         "paths": shell_words(e["files"] or e["deleted_files"])}
                         for e in entries]}
 
 
@@ -92,5 +92,5 @@ def _text(entries: list[dict]) -> str:
         region = entry["region"] or "from the AWS environment"
         lines.append(f"{entry['stack']}  region {region}  account {entry['account'] or 'unknown'}")
         lines += [f"  {visible(f)}" for f in entry["files"]]
-        lines += [f"  {visible(f)} (was this stack's at the ref)" for f in entry["former_files"]]
+        lines += [f"  {visible(f)} (deleted)" for f in entry["deleted_files"]]
     return "\n".join(lines) + "\n"

@@ -105,9 +105,31 @@ def test_a_deleted_file_selects_its_stack_so_prune_removes_its_resources(obsctl,
 
 
 def test_a_file_moved_to_another_stack_plans_both(obsctl, repo):
-    write(repo, "monitoring/beta/stack.yaml", STACK_B.replace("stack: beta", "stack: gamma"))
+    write(repo, "monitoring/beta/more.yaml", "stack: beta\ntopics:\n  beta-more: {}\n")
+    commit(repo, "beta more")
+    write(repo, "monitoring/beta/more.yaml", "stack: alpha\ntopics:\n  beta-more: {}\n")
     doc = plan_json(obsctl, str(repo / "monitoring"), "--changed-since", "HEAD")
-    assert sorted(s["stack"] for s in doc["stacks"]) == ["beta", "gamma"]
+    assert sorted(s["stack"] for s in doc["stacks"]) == ["alpha", "beta"]
+
+
+def test_one_stacks_files_never_make_another_stack_look_empty(obsctl, repo):
+    """A matrix job is given one stack's files. A file that moved into that stack from beta
+    must not make beta, whose other files the job was not given, look like a stack with no
+    file left (with --prune: everything beta owns deleted)."""
+    monitoring = str(repo / "monitoring")
+    write(repo, "monitoring/beta/more.yaml", "stack: beta\ntopics:\n  beta-more: {}\n")
+    commit(repo, "beta more")
+    apply_ok(obsctl, monitoring)
+    write(repo, "monitoring/beta/more.yaml", "stack: alpha\ntopics:\n  beta-more: {}\n")
+    matrix = obsctl("stacks", monitoring, "--format", "github-matrix", "--changed-since", "HEAD")
+    jobs = {j["stack"]: shlex.split(j["paths"]) for j in json.loads(matrix.stdout)["include"]}
+    assert set(jobs) == {"alpha", "beta"}
+
+    alpha = plan_json(obsctl, *jobs["alpha"], "--changed-since", "HEAD", "--prune")
+    assert [s["stack"] for s in alpha["stacks"]] == ["alpha"]
+    assert [(c["name"], c["action"]) for c in alpha["changes"]] == [("beta-more", "create")]
+    beta = plan_json(obsctl, *jobs["beta"], "--changed-since", "HEAD", "--prune")
+    assert [(c["name"], c["action"]) for c in beta["changes"]] == [("beta-more", "delete")]
 
 
 def test_a_stack_with_no_file_left_is_planned_empty_under_the_mass_delete_guard(obsctl, repo,
@@ -124,7 +146,7 @@ def test_a_stack_with_no_file_left_is_planned_empty_under_the_mass_delete_guard(
     assert stacks.exit_code == 0, stacks.stderr
     [entry] = json.loads(stacks.stdout)["stacks"]
     assert entry["stack"] == "alpha" and entry["region"] == "us-east-1" and entry["files"] == []
-    assert sorted(Path(f).name for f in entry["former_files"]) == ["more.yaml", "stack.yaml"]
+    assert sorted(Path(f).name for f in entry["deleted_files"]) == ["more.yaml", "stack.yaml"]
 
     refused = obsctl("plan", monitoring, "--changed-since", "HEAD~1", "--prune")
     assert refused.exit_code == 1 and "--allow-mass-delete" in refused.stderr

@@ -31,7 +31,7 @@ def test_text_json_and_matrix_name_region_account_and_files(obsctl, tmp_path):
     assert listed["format_version"] == 1
     by_name = {s["stack"]: s for s in listed["stacks"]}
     assert by_name["ml-dev"] == {"stack": "ml-dev", "region": None, "account": None,
-                                 "files": [str(tmp_path / "dev.yaml")], "former_files": []}
+                                 "files": [str(tmp_path / "dev.yaml")], "deleted_files": []}
     assert sorted(by_name["ml-prod"]["files"]) == [str(tmp_path / "prod/alarms.yaml"),
                                                    str(tmp_path / "prod/stack.yaml")]
 
