@@ -200,9 +200,10 @@ def _real(top: str, relative: str) -> str:
 # --- selection --------------------------------------------------------------------------
 
 def paths_to_load(paths: list[str], changes: Changes) -> list[str]:
-    """PATHs minus files deleted since REF (a deleted stack's former files)."""
-    return [p for p in paths if not (not os.path.lexists(p)
-                                     and os.path.realpath(p) in changes.deleted)]
+    """PATHs minus those gone since REF: deleted files (a deleted stack's former files), and
+    directories that held only deleted files."""
+    return [p for p in paths if os.path.lexists(p)
+            or not any(_under(deleted, [p]) for deleted in changes.deleted)]
 
 
 def select(stacks: list[Stack], changes: Changes, paths: list[str], kinds: Registry) -> Selection:

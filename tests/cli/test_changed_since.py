@@ -153,6 +153,11 @@ def test_a_stack_with_no_file_left_is_planned_empty_under_the_mass_delete_guard(
     without_prune = plan_json(obsctl, monitoring, "--changed-since", "HEAD~1")
     assert without_prune["changes"] == []
 
+    gone = obsctl("plan", str(repo / "monitoring/alpha"), "--changed-since", "HEAD~1",
+                  "--format", "json")  # the stack's directory, deleted with it
+    assert [s["stack"] for s in json.loads(gone.stdout)["stacks"]] == ["alpha"], gone.stderr
+    assert obsctl("plan", str(repo / "monitoring/alpha")).exit_code == 1  # the control
+
     # The matrix entry's paths (the former files) plan the same empty stack in its own job.
     [job] = json.loads(obsctl("stacks", monitoring, "--format", "github-matrix",
                               "--changed-since", "HEAD~1").stdout)["include"]

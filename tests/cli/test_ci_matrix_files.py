@@ -116,7 +116,8 @@ def test_drift_workflow_runs_nightly_and_opens_or_updates_one_issue():
     assert "<!-- obsctl-drift -->" in script
     assert "issues.create(" in script and "issues.update(" in script
     close = step(job, "Close the drift issue after a clean night")
-    assert close["if"] == "steps.plan.outputs.exitcode == '0'" and "'closed'" in close["with"]["script"]
+    assert close["if"] == "steps.plan.outputs.exitcode == '0'"
+    assert "'closed'" in close["with"]["script"]
 
 
 # --- the matrix workflow's shell steps, run for real ---------------------------------------
@@ -166,7 +167,8 @@ def test_the_pull_request_path_plans_one_job_per_touched_stack(aws, tmp_path):
     exit_codes, comments = {}, {}
     for job in matrix:
         script = plan.replace("${{ matrix.paths }}", job["paths"])
-        exit_codes[job["stack"]] = run_step(script, repo, tmp_path, BASE=outputs["base"])["exitcode"]
+        ran = run_step(script, repo, tmp_path, BASE=outputs["base"])
+        exit_codes[job["stack"]] = ran["exitcode"]
         comments[job["stack"]] = (repo / "plan.md").read_text()
     assert exit_codes == {"beta": "2", "gamma": "1"}
     assert "beta-pager" in comments["beta"] and "alpha" not in comments["beta"]
