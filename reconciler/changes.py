@@ -126,12 +126,18 @@ def is_config_file(path: str) -> bool:
 
 # --- git --------------------------------------------------------------------------------
 
-def _git(top: str, *args: str, stdin: bytes | None = None) -> bytes:
+def _run_git(where: str, *args: str, stdin: bytes | None = None
+             ) -> subprocess.CompletedProcess:
     try:
-        done = subprocess.run(["git", "-C", top, *args], input=stdin, capture_output=True,
+        return subprocess.run(["git", "-C", where, *args], input=stdin, capture_output=True,
                               check=False)
     except FileNotFoundError:
         raise ObsctlError("--changed-since needs git, and it is not installed") from None
+
+
+def _git(top: str, *args: str, stdin: bytes | None = None) -> bytes:
+    """git's output, or ObsctlError with its last line of complaint."""
+    done = _run_git(top, *args, stdin=stdin)
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ObsctlError(f"git {args[0]} failed: {visible(message[-1] if message else '')}")
@@ -143,11 +149,12 @@ def repository_root(paths: list[str]) -> str:
     start = os.path.abspath(paths[0] if paths else ".")
     while not os.path.isdir(start):
         start = os.path.dirname(start)
-    done = subprocess.run(["git", "-C", start, "rev-parse", "--show-toplevel"],
-                          capture_output=True, check=False)
+    done = _run_git(start, "rev-parse", "--show-toplevel")
     if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = "" if not said or "not a git repository" in said[0] else f" ({visible(said[0])})"
         raise ObsctlError(f"--changed-since needs a git repository: {visible(start)} is not in "
-                          "one")
+                          f"one{why}")
     return os.path.realpath(done.stdout.decode("utf-8", "surrogateescape").strip())
 
 
@@ -155,9 +162,8 @@ def resolve(top: str, ref: str) -> str:
     """The commit `ref` names, or ObsctlError (one line)."""
     if not ref or ref.startswith("-"):
         raise ObsctlError(f"--changed-since: '{visible(ref)}' is not a git ref")
-    done = subprocess.run(["git", "-C", top, "rev-parse", "--verify", "--quiet",
-                           "--end-of-options", f"{ref}^{{commit}}"], capture_output=True,
-                          check=False)
+    done = _run_git(top, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                    f"{ref}^{{commit}}")
     if done.returncode != 0:
         raise ObsctlError(f"--changed-since: unknown git ref '{visible(ref)}' (in CI, fetch it: "
                           "actions/checkout with fetch-depth: 0)")

@@ -196,3 +196,9 @@ def test_a_saved_plan_carries_its_selection_flags(obsctl, repo, tmp_path):
     applied = obsctl("apply", out)
     assert applied.exit_code == 0, applied.stderr
     assert "Apply complete: 2 created" in applied.stdout  # beta only: alpha was not planned
+
+
+def test_without_git_installed_it_says_so(obsctl, repo, monkeypatch):
+    monkeypatch.setenv("PATH", str(repo))  # no git on it
+    result = obsctl("plan", str(repo / "monitoring"), "--changed-since", "HEAD")
+    assert result.exit_code == 1 and "needs git, and it is not installed" in result.stderr
