@@ -70,7 +70,6 @@ class Selection:
 
     stacks: list[Stack]
     deleted_files: dict[str, list[str]]
-    loaded: int  # how many stacks the config under PATH has
 
 
 # --- pure parsing -----------------------------------------------------------------------
@@ -82,7 +81,7 @@ def parse_raw_diff(output: bytes) -> list[RawChange]:
     for header, path in zip(fields[0::2], fields[1::2]):
         parts = header.decode("ascii").lstrip(":").split()
         if len(parts) != 5:
-            raise ValueError(f"unexpected git diff --raw line: {header!r}")
+            raise ObsctlError(f"unexpected output of git diff --raw: {visible(repr(header))}")
         old_mode, _new_mode, old_blob, _new_blob, status = parts
         gone = old_blob == _NO_BLOB or old_mode in ("000000", "160000")  # new, or a submodule
         changes.append(RawChange(path=path.decode("utf-8", "surrogateescape"), status=status[0],
@@ -224,7 +223,7 @@ def select(stacks: list[Stack], changes: Changes, paths: list[str], kinds: Regis
             lost.setdefault(changes.former_stack[real], []).append(real)
     emptied = [_empty_stack(name, [changes.former_settings[r] for r in reals], kinds, changes.ref)
                for name, reals in sorted(lost.items()) if name not in loaded]
-    return Selection(stacks=chosen + emptied, loaded=len(stacks), deleted_files={
+    return Selection(stacks=chosen + emptied, deleted_files={
         name: [_display(r, paths) for r in reals] for name, reals in lost.items()})
 
 

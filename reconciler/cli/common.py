@@ -162,6 +162,12 @@ def aws_for_stacks(endpoint_url, region, profile) -> Callable[[Stack], AwsContex
                                               endpoint_url=endpoint_url, stats=calls)
 
 
+changed_since_option = click.option(
+    "--changed-since", metavar="GIT_REF",
+    help="Only the stacks with a file changed since GIT_REF (working tree vs GIT_REF, plus "
+         "untracked files), and those a deleted or moved file belonged to.")
+
+
 def selection_options(command):
     options = [
         click.argument("paths", nargs=-1, type=click.Path()),
@@ -181,12 +187,6 @@ def selection_options(command):
     return command
 
 
-changed_since_option = click.option(
-    "--changed-since", metavar="GIT_REF",
-    help="Only the stacks with a file changed since GIT_REF (working tree vs GIT_REF, plus "
-         "untracked files), and those a deleted or moved file belonged to.")
-
-
 def plan_request(paths, targets, adopt, prune, allow_mass_delete, changed_since=None
                  ) -> PlanRequest:
     return PlanRequest(paths=tuple(paths) or (".",), targets=tuple(targets), adopt=tuple(adopt),
@@ -198,7 +198,7 @@ def load_selected(paths: list[str], changed_since: str | None) -> changes.Select
     """The stacks under `paths`; with a git ref, only those changed since (changes.py)."""
     if not changed_since:
         stacks = load_stacks(paths, KINDS)
-        return changes.Selection(stacks=stacks, deleted_files={}, loaded=len(stacks))
+        return changes.Selection(stacks=stacks, deleted_files={})
     found = changes.changes_since(changed_since, paths)
     existing = changes.paths_to_load(paths, found)
     selection = changes.select(load_stacks(existing, KINDS) if existing else [], found, paths,
