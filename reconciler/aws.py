@@ -76,10 +76,13 @@ class CallStats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
+        self.regions: Counter[str] = Counter()
 
-    def record(self, service: str, operation: str) -> None:
+    def record(self, service: str, operation: str, region: str | None = None) -> None:
         with self._lock:
             self.calls[f"{service}.{operation}"] += 1
+            if region:
+                self.regions[region] += 1
 
     @property
     def total(self) -> int:
@@ -188,7 +191,7 @@ class AwsContext:
 
     def _count(self, service: str):
         def on_sign(operation_name, **_):
-            self.stats.record(service, operation_name)
+            self.stats.record(service, operation_name, self.region)
         return on_sign
 
     def read_once(self, key, load):

@@ -39,6 +39,7 @@ class PlanRequest:
     adopt: tuple[str, ...] = ()
     prune: bool = False
     allow_mass_delete: bool = False
+    changed_since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,9 +179,9 @@ def check_fresh(saved: SavedPlan, current: Plan, path: str) -> None:
             problems.append(f"the config of stack {stack.stack!r} changed")
             continue
         before = saved.fingerprints.get(stack.stack, {})
-        for address in sorted(set(before) | set(stack.live_fingerprints)):
-            if before.get(address) != stack.live_fingerprints.get(address):
-                problems.append(f"{address} changed in AWS")
+        for moved in sorted(set(before) | set(stack.live_fingerprints)):
+            if before.get(moved) != stack.live_fingerprints.get(moved):
+                problems.append(f"{moved} changed in AWS")
     if set(saved.digests) != {s.stack for s in current.stacks}:
         problems.append("the config now has other stacks")
     if not problems and _change_keys(saved.changes) != _change_keys(

@@ -21,6 +21,7 @@ from reconciler.cli.import_ import import_command
 from reconciler.cli.plan import plan_command
 from reconciler.cli.query import query_command
 from reconciler.cli.schema import schema_command
+from reconciler.cli.stacks import stacks_command
 from reconciler.cli.status import status_command
 from reconciler.cli.test_alarm import test_alarm_command
 from reconciler.cli.validate import validate_command
@@ -59,7 +60,6 @@ def main(ctx, stats):
 
 
 for command in (validate_command, plan_command, apply_command, import_command, query_command,
-                schema_command, emulator_command, iam_policy_command):
+                status_command, test_alarm_command, stacks_command, iam_policy_command,
+                schema_command, emulator_command):
     main.add_command(command)
-main.add_command(status_command)
-main.add_command(test_alarm_command)

@@ -27,18 +27,18 @@ from reconciler.render.values import plural
 @aws_options
 @stats_option
 @reports_errors
-def apply_command(paths, targets, prune, allow_mass_delete, adopt, auto_approve, allow_data_loss,
-                  no_color, endpoint_url, region, profile, quiet):
+def apply_command(paths, targets, prune, allow_mass_delete, adopt, changed_since, auto_approve,
+                  allow_data_loss, no_color, endpoint_url, region, profile, quiet):
     """Make AWS match the config, or apply a saved plan (`obsctl apply PLANFILE`)."""
     saved = None
     if len(paths) == 1 and saved_plan.is_saved_plan(paths[0]):
-        if targets or adopt or prune or allow_mass_delete:
+        if targets or adopt or prune or allow_mass_delete or changed_since:
             raise ObsctlError("a saved plan is applied as it was made: selection flags belong "
                               "to `obsctl plan --out`")
         saved = saved_plan.load(paths[0])
         request = saved.request
     else:
-        request = plan_request(paths, targets, adopt, prune, allow_mass_delete)
+        request = plan_request(paths, targets, adopt, prune, allow_mass_delete, changed_since)
     result, states = make_plan(request, endpoint_url, region, profile, quiet)
     if saved:
         saved_plan.check_planned_in(saved, states, paths[0])

@@ -17,6 +17,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from reconciler import changes
 from reconciler.aws import AwsContext, CallStats, describe_error
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
@@ -27,6 +28,7 @@ from reconciler.plan import Action
 from reconciler.progress import Progress
 from reconciler.render import RENDERERS
 from reconciler.render.failure import render_failure
+from reconciler.render.escape import visible
 from reconciler.render.text import color_wanted
 from reconciler.render.values import plural
 from reconciler.saved_plan import PlanRequest
@@ -83,6 +85,9 @@ def _print_stats() -> None:
     calls = context.calls
     lines = [f"api calls: {calls.total} ({plural(calls.writes, 'write')}) in {elapsed:.2f}s"]
     lines += [f"  {op} {n}" for op, n in sorted(calls.calls.items())]
+    if calls.regions:
+        lines.append("api calls by region: " + ", ".join(
+            f"{region} {n}" for region, n in sorted(calls.regions.items())))
     click.echo("\n".join(lines), err=True)
 
 
@@ -158,6 +163,12 @@ def aws_for_stacks(endpoint_url, region, profile) -> Callable[[Stack], AwsContex
                                               endpoint_url=endpoint_url, stats=calls)
 
 
+changed_since_option = click.option(
+    "--changed-since", metavar="GIT_REF",
+    help="Only the stacks with a file changed since GIT_REF (working tree vs GIT_REF, plus "
+         "untracked files), and those a deleted or moved file belonged to.")
+
+
 def selection_options(command):
     options = [
         click.argument("paths", nargs=-1, type=click.Path()),
@@ -170,20 +181,38 @@ def selection_options(command):
         click.option("--adopt", "adopt", multiple=True, metavar="KIND/NAME",
                      help="Take over these existing resources that have no owner tag "
                           "(NAME may be a glob). Repeatable."),
+        changed_since_option,
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def plan_request(paths, targets, adopt, prune, allow_mass_delete) -> PlanRequest:
+def plan_request(paths, targets, adopt, prune, allow_mass_delete, changed_since=None
+                 ) -> PlanRequest:
     return PlanRequest(paths=tuple(paths) or (".",), targets=tuple(targets), adopt=tuple(adopt),
-                       prune=prune, allow_mass_delete=allow_mass_delete)
+                       prune=prune, allow_mass_delete=allow_mass_delete,
+                       changed_since=changed_since)
+
+
+def load_selected(paths: list[str], changed_since: str | None) -> changes.Selection:
+    """The stacks under `paths`; with a git ref, only those changed since (changes.py)."""
+    if not changed_since:
+        stacks = load_stacks(paths, KINDS)
+        return changes.Selection(stacks=stacks, deleted_files={})
+    found = changes.changes_since(changed_since, paths)
+    existing = changes.paths_to_load(paths, found)
+    selection = changes.select(load_stacks(existing, KINDS) if existing else [], found, paths,
+                               KINDS)
+    names = ", ".join(s.name for s in selection.stacks) or "none"
+    click.echo(f"changed since {visible(changed_since)}: "
+               f"{len(selection.stacks)} stack(s): {names}", err=True)
+    return selection
 
 
 def make_plan(request: PlanRequest, endpoint_url, region, profile, quiet):
     """The plan of every stack under the request's paths (engine.plan_all)."""
-    stacks = load_stacks(list(request.paths), KINDS)
+    stacks = load_selected(list(request.paths), request.changed_since).stacks
     options = PlanOptions(targets=tuple(Target.parse(t) for t in request.targets),
                           adopt=tuple(Target.parse(a) for a in request.adopt),
                           prune=request.prune, allow_mass_delete=request.allow_mass_delete)

@@ -26,12 +26,12 @@ from reconciler.render import RENDERERS
 @aws_options
 @stats_option
 @reports_errors
-def plan_command(paths, targets, prune, allow_mass_delete, adopt, output_format,
+def plan_command(paths, targets, prune, allow_mass_delete, adopt, changed_since, output_format,
                  detailed_exitcode, out, explain_drift, no_color, endpoint_url, region, profile,
                  quiet):
     """Show what apply would change."""
     with failures_in_document(output_format):
-        request = plan_request(paths, targets, adopt, prune, allow_mass_delete)
+        request = plan_request(paths, targets, adopt, prune, allow_mass_delete, changed_since)
         result, states = make_plan(request, endpoint_url, region, profile, quiet)
     if explain_drift:
         with Progress.create("Looking up CloudTrail", quiet) as progress:

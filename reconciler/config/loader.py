@@ -23,7 +23,8 @@ from reconciler.config.plain_yaml import load_plain
 from reconciler.config.yaml_scalars import SourceDocument, Unreadable
 from reconciler.diagnostics import ConfigError, Diagnostic, Location
 
-__all__ = ["SourceDocument", "find_config_files", "gc_paused", "load_documents", "read_document"]
+__all__ = ["SourceDocument", "find_config_files", "gc_paused", "load_documents", "parse_bytes",
+           "read_document"]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -95,6 +96,19 @@ def read_document(path: str) -> tuple[SourceDocument | None, list[Diagnostic]]:
         return None, [Diagnostic(problem.message, Location(path, problem.line, problem.col))]
     except OSError as error:
         return None, [Diagnostic(f"cannot read file: {error.strerror}", Location(path, 1, 1))]
+
+
+def parse_bytes(path: str, raw: bytes) -> tuple[SourceDocument | None, list[Diagnostic]]:
+    """A document from bytes that are not a file here (e.g. a file's content at a git ref),
+    with the same limits as `read_document`."""
+    try:
+        if len(raw) > MAX_FILE_BYTES:
+            raise Unreadable(_too_large(len(raw)))
+        text = _decode(raw)
+        with gc_paused():
+            return _load(path, text)
+    except Unreadable as problem:
+        return None, [Diagnostic(problem.message, Location(path, problem.line, problem.col))]
 
 
 @contextlib.contextmanager
