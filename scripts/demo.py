@@ -2,7 +2,10 @@
 -> status -> test-alarm (the page reaches an SQS queue subscribed to the on-call topic).
 
 Every step runs the real `obsctl` console script against the emulator over HTTP, as a user
-would; the emulator this script started is stopped however the demo ends.
+would; the emulator this script started is stopped however the demo ends. The output is kept
+short enough to read: the plan shows one line per resource (not every field), the apply only
+its summary (it would print that same plan again), status only the stacks' totals and the
+alarms in ALARM. Run the commands yourself for the full output.
 """
 
 from __future__ import annotations
@@ -12,17 +15,56 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 from reconciler.emulator import Emulator
 
 OBSCTL = str(Path(sys.executable).with_name("obsctl"))
 
 
-def run(step: str, *args: str, env: dict, expect: int = 0) -> None:
+def run(step: str, *args: str, env: dict, expect: int = 0,
+        shown: Callable[[list[str]], list[str]] = lambda lines: lines) -> None:
+    """Run one obsctl command; print the lines `shown` keeps (all of them when it fails)."""
     print(f"\n$ obsctl {' '.join(args)}    # {step}", flush=True)
-    code = subprocess.run([OBSCTL, *args], env=env).returncode
-    if code != expect:
-        sys.exit(f"demo failed: `obsctl {' '.join(args)}` exited {code}, expected {expect}")
+    done = subprocess.run([OBSCTL, *args], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    lines = done.stdout.splitlines()
+    if done.returncode != expect:
+        print("\n".join(lines))
+        sys.exit(f"demo failed: `obsctl {' '.join(args)}` exited {done.returncode}, "
+                 f"expected {expect}")
+    kept = shown(lines)
+    print("\n".join(kept))
+    if len(kept) < len(lines):
+        print(f"  [{len(lines) - len(kept)} more lines left out here; run the command to see them]")
+
+
+def plan_headers(lines: list[str]) -> list[str]:
+    """One line per resource (`# alarms/x will be created`), the stacks and the summary."""
+    return [line for line in lines
+            if line.startswith(("Stack ", "  # ", "Plan:", "No changes")) or "conflict" in line]
+
+
+def apply_summary(lines: list[str]) -> list[str]:
+    """What failed (if anything) and the summary; the plan it repeats was shown above."""
+    return [line for line in lines if line.startswith(("!", "Apply complete"))]
+
+
+def status_summary(lines: list[str]) -> list[str]:
+    """The stacks' and the run's totals, and every alarm in ALARM with its reason."""
+    kept, in_alarm = [], False
+    for line in lines:
+        if not line.startswith(" "):
+            in_alarm = False
+            if line:
+                kept.append(line)
+        elif line.startswith("  ") and not line.startswith("   "):
+            in_alarm = line.split()[0] == "ALARM"
+            if in_alarm:
+                kept.append(line)
+        elif in_alarm:
+            kept.append(line)
+    return kept
 
 
 def main() -> None:
@@ -35,10 +77,13 @@ def main() -> None:
                "AWS_DEFAULT_REGION": "us-east-1"}
         env.pop("AWS_PROFILE", None)
         run("parse and validate, no AWS calls", "validate", *paths, env=env)
-        run("what would change (everything is new)", "plan", *paths, env=env)
-        run("make it so", "apply", *paths, "--auto-approve", env=env)
+        run("what would change (everything is new)", "plan", *paths, env=env,
+            shown=plan_headers)
+        run("make it so (the plan above, applied)", "apply", *paths, "--auto-approve", env=env,
+            shown=apply_summary)
         run("nothing left to do: exit 0", "plan", *paths, "--detailed-exitcode", env=env)
-        run("live state of every alarm, declared and generated", "status", *paths, env=env)
+        run("live state of every alarm, declared and generated", "status", *paths, env=env,
+            shown=status_summary)
         if paths == ["examples/"]:
             test_alarm(env)
     print("\ndemo passed: plan -> apply -> plan is empty; status; test-alarm paged the queue.")
@@ -67,7 +112,7 @@ def test_alarm(env: dict) -> None:
     if not any(p["AlarmName"] == "prod-churn-down" and p["NewStateValue"] == "ALARM" for p in pages):
         sys.exit("demo failed: the test-alarm notification did not reach the queue")
     run("an alarm is in ALARM now: exit 2", "status", "examples/", "--detailed-exitcode",
-        env=env, expect=2)
+        env=env, expect=2, shown=status_summary)
 
 
 if __name__ == "__main__":
