@@ -87,11 +87,18 @@ KmsKeyArn = Annotated[str, StringConstraints(max_length=256), AfterValidator(che
 
 
 class LogGroupConfig(StrictModel):
+    """A CloudWatch Logs log group with its retention, encryption, metric and subscription filters; keyed by log group name."""
+
     retention_days: Retention = None  # None: not managed (an explicit null is rejected)
+    """Days log events are kept (a CloudWatch Logs retention value); default retention is not managed."""
     kms_key_id: KmsKeyArn | None = None  # managed only when written (see module docstring)
+    """ARN of the KMS key that encrypts the log group; managed only when set."""
     tags: Tags = {}
+    """Tags of this log group, added to the stack's tags."""
     metric_filters: MetricFilterMap = {}
+    """Metric filters of this log group, keyed by filter name."""
     subscription_filters: SubscriptionFilterMap = {}
+    """Subscription filters of this log group (at most 2), keyed by filter name."""
 
     @model_validator(mode="after")
     def _regex_quota(self):

@@ -99,9 +99,13 @@ DestinationArn = Annotated[str, StringConstraints(max_length=2048), AfterValidat
 
 class SubscriptionFilterConfig(StrictModel):
     pattern: FilterPattern
+    """CloudWatch Logs filter pattern selecting the events sent; "" sends every event."""
     destination_arn: DestinationArn
+    """ARN of the Kinesis stream, Firehose delivery stream, Lambda function or logs destination."""
     role_arn: Annotated[str, StringConstraints(max_length=2048, pattern=_ROLE_ARN)] | None = None
+    """IAM role CloudWatch Logs assumes to write to a Kinesis or Firehose destination."""
     distribution: Literal["ByLogStream", "Random"] | None = None
+    """How events spread over a Kinesis stream's shards: ByLogStream (default) or Random."""
 
     @model_validator(mode="after")
     def _role_fits_destination(self):
