@@ -82,8 +82,8 @@ Unit = Literal[
     "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second",
     "Terabits/Second", "Count/Second", "None",
 ]
-AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
-Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+AccountId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")]
 Dimensions = Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=255)],
                             Annotated[str, StringConstraints(min_length=1, max_length=1024)]],
                        Field(max_length=30)]

@@ -28,7 +28,7 @@ from reconciler.diagnostics import ConfigError, Diagnostic, Location
 
 StackName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,255}$")]
 RoleArn = Annotated[str, StringConstraints(
-    pattern=r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")]
+    pattern=r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}$")]
 NamePattern = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 # STS AssumeRole ExternalId: 2-1224 characters of [\w+=,.@:/-]; DurationSeconds: 900-43200
 # (the role's maximum session duration may be lower: STS refuses longer ones).

@@ -44,7 +44,7 @@ LogGroupName = Annotated[str, StringConstraints(pattern=r"^[.\-_/#A-Za-z0-9]{1,5
 AlarmRef = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 # Dashboard time range: a relative ISO 8601 duration ("-PT6H", "-P7D") or an ISO timestamp.
 Start = Annotated[str, StringConstraints(
-    pattern=r"^(-P(\d+[YMWD])+(T(\d+[HMS])+)?|-PT(\d+[HMS])+|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)$")]
+    pattern=r"^(-P([0-9]+[YMWD])+(T([0-9]+[HMS])+)?|-PT([0-9]+[HMS])+|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)$")]
 
 
 class Placement(StrictModel):

@@ -57,12 +57,12 @@ PAGE_SIZE = 50  # DescribeSubscriptionFilters limit
 DEFAULT_DISTRIBUTION = "ByLogStream"
 _DESTINATION = re.compile(
     r"^arn:aws[a-z-]*:(?:"
-    r"kinesis:[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]{1,128}"
-    r"|firehose:[a-z0-9-]+:\d{12}:deliverystream/[A-Za-z0-9_.-]{1,64}"
-    r"|lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9_$-]{1,128})?"
-    r"|logs:[a-z0-9-]+:\d{12}:destination:[^:*]{1,512}"
+    r"kinesis:[a-z0-9-]+:[0-9]{12}:stream/[A-Za-z0-9_.-]{1,128}"
+    r"|firehose:[a-z0-9-]+:[0-9]{12}:deliverystream/[A-Za-z0-9_.-]{1,64}"
+    r"|lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9_$-]{1,128})?"
+    r"|logs:[a-z0-9-]+:[0-9]{12}:destination:[^:*]{1,512}"
     r")$")
-_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
 _SERVICE_NAMES = {"firehose": "Firehose delivery stream", "lambda": "Lambda function"}
 
 
