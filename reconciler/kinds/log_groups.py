@@ -87,7 +87,7 @@ KmsKeyArn = Annotated[str, StringConstraints(max_length=256), AfterValidator(che
 
 
 class LogGroupConfig(StrictModel):
-    """A CloudWatch Logs log group with its retention, encryption, metric and subscription filters; keyed by log group name."""
+    """A CloudWatch Logs log group with its retention, encryption, metric and subscription filters."""
 
     retention_days: Retention = None  # None: not managed (an explicit null is rejected)
     """Days log events are kept (a CloudWatch Logs retention value); default retention is not managed."""
