@@ -17,7 +17,9 @@ from reconciler.config.tags import Tags  # noqa: F401
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Field docstrings become the JSON Schema descriptions editors show.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True,
+                              use_attribute_docstrings=True)
 
 
 # C0 and C1 control characters, DEL, and the Unicode line and paragraph separators: AWS refuses
@@ -80,8 +82,8 @@ Unit = Literal[
     "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second",
     "Terabits/Second", "Count/Second", "None",
 ]
-AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
-Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+AccountId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")]
 Dimensions = Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=255)],
                             Annotated[str, StringConstraints(min_length=1, max_length=1024)]],
                        Field(max_length=30)]
@@ -91,12 +93,19 @@ class MetricRef(StrictModel):
     """One CloudWatch metric with the statistic to take over a period."""
 
     namespace: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """CloudWatch namespace of the metric, e.g. AWS/SageMaker."""
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """Name of the metric within its namespace, e.g. ModelLatency."""
     dimensions: Dimensions = {}
+    """Dimensions that select the metric's series (name: value); default none."""
     stat: Statistic = "Average"
+    """Statistic: Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p90; default Average."""
     period: Period | None = None
+    """Length of one datapoint in seconds (10, 30 or a multiple of 60); default the alarm's or widget's period."""
     unit: Unit | None = None
+    """CloudWatch unit the metric is published in; default any unit."""
     account_id: AccountId | None = None  # cross-account metric (math alarms, dashboards)
+    """12-digit AWS account the metric lives in, for cross-account alarms and dashboards; default this account."""
 
 
 # An action is a reference (`topic:NAME`, `scaling:NAME`) or a raw ARN.
@@ -106,5 +115,8 @@ ActionList = Annotated[list[ActionRef], Field(max_length=5)]  # AWS: at most 5 p
 
 class Actions(StrictModel):
     alarm: ActionList = []
+    """Actions when the state becomes ALARM: `topic:NAME`, `scaling:NAME` or an ARN."""
     ok: ActionList = []
+    """Actions when the state becomes OK: `topic:NAME`, `scaling:NAME` or an ARN."""
     insufficient_data: ActionList = []
+    """Actions when the state becomes INSUFFICIENT_DATA: `topic:NAME`, `scaling:NAME` or an ARN."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 from reconciler.config.registry import Registry
 from reconciler.config.validate import EXTENSION_PREFIX, stack_model
 
+# A stable identifier (like plan.schema.json's), not a download address: editors find the file
+# through the yaml-language-server modeline or their schema settings.
+SCHEMA_ID = "https://obsctl.dev/schemas/obsctl.schema.json"
 DESCRIPTION = (
     "One obsctl config file. Files with the same `stack` form one stack; every section is "
     "optional and its entries are named by their keys. Cross-references (`topic:NAME`, "
@@ -20,6 +23,7 @@ def json_schema(kinds: Registry) -> dict:
     schema = stack_model(kinds).model_json_schema()
     schema.update({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
         "title": "obsctl config",
         "description": DESCRIPTION,
         # `x-...` keys hold YAML anchors and are ignored by obsctl.

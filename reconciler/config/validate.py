@@ -28,7 +28,7 @@ from reconciler.diagnostics import ConfigError, Diagnostic, Location
 
 StackName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,255}$")]
 RoleArn = Annotated[str, StringConstraints(
-    pattern=r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")]
+    pattern=r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}$")]
 NamePattern = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 # STS AssumeRole ExternalId: 2-1224 characters of [\w+=,.@:/-]; DurationSeconds: 900-43200
 # (the role's maximum session duration may be lower: STS refuses longer ones).
@@ -82,7 +82,8 @@ def build_stack_model(registered: tuple[ConfigKind, ...]) -> type[StackSettings]
             {}, description=f"Merged into every entry of `{kind.section}`."))
            for kind in registered if kind.defaults_key})
     sections = {
-        kind.section: (dict[kind.name_type, kind.entry_model], {})
+        kind.section: (dict[kind.name_type, kind.entry_model],
+                       Field({}, description=section_description(kind)))
         for kind in registered if kind.section and kind.entry_model
     }
     return create_model(
@@ -91,6 +92,12 @@ def build_stack_model(registered: tuple[ConfigKind, ...]) -> type[StackSettings]
         defaults=(defaults, Field(default_factory=defaults, description=_DEFAULTS_HELP)),
         **sections,
     )
+
+
+def section_description(kind: ConfigKind) -> str:
+    """The JSON Schema description of a kind's section: its entry model's docstring."""
+    entry = " ".join((kind.entry_model.__doc__ or "").split())
+    return f"{entry} One entry per name (the key).".strip()
 
 
 def load_stacks(paths: list[str], kinds: Registry) -> list[Stack]:

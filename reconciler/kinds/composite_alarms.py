@@ -178,17 +178,28 @@ Seconds = Annotated[int, Field(ge=0)]
 
 class ActionsSuppressor(StrictModel):
     alarm: Annotated[str, StringConstraints(min_length=1, max_length=1600)]  # name or ARN
+    """Name or ARN of the alarm whose ALARM state suppresses this composite alarm's actions."""
     wait_period: Seconds  # ActionsSuppressorWaitPeriod: required with a suppressor
+    """Seconds the suppressor may take to enter ALARM before actions run anyway."""
     extension_period: Seconds  # ActionsSuppressorExtensionPeriod: likewise
+    """Seconds actions stay suppressed after the suppressor leaves ALARM."""
 
 
 class CompositeAlarmConfig(StrictModel):
+    """A CloudWatch composite alarm whose rule combines other alarms' states."""
+
     rule: Rule
+    """Rule over other alarms, e.g. ALARM(a) AND NOT OK(b); names may be this stack's alarms."""
     description: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    """Alarm description shown in CloudWatch and notifications (up to 1024 characters)."""
     actions: Actions = Actions()
+    """What to notify or trigger on each state change."""
     actions_enabled: bool = True
+    """Whether the actions run on state changes; default true."""
     actions_suppressor: ActionsSuppressor | None = None
+    """An alarm whose ALARM state suppresses this alarm's actions."""
     tags: Tags = {}
+    """Tags of this alarm, added to the stack's tags."""
 
 
 # --- comparable form ---------------------------------------------------------------------

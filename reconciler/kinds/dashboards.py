@@ -44,16 +44,20 @@ LogGroupName = Annotated[str, StringConstraints(pattern=r"^[.\-_/#A-Za-z0-9]{1,5
 AlarmRef = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 # Dashboard time range: a relative ISO 8601 duration ("-PT6H", "-P7D") or an ISO timestamp.
 Start = Annotated[str, StringConstraints(
-    pattern=r"^(-P(\d+[YMWD])+(T(\d+[HMS])+)?|-PT(\d+[HMS])+|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)$")]
+    pattern=r"^(-P([0-9]+[YMWD])+(T([0-9]+[HMS])+)?|-PT([0-9]+[HMS])+|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)$")]
 
 
 class Placement(StrictModel):
     """Position on the 24-column grid; omitted x/y means auto-layout."""
 
     x: Annotated[int, Field(ge=0, le=GRID_COLUMNS - 1)] | None = None
+    """Column of the widget's left edge (0-23); default: placed left to right, top to bottom."""
     y: Annotated[int, Field(ge=0)] | None = None
+    """Row of the widget's top edge; default: placed left to right, top to bottom."""
     width: Annotated[int, Field(ge=1, le=GRID_COLUMNS)] | None = None
+    """Width in grid columns (1-24); default 12."""
     height: Annotated[int, Field(ge=1, le=1000)] | None = None
+    """Height in grid rows (1-1000); default 6."""
 
     @model_validator(mode="after")
     def _position_fits(self):
@@ -66,6 +70,7 @@ class Placement(StrictModel):
 
 class DashboardMetric(MetricRef):
     label: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    """Legend label of the metric; default CloudWatch's."""
 
     @field_validator("unit")
     @classmethod
@@ -76,16 +81,21 @@ class DashboardMetric(MetricRef):
 
 class HorizontalAnnotation(StrictModel):
     value: Finite
+    """Y value at which the line is drawn."""
     label: Annotated[str, StringConstraints(max_length=255)] | None = None
+    """Label shown next to the line."""
 
 
 class Annotations(StrictModel):
     horizontal: Annotated[list[HorizontalAnnotation], Field(min_length=1)]
+    """Horizontal lines, e.g. a threshold."""
 
 
 class YAxis(StrictModel):
     min: Finite
+    """Lowest value shown on the left y axis."""
     max: Finite
+    """Highest value shown on the left y axis."""
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -96,15 +106,25 @@ class YAxis(StrictModel):
 
 class MetricWidget(Placement):
     type: Literal["metric"]
+    """Widget type: a graph or number of metrics."""
     title: Title | None = None
+    """Title shown above the widget."""
     metrics: Annotated[list[DashboardMetric], Field(min_length=1, max_length=MAX_METRICS_PER_WIDGET)]
+    """Metrics the widget shows."""
     region: Region | None = None
+    """Region of the metrics; default the dashboard's region."""
     account_id: AccountId | None = None
+    """12-digit account of the metrics, for cross-account dashboards; default this account."""
     view: Literal["timeSeries", "singleValue", "gauge", "bar", "pie"] = "timeSeries"
+    """How the metrics are drawn: timeSeries (default), singleValue, gauge, bar or pie."""
     stacked: bool | None = None
+    """Draw time series stacked; default false."""
     period: Period | None = None
+    """Length of one datapoint in seconds; default the dashboard's period."""
     annotations: Annotations | None = None
+    """Annotations drawn on the graph."""
     y_axis: YAxis | None = None
+    """Range of the left y axis; default automatic."""
 
     @model_validator(mode="after")
     def _gauge_has_range(self):
@@ -116,22 +136,33 @@ class MetricWidget(Placement):
 
 class AlarmStatusWidget(Placement):
     type: Literal["alarm_status"]
+    """Widget type: the states of a list of alarms."""
     title: Title | None = None
+    """Title shown above the widget."""
     alarms: Annotated[list[AlarmRef], Field(min_length=1, max_length=MAX_ALARMS_PER_WIDGET)]
+    """Alarms shown: names of this stack's alarms or ARNs (1-100)."""
 
 
 class LogsWidget(Placement):
     type: Literal["logs"]
+    """Widget type: the result of a CloudWatch Logs Insights query."""
     title: Title | None = None
+    """Title shown above the widget."""
     log_groups: Annotated[list[LogGroupName], Field(min_length=1, max_length=MAX_LOG_GROUPS_PER_QUERY)]
+    """Log groups the query reads."""
     query: Annotated[str, StringConstraints(min_length=1, max_length=10000)]
+    """CloudWatch Logs Insights query text."""
     region: Region | None = None
+    """Region of the log groups; default the dashboard's region."""
     view: Literal["table", "timeSeries", "bar", "pie"] = "table"
+    """How the result is drawn: table (default), timeSeries, bar or pie."""
 
 
 class TextWidget(Placement):
     type: Literal["text"]
+    """Widget type: Markdown text."""
     markdown: Annotated[str, StringConstraints(min_length=1)]
+    """Markdown text of the widget."""
 
 
 Widget = Annotated[Union[MetricWidget, AlarmStatusWidget, LogsWidget, TextWidget],
@@ -176,11 +207,18 @@ RawBody = Annotated[Any, AfterValidator(parse_raw_body), WithJsonSchema({
 
 
 class DashboardConfig(StrictModel):
+    """A CloudWatch dashboard, from high-level widgets or a raw body."""
+
     widgets: Annotated[list[Widget], Field(max_length=MAX_WIDGETS)] | None = None
+    """Widgets, laid out left to right and top to bottom unless placed (set this or `body`)."""
     body: RawBody | None = None
+    """Raw dashboard body as CloudWatch stores it, a mapping or a JSON string (set this or `widgets`)."""
     region: Region | None = None  # default region of the widgets
+    """Default region of the widgets; default the stack's region."""
     period: Period | None = None  # default period of the metric widgets
+    """Default datapoint length in seconds of the metric widgets."""
     start: Start | None = None
+    """Default time range: a relative ISO 8601 duration such as -PT6H, or a timestamp; default CloudWatch's (3 hours)."""
 
     @model_validator(mode="after")
     def _one_source(self):

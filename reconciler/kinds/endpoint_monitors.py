@@ -125,6 +125,7 @@ Percent = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
 
 class EndpointMatch(StrictModel):
     match: EndpointGlob
+    """Glob over endpoint names (`*`, `?`, `[...]`): every matching endpoint is monitored."""
 
 
 def _endpoints_form(value) -> str | None:
@@ -142,20 +143,36 @@ Endpoints = Annotated[
 
 
 class EndpointMonitorConfig(StrictModel):
+    """Standard alarms (latency, errors, invocations, utilization), log retention and a dashboard for SageMaker endpoints."""
+
     endpoints: Endpoints
+    """SageMaker endpoints to monitor: a list of names, or `{match: GLOB}`."""
     latency_p90_ms: Positive | None = None
+    """Alarm when p90 model latency exceeds this many milliseconds."""
     error_rate_percent: Percent | None = None
+    """Alarm when 4xx+5xx invocation errors exceed this percentage of invocations."""
     invocations_anomaly: AnomalyBand | None = None
+    """Alarm when invocations leave an anomaly detection band."""
     cpu_utilization_percent: Positive | None = None  # summed over cores: may exceed 100
+    """Alarm when instance CPU utilization exceeds this percentage (summed over cores: may exceed 100)."""
     memory_utilization_percent: Percent | None = None
+    """Alarm when instance memory utilization exceeds this percentage."""
     disk_utilization_percent: Percent | None = None
+    """Alarm when instance disk utilization exceeds this percentage."""
     period: Period = 60
+    """Length of one datapoint in seconds for the generated alarms; default 60."""
     evaluation_periods: Annotated[int, Field(ge=1)] = 3
+    """Number of periods the generated alarms evaluate; default 3."""
     log_retention_days: Retention = None  # None: the log group is not managed
+    """Retention in days of each endpoint's log group; default the log group is not managed."""
     dashboard: bool = False
+    """Also create one dashboard per endpoint; default false."""
     dashboard_prefix: DashboardPrefix = "ml-endpoint"
+    """Prefix of the generated dashboards' names; default ml-endpoint."""
     actions: Actions = Actions()
+    """Actions of the generated alarms on each state change."""
     tags: Tags = {}
+    """Tags of the generated resources, added to the stack's tags."""
 
     @model_validator(mode="after")
     def _monitors_something(self):

@@ -55,7 +55,7 @@ def check_retention(value):
 
 
 _LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
-_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,128}")
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}")
 
 
 def check_log_group_name(name: str) -> str:
@@ -87,11 +87,18 @@ KmsKeyArn = Annotated[str, StringConstraints(max_length=256), AfterValidator(che
 
 
 class LogGroupConfig(StrictModel):
+    """A CloudWatch Logs log group with its retention, encryption, metric and subscription filters."""
+
     retention_days: Retention = None  # None: not managed (an explicit null is rejected)
+    """Days log events are kept (a CloudWatch Logs retention value); default retention is not managed."""
     kms_key_id: KmsKeyArn | None = None  # managed only when written (see module docstring)
+    """ARN of the KMS key that encrypts the log group; managed only when set."""
     tags: Tags = {}
+    """Tags of this log group, added to the stack's tags."""
     metric_filters: MetricFilterMap = {}
+    """Metric filters of this log group, keyed by filter name."""
     subscription_filters: SubscriptionFilterMap = {}
+    """Subscription filters of this log group (at most 2), keyed by filter name."""
 
     @model_validator(mode="after")
     def _regex_quota(self):

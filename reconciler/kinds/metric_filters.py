@@ -52,11 +52,17 @@ FilterDimensions = Annotated[
 
 class MetricTransformationConfig(StrictModel):
     namespace: MetricPart
+    """CloudWatch namespace the metric is published in."""
     name: MetricPart
+    """Name of the published metric."""
     value: Annotated[str, StringConstraints(min_length=1, max_length=100)]  # "1" or "$.latency"
+    """Value published per matching event: a number such as "1" or a field such as "$.latency"."""
     default_value: Finite | None = None
+    """Value published when no event matches in a period; default none."""
     unit: Unit | None = None
+    """CloudWatch unit of the published metric."""
     dimensions: FilterDimensions = {}
+    """Dimensions of the published metric: name -> a field of the event such as "$.model"."""
 
     @model_validator(mode="after")
     def _dimensions_exclude_default_value(self):
@@ -70,7 +76,9 @@ class MetricTransformationConfig(StrictModel):
 
 class MetricFilterConfig(StrictModel):
     pattern: FilterPattern
+    """CloudWatch Logs filter pattern selecting the events; "" matches every event."""
     metric: MetricTransformationConfig
+    """The metric the matching events publish."""
 
 
 MetricFilterMap = Annotated[dict[MetricFilterName, MetricFilterConfig],

@@ -70,8 +70,12 @@ QueryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_
 
 
 class QueryConfig(StrictModel):
+    """A saved CloudWatch Logs Insights query (query definition)."""
+
     log_groups: Annotated[list[LogGroupName], Field(min_length=1, max_length=MAX_LOG_GROUPS)]
+    """Log groups the saved query reads by default."""
     query: QueryText
+    """CloudWatch Logs Insights query text."""
 
 
 def comparable(log_groups, query: str, language: str | None) -> dict:

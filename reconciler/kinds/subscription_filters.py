@@ -57,12 +57,12 @@ PAGE_SIZE = 50  # DescribeSubscriptionFilters limit
 DEFAULT_DISTRIBUTION = "ByLogStream"
 _DESTINATION = re.compile(
     r"^arn:aws[a-z-]*:(?:"
-    r"(?P<kinesis>kinesis):[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]{1,128}"
-    r"|(?P<firehose>firehose):[a-z0-9-]+:\d{12}:deliverystream/[A-Za-z0-9_.-]{1,64}"
-    r"|(?P<lambda>lambda):[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9_$-]{1,128})?"
-    r"|(?P<logs>logs):[a-z0-9-]+:\d{12}:destination:[^:*]{1,512}"
+    r"kinesis:[a-z0-9-]+:[0-9]{12}:stream/[A-Za-z0-9_.-]{1,128}"
+    r"|firehose:[a-z0-9-]+:[0-9]{12}:deliverystream/[A-Za-z0-9_.-]{1,64}"
+    r"|lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9_$-]{1,128})?"
+    r"|logs:[a-z0-9-]+:[0-9]{12}:destination:[^:*]{1,512}"
     r")$")
-_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
 _SERVICE_NAMES = {"firehose": "Firehose delivery stream", "lambda": "Lambda function"}
 
 
@@ -75,7 +75,7 @@ def check_filter_name(name: str) -> str:
 
 
 def check_destination(arn: str) -> str:
-    if not _DESTINATION.match(arn):
+    if not _DESTINATION.fullmatch(arn):
         raise ValueError(
             f"destination_arn {arn!r} is not a subscription destination: use the ARN of a "
             "Kinesis stream (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), a Firehose delivery "
@@ -86,8 +86,9 @@ def check_destination(arn: str) -> str:
 
 
 def destination_service(arn: str) -> str:
-    match = _DESTINATION.match(arn)
-    return next(service for service, hit in match.groupdict().items() if hit)
+    # The service is an ARN's third field; the plain pattern (no named groups) stays a valid
+    # ECMA-262 regex for the JSON Schema.
+    return arn.split(":", 3)[2]
 
 
 SubscriptionFilterName = Annotated[str, AfterValidator(check_filter_name), WithJsonSchema(
@@ -98,9 +99,13 @@ DestinationArn = Annotated[str, StringConstraints(max_length=2048), AfterValidat
 
 class SubscriptionFilterConfig(StrictModel):
     pattern: FilterPattern
+    """CloudWatch Logs filter pattern selecting the events sent; "" sends every event."""
     destination_arn: DestinationArn
+    """ARN of the Kinesis stream, Firehose delivery stream, Lambda function or logs destination."""
     role_arn: Annotated[str, StringConstraints(max_length=2048, pattern=_ROLE_ARN)] | None = None
+    """IAM role CloudWatch Logs assumes to write to a Kinesis or Firehose destination."""
     distribution: Literal["ByLogStream", "Random"] | None = None
+    """How events spread over a Kinesis stream's shards: ByLogStream (default) or Random."""
 
     @model_validator(mode="after")
     def _role_fits_destination(self):

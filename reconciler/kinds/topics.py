@@ -65,13 +65,20 @@ Protocol = Literal["email", "email-json", "http", "https", "sqs", "lambda", "sms
 
 class Subscription(StrictModel):
     protocol: Protocol
+    """SNS protocol of the subscription, e.g. email, https, sqs or lambda."""
     endpoint: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    """Where SNS delivers: an email address, URL, phone number or ARN, per protocol."""
 
 
 class TopicConfig(StrictModel):
+    """An SNS topic and its subscriptions (email, HTTPS, SQS, Lambda, ...)."""
+
     display_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    """Display name of the topic, used as the sender of SMS and email (up to 100 characters)."""
     subscriptions: list[Subscription] = []
+    """Subscriptions of the topic."""
     tags: Tags = {}
+    """Tags of this topic, added to the stack's tags."""
 
 
 def subscription_problems(topic: str, config: TopicConfig) -> list[tuple[int, str]]:

@@ -102,7 +102,9 @@ def alarm_arn(name: str, scope) -> str:
 
 class AnomalyBand(StrictModel):
     deviations: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 2
+    """Width of the anomaly detection band in standard deviations; default 2."""
     direction: Literal["outside", "above", "below"] = "outside"
+    """Which side of the band alarms: outside (default), above or below."""
 
 
 def _check_when(text: str) -> str:
@@ -115,24 +117,43 @@ When = Annotated[str, AfterValidator(_check_when)]
 
 class AlarmConfig(StrictModel):
     # Field order matters: validators of later fields read earlier ones from `info.data`.
+    """A CloudWatch metric alarm on one metric, a metric math expression or an anomaly band."""
+
     description: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    """Alarm description shown in CloudWatch and notifications (up to 1024 characters)."""
     metric: MetricRef | None = None
+    """The one metric the alarm watches (set this, or `metrics` + `expression`)."""
     metrics: Annotated[dict[MetricId, MetricRef],
                        Field(min_length=1, max_length=MAX_MATH_METRICS)] | None = None
+    """Metrics named by id for a metric math `expression` (ids start with a lowercase letter)."""
     expression: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    """Metric math expression over the ids of `metrics` whose result the alarm watches."""
     anomaly_band: AnomalyBand | None = None
+    """Alarm when the metric leaves an anomaly detection band instead of crossing a threshold."""
     period: Period | None = None  # default for the metric(s) that set none
+    """Length of one datapoint in seconds, for the metrics that set none."""
     unit: Unit | None = None  # default for the metric(s) that set none
+    """Unit for the metrics that set none."""
     when: When | None = None
+    """Shorthand for comparison and threshold, e.g. "> 500" (or use `comparison` + `threshold`)."""
     comparison: Comparison | None = None
+    """CloudWatch comparison operator, e.g. GreaterThanThreshold (used with `threshold`)."""
     threshold: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    """Value the statistic is compared with (used with `comparison`)."""
     evaluation_periods: Annotated[int, Field(ge=1, validate_default=True)] = 1
+    """Number of most recent periods evaluated; default 1."""
     datapoints_to_alarm: Annotated[int, Field(ge=1)] | None = None  # default: evaluation_periods
+    """Breaching datapoints among the evaluated periods that trigger ALARM; default evaluation_periods."""
     treat_missing_data: Literal["missing", "notBreaching", "breaching", "ignore"] = "missing"
+    """How missing datapoints count: missing (default), notBreaching, breaching or ignore."""
     evaluate_low_sample_count_percentile: Literal["evaluate", "ignore"] | None = None
+    """For percentile statistics: evaluate or ignore periods with too few samples; default evaluate."""
     actions: Actions = Actions()
+    """What to notify or trigger on each state change."""
     actions_enabled: bool = True
+    """Whether the actions run on state changes; default true."""
     tags: Tags = {}
+    """Tags of this alarm, added to the stack's tags."""
 
     @field_validator("metrics")
     @classmethod

@@ -86,22 +86,36 @@ Schedule = Annotated[str, StringConstraints(min_length=1, max_length=256),
 
 class Baseline(StrictModel):
     statistics: S3Uri | None = None  # data quality only: the other types have constraints only
+    """S3 URI of the baseline statistics.json (data quality only)."""
     constraints: S3Uri | None = None
+    """S3 URI of the baseline constraints.json."""
 
 
 class DriftAlarm(StrictModel):
     name: AlarmName | None = None  # default: <monitor>-drift-<feature> or <monitor>-<metric>
+    """Alarm name; default <monitor>-drift-<feature> or <monitor>-<metric>."""
     feature: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    """Feature whose drift the alarm watches (set this or `metric`)."""
     metric: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    """Monitor metric the alarm watches (set this or `feature`)."""
     threshold: Annotated[float, Field(allow_inf_nan=False)]
+    """Value the metric is compared with."""
     comparison: Literal[">", ">=", "<", "<="] = ">"
+    """Comparison with the threshold: >, >=, < or <=; default >."""
     evaluation_periods: Annotated[int, Field(ge=1)] = 1
+    """Number of most recent periods evaluated; default 1."""
     datapoints_to_alarm: Annotated[int, Field(ge=1)] | None = None
+    """Breaching datapoints among the evaluated periods that trigger ALARM; default evaluation_periods."""
     period: Period | None = None  # default: the schedule's interval (one datapoint per run)
+    """Length of one datapoint in seconds; default the schedule's interval (one datapoint per run)."""
     statistic: Statistic = "Sum"
+    """Statistic of the metric; default Sum."""
     treat_missing_data: Literal["missing", "notBreaching", "breaching", "ignore"] = "missing"
+    """How missing datapoints count: missing (default), notBreaching, breaching or ignore."""
     description: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    """Alarm description (up to 1024 characters)."""
     actions: Actions = Actions()
+    """What to notify or trigger on each state change."""
 
     @model_validator(mode="after")
     def _feature_or_metric(self):
@@ -116,27 +130,50 @@ class DriftAlarm(StrictModel):
 
 
 class MonitorConfig(StrictModel):
+    """A SageMaker Model Monitor schedule for an endpoint, with alarms on the metrics it publishes."""
+
     endpoint: EndpointName
+    """Name of the SageMaker endpoint monitored."""
     type: Literal["data_quality", "model_quality", "model_bias", "model_explainability"]
+    """Monitoring type: data_quality, model_quality, model_bias or model_explainability."""
     schedule: Schedule
+    """When the monitor runs: hourly, daily or a cron(...) expression."""
     baseline: Baseline = Baseline()
+    """S3 URIs of the baseline the data is compared with."""
     output: S3Uri
+    """S3 URI where the monitoring reports are written."""
     role_arn: RoleArn
+    """IAM role SageMaker assumes to run the monitoring jobs."""
     image_uri: ImageUri | None = None  # default: SageMaker's image for the type and region
+    """Container image of the monitoring jobs; default SageMaker's image for the type and region."""
     analysis_config: S3Uri | None = None  # model_bias / model_explainability: ConfigUri
+    """S3 URI of the analysis configuration (model_bias and model_explainability)."""
     ground_truth: S3Uri | None = None  # model_quality / model_bias: GroundTruthS3Input
+    """S3 URI of the ground truth labels (model_quality and model_bias)."""
     problem_type: Literal["BinaryClassification", "MulticlassClassification", "Regression"] | None = None
+    """Problem type for model_quality: BinaryClassification, MulticlassClassification or Regression."""
     inference_attribute: Annotated[str, StringConstraints(min_length=1)] | None = None
+    """Attribute of the endpoint output holding the prediction."""
     probability_attribute: Annotated[str, StringConstraints(min_length=1)] | None = None
+    """Attribute of the endpoint output holding the probability."""
     probability_threshold_attribute: Finite | None = None
+    """Probability above which a binary prediction counts as positive."""
     instance_type: InstanceType = "ml.m5.xlarge"
+    """Instance type of the monitoring jobs; default ml.m5.xlarge."""
     instance_count: Annotated[int, Field(ge=1, le=100)] = 1
+    """Number of instances of a monitoring job (1-100); default 1."""
     volume_size_gb: Annotated[int, Field(ge=1, le=16384)] = 20
+    """Storage volume per instance in GB (1-16384); default 20."""
     max_runtime_seconds: Annotated[int, Field(ge=1, le=86400)] = DEFAULT_MAX_RUNTIME_SECONDS
+    """Longest run of one monitoring job in seconds (1-86400); default 3600."""
     drift_alarms: list[DriftAlarm] = []
+    """CloudWatch alarms on the metrics the monitor publishes."""
     metrics_namespace: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    """Namespace of the monitor's metrics; default SageMaker's for the type."""
     metrics_dimensions: Dimensions | None = None
+    """Dimensions of the monitor's metrics; default Endpoint and MonitoringSchedule."""
     tags: Tags = {}
+    """Tags of the monitoring schedule, added to the stack's tags."""
 
     @model_validator(mode="after")
     def _fits_the_type(self):

@@ -56,25 +56,38 @@ PredefinedMetric = Literal["SageMakerVariantInvocationsPerInstance",
 
 class CustomMetric(StrictModel):
     namespace: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """CloudWatch namespace of the metric tracked."""
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """Name of the metric tracked."""
     dimensions: Dimensions = {}
+    """Dimensions of the metric tracked; default none."""
     # CustomizedMetricSpecification.Statistic: no percentiles.
     stat: Literal["Average", "Minimum", "Maximum", "SampleCount", "Sum"] = "Average"
+    """Statistic tracked: Average (default), Minimum, Maximum, SampleCount or Sum."""
     unit: Unit | None = None
+    """Unit of the metric tracked; default any unit."""
 
 
 class TargetTracking(StrictModel):
     metric: PredefinedMetric | CustomMetric
+    """Metric kept at the target: a predefined metric name or a custom metric."""
     target: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    """Value of the metric the policy keeps by scaling."""
     scale_in_cooldown: Cooldown = DEFAULT_COOLDOWN
+    """Seconds after a scale-in before another scale-in; default 300."""
     scale_out_cooldown: Cooldown = DEFAULT_COOLDOWN
+    """Seconds after a scale-out before another scale-out; default 300."""
     disable_scale_in: bool = False
+    """Only ever scale out; default false."""
 
 
 class Step(StrictModel):
     lower_bound: Bound | None = None  # inclusive above the alarm threshold, exclusive below
+    """Lower bound of the step, relative to the alarm threshold; default minus infinity."""
     upper_bound: Bound | None = None
+    """Upper bound of the step, relative to the alarm threshold; default infinity."""
     adjustment: int
+    """Capacity change of the step, in the unit of `adjustment_type`."""
 
 
 def _lower(step: Step) -> float:
@@ -121,9 +134,13 @@ def step_problems(steps: list[Step]) -> list[str]:
 
 class StepScaling(StrictModel):
     adjustment_type: Literal["ChangeInCapacity", "PercentChangeInCapacity", "ExactCapacity"]
+    """How adjustments count: ChangeInCapacity, PercentChangeInCapacity or ExactCapacity."""
     steps: Annotated[list[Step], Field(min_length=1)]
+    """Adjustments by how far the metric is from the alarm threshold."""
     cooldown: Cooldown = DEFAULT_COOLDOWN
+    """Seconds after a scaling activity before another; default 300."""
     metric_aggregation: Literal["Average", "Minimum", "Maximum"] = "Average"
+    """How the alarm's datapoints are aggregated: Average (default), Minimum or Maximum."""
 
     @field_validator("steps")
     @classmethod
@@ -141,12 +158,20 @@ class StepScaling(StrictModel):
 
 
 class ScalingPolicyConfig(StrictModel):
+    """Application Auto Scaling of a SageMaker endpoint variant: its capacity range and one policy."""
+
     endpoint: SageMakerName
+    """Name of the SageMaker endpoint scaled."""
     variant: SageMakerName = "AllTraffic"
+    """Production variant scaled; default AllTraffic."""
     min_capacity: Capacity
+    """Fewest instances the variant scales in to."""
     max_capacity: Capacity
+    """Most instances the variant scales out to."""
     target_tracking: TargetTracking | None = None
+    """Keep a metric at a target value (set this or `step_scaling`)."""
     step_scaling: StepScaling | None = None
+    """Scale in steps when an alarm that names `scaling:NAME` fires (set this or `target_tracking`)."""
 
     @model_validator(mode="after")
     def _one_policy_within_capacity(self):
