@@ -208,3 +208,23 @@ def test_unknown_format_is_a_usage_error(obsctl, write_config):
     result = obsctl("query", "overhead", write_config(CONFIG), "--format", "xml")
     assert result.exit_code == 1 and "Invalid value for '--format'" in result.stderr
     assert sum(result.calls.values()) == 0
+
+
+def test_shipped_root_cause_query_parses_container_log_lines(aws, boto):
+    """examples/ml-platform's `parse` query: 5XX failures per model version and error type."""
+    logs = boto("logs")
+    logs.create_log_group(logGroupName=GROUP)
+    logs.create_log_stream(logGroupName=GROUP, logStreamName="AllTraffic/i-1")
+    now = int(time.time() * 1000)
+    lines = ["INFO status=200 model=churn-v7 error=none",
+             "ERROR status=503 model=churn-v7 error=ModelTimeout: inference took 30012 ms",
+             "ERROR status=500 model=churn-v6 error=KeyError: 'tenure'",
+             "ERROR status=503 model=churn-v7 error=ModelTimeout: inference took 30500 ms",
+             "container started"]
+    logs.put_log_events(logGroupName=GROUP, logStreamName="AllTraffic/i-1", logEvents=[
+        {"timestamp": now - 60_000 + i, "message": m} for i, m in enumerate(lines)])
+    out = _stdout_bytes("query", "prod-churn-failing-models", "examples/ml-platform",
+                        "--format", "csv")
+    assert out == (b"model,error,failures\r\n"
+                   b"churn-v7,ModelTimeout,2\r\n"
+                   b"churn-v6,KeyError,1\r\n")
