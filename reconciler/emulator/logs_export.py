@@ -12,9 +12,10 @@ for an empty time range. Here:
 - a task starts PENDING; each DescribeExportTasks answers with the tasks as they are, then
   carries out the active ones (COMPLETED): so the first Describe after CreateExportTask sees the
   task PENDING, as a client waiting for the account's active task must be able to, and the next
-  one COMPLETED. Carrying a task out, CloudWatch Logs writes ``PREFIX/aws-logs-write-test`` and, per log stream with
-  events in [from, to], ``PREFIX/TASK_ID/STREAM/000000.gz`` holding one
-  ``<ISO-8601 UTC timestamp> <message>`` line per event (PREFIX defaults to ``exportedlogs``);
+  one COMPLETED. Carrying a task out, CloudWatch Logs writes ``PREFIX/aws-logs-write-test``
+  and, per log stream with events in [from, to], ``PREFIX/TASK_ID/STREAM/000000.gz`` holding
+  one ``<ISO-8601 UTC timestamp> <message>`` line per event (PREFIX defaults to
+  ``exportedlogs``);
 - CancelExportTask cancels a PENDING/RUNNING task and refuses a finished one
   (InvalidOperationException);
 - DescribeExportTasks filters by taskId or statusCode and pages with limit (≤50) and nextToken.
