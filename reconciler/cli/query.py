@@ -50,6 +50,16 @@ def _moment(text: str, now: datetime, option: str) -> datetime:
         raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
 
 
+def time_window(since: str, until: str) -> tuple[datetime, datetime]:
+    """--since and --until as UTC moments; a usage error if either is unreadable or the window
+    is empty."""
+    now = datetime.now(timezone.utc)
+    start, end = _moment(since, now, "--since"), _moment(until, now, "--until")
+    if start >= end:
+        raise click.BadParameter(f"--since {since} is not before --until {until}")
+    return start, end
+
+
 def _print_rows(rows: list[list[dict]], output_format: str) -> None:
     if output_format == "table":
         if rows:
@@ -82,10 +92,7 @@ def query_command(name, paths, since, until, limit, timeout, output_format, endp
                   profile, quiet):
     """Run the saved Logs Insights query NAME of the config and print its rows."""
     stack, config = find_query(load_stacks(list(paths) or ["."], KINDS), name)
-    now = datetime.now(timezone.utc)
-    start, end = _moment(since, now, "--since"), _moment(until, now, "--until")
-    if start >= end:
-        raise click.BadParameter(f"--since {since} is not before --until {until}")
+    start, end = time_window(since, until)
     logs = aws_for_stacks(endpoint_url, region, profile)(stack).client("logs")
     started = time.monotonic()
     query_id = logs.start_query(logGroupNames=list(config.log_groups), queryString=config.query,
