@@ -96,7 +96,7 @@ def submit(logs, request: ExportRequest, say: Callable[[str], None],
         if active:
             task = active[0]
             say(queued_message(task))
-            wait(logs, task["taskId"], lambda code: on_status(f"queued behind {code} task"),
+            wait(logs, task["taskId"], lambda code: on_status(f"Queued behind a {code} task"),
                  sleep)
             continue
         try:

@@ -38,6 +38,13 @@ class Progress:
         if self._bar:
             self._bar.update(self._task, description=escape(visible(description)))
 
+    def note(self, line: str) -> None:
+        """A line on stderr above the bar (or alone without one), never read as markup."""
+        if self._bar:
+            self._bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
     def advance(self) -> None:
         if self._bar:
             with self._lock:

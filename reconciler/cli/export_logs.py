@@ -55,21 +55,22 @@ def export_logs_command(log_group, bucket, prefix, since, until, endpoint_url, r
     request = ExportRequest(log_group=log_group, bucket=bucket, prefix=prefix, start=start,
                             end=end, region=aws.region)
     logs = aws.client("logs")
-    say = lambda line: click.echo(line, err=True)  # noqa: E731
     started = time.monotonic()
-    with Progress.create("Exporting", quiet) as progress:
-        progress.total(1)
-        task_id = submit(logs, request, say, on_status=progress.describe,
+    progress = Progress.create("Creating the export task", quiet)
+    progress.total(1)
+    with progress:
+        task_id = submit(logs, request, progress.note, on_status=progress.describe,
                          account_id=lambda: _account_id(aws))
-        say(f"export task {visible(task_id)} created: {visible(log_group)} from {iso(start)} to "
-            f"{iso(end)} to {visible(request.location(task_id))}")
+        progress.note(f"export task {visible(task_id)} created: {visible(log_group)} from "
+                      f"{iso(start)} to {iso(end)} to {visible(request.location(task_id))}")
         try:
-            task = wait(logs, task_id, lambda code: progress.describe(f"export task {code}"))
+            task = wait(logs, task_id, lambda code: progress.describe(f"Export task {code}"))
         except KeyboardInterrupt:
             _interrupted(task_id, request)
         progress.advance()
     location = outcome(task, request)
-    say(f"export task {visible(task_id)} COMPLETED in {time.monotonic() - started:.1f} s")
+    click.echo(f"export task {visible(task_id)} COMPLETED in {time.monotonic() - started:.1f} s",
+               err=True)
     click.echo(visible(location))
 
 
