@@ -241,3 +241,13 @@ def test_policy_without_a_known_account_has_no_source_conditions():
         "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
                          "aws:SourceAccount": "111122223333"},
         "ArnLike": {"aws:SourceArn": "arn:aws:logs:eu-west-1:111122223333:log-group:*"}}
+
+
+def test_the_seeded_emulator_has_a_bucket_to_export_to(obsctl, aws, boto):
+    from reconciler.emulator.seed import LOG_EXPORT_BUCKET, seed
+
+    seed(aws.endpoint_url)
+    put_events(boto("logs"))
+    result = obsctl("export-logs", GROUP, "--bucket", LOG_EXPORT_BUCKET, "--since", "1h")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"s3://{LOG_EXPORT_BUCKET}/exportedlogs/")
