@@ -4,9 +4,9 @@ forensics and Athena.
 CloudWatch Logs runs one export task per account at a time (PENDING or RUNNING); another
 CreateExportTask meanwhile is LimitExceededException. `submit` queues behind it: it says which
 task it waits for and follows that one until it is done, then creates its own. `wait` follows a
-task with DescribeExportTasks (0.5 s doubling to 15 s) until COMPLETED, FAILED or CANCELLED. The objects land
-under `s3://BUCKET/PREFIX/TASK_ID/STREAM/000000.gz` (and CloudWatch Logs writes a
-`PREFIX/aws-logs-write-test` object first).
+task with DescribeExportTasks (0.5 s doubling to 15 s) until COMPLETED, FAILED or CANCELLED.
+The objects land under `s3://BUCKET/PREFIX/TASK_ID/STREAM/000000.gz` (and CloudWatch Logs
+writes a `PREFIX/aws-logs-write-test` object first).
 
 AWS's refusals become one line that says what to do: a bucket whose policy does not let the
 `logs.REGION.amazonaws.com` service principal call s3:GetBucketAcl or s3:PutObject (AWS answers
@@ -141,8 +141,8 @@ def refusal(error: ClientError, request: ExportRequest,
         return ObsctlError(f"log group {visible(request.log_group)} does not exist in "
                            f"{request.region} (check the name, --region or AWS_REGION)")
     if code == "InvalidParameterException":
-        call = next((c for c in BUCKET_CALLS if message.startswith(f"{c} call on the given bucket")),
-                    None)
+        call = next((c for c in BUCKET_CALLS
+                     if message.startswith(f"{c} call on the given bucket")), None)
         if call:
             return ObsctlError(missing_policy_message(call, request, account_id()))
         if "bucket does not exist" in message:

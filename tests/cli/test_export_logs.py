@@ -9,10 +9,11 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from botocore.exceptions import ClientError
 
 from reconciler.diagnostics import ObsctlError
 from reconciler.export_logs import (ExportRequest, backoff, export_policy, normalize_prefix,
-                                    outcome, queued_message, wait)
+                                    outcome, queued_message, submit, wait)
 
 GROUP = "/aws/sagemaker/Endpoints/prod-churn"
 BUCKET = "forensics"
@@ -86,7 +87,8 @@ def test_a_second_export_queues_behind_the_active_one(obsctl, boto, bucket):
             "to finish: CloudWatch Logs runs one export task per account at a time"
             in result.stderr)
     assert result.stderr.index(f"export task {first}") < result.stderr.index("created")
-    assert logs.describe_export_tasks(taskId=first)["exportTasks"][0]["status"]["code"] == "COMPLETED"
+    (done,) = logs.describe_export_tasks(taskId=first)["exportTasks"]
+    assert done["status"]["code"] == "COMPLETED"
     task_id = result.stdout.strip().split("/")[-2]
     assert any(k.startswith(f"exportedlogs/{task_id}/") for k in keys(bucket))
     assert result.calls["logs.CreateExportTask"] == 1  # waited, never hammered CreateExportTask
@@ -135,8 +137,9 @@ def test_missing_bucket_and_unknown_log_group(obsctl, boto, bucket):
     put_events(boto("logs"))
     result = obsctl("export-logs", GROUP, "--bucket", "no-such-bucket")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("error: S3 bucket no-such-bucket does not exist; "
-                                             "create it in us-east-1, the log group's region, first")
+    assert result.stderr.splitlines()[0] == (
+        "error: S3 bucket no-such-bucket does not exist; create it in us-east-1, the log group's "
+        "region, first")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -251,3 +254,39 @@ def test_the_seeded_emulator_has_a_bucket_to_export_to(obsctl, aws, boto):
     result = obsctl("export-logs", GROUP, "--bucket", LOG_EXPORT_BUCKET, "--since", "1h")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"s3://{LOG_EXPORT_BUCKET}/exportedlogs/")
+
+
+class RacingLogs:
+    """No task active when looked up, yet CreateExportTask is refused once (another task
+    started in between, and botocore's retries of the throttle ran out)."""
+
+    def __init__(self, refusals):
+        self.refusals, self.created = list(refusals), 0
+
+    def get_paginator(self, _name):
+        return self
+
+    def paginate(self, statusCode):
+        return [{"exportTasks": []}]
+
+    def create_export_task(self, **args):
+        if self.refusals:
+            code, message = self.refusals.pop(0)
+            raise ClientError({"Error": {"Code": code, "Message": message}}, "CreateExportTask")
+        self.created += 1
+        return {"taskId": "t-9"}
+
+
+def test_submit_looks_again_after_losing_a_race():
+    said, sleeps = [], []
+    logs = RacingLogs([("LimitExceededException", "Resource limit exceeded.")] * 2)
+    assert submit(logs, REQUEST, said.append, sleep=sleeps.append) == "t-9"
+    assert sleeps == [1.0, 2.0] and logs.created == 1
+    assert said[0] == ("CreateExportTask: LimitExceededException (another export task started "
+                       "meanwhile); looking again in 1 s")
+
+
+def test_submit_passes_on_a_refusal_it_has_nothing_to_add_to():
+    logs = RacingLogs([("InvalidParameterException", "Specified time range is not valid.")])
+    with pytest.raises(ClientError, match="Specified time range is not valid"):
+        submit(logs, REQUEST, print, sleep=pytest.fail)
