@@ -89,7 +89,8 @@ def submit(logs, request: ExportRequest, say: Callable[[str], None],
 
     The active task is looked up before CreateExportTask rather than learnt from its
     LimitExceededException: botocore retries that error as a throttle (up to its max attempts,
-    a minute or so), so it only comes back when another task started between the two calls."""
+    a minute or so; docs/aws-behaviour.md#export-tasks), so it only comes back when another
+    task started between the two calls."""
     pauses = backoff(*QUEUE_PAUSES)
     while True:
         active = active_tasks(logs)
