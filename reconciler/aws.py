@@ -106,6 +106,14 @@ class Scope:
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
 
 
+def _refuse_unusable(session: boto3.Session, no_region: str) -> None:
+    if not session.region_name:
+        raise ObsctlError(no_region)
+    if session.get_credentials() is None:
+        raise ObsctlError("no AWS credentials found: set AWS_PROFILE / --profile, "
+                          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`")
+
+
 @dataclass
 class AwsContext:
     session: boto3.Session
@@ -150,15 +158,22 @@ class AwsContext:
         or no credentials can be found, before any call is made."""
         session = boto3.Session(profile_name=profile or stack.config.profile,
                                 region_name=region or stack.region)
-        if not session.region_name:
-            raise ObsctlError(f"no AWS region for stack {stack.name}: set `region:` in the "
-                              "stack, --region, or AWS_REGION/AWS_DEFAULT_REGION")
-        if session.get_credentials() is None:
-            raise ObsctlError("no AWS credentials found: set AWS_PROFILE / --profile, "
-                              "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run "
-                              "`aws sso login`")
+        _refuse_unusable(session, f"no AWS region for stack {stack.name}: set `region:` in the "
+                                  "stack, --region, or AWS_REGION/AWS_DEFAULT_REGION")
         return cls._of_session(session, **role_settings(stack.config), endpoint_url=endpoint_url,
                                stats=stats)
+
+    @classmethod
+    def for_command_line(cls, *, region: str | None = None, profile: str | None = None,
+                         endpoint_url: str | None = None, stats: CallStats | None = None
+                         ) -> "AwsContext":
+        """The clients of a command that has no stack (export-logs): --region/--profile or the
+        AWS environment. Refuses like for_stack, before any call is made."""
+        session = boto3.Session(profile_name=profile, region_name=region)
+        _refuse_unusable(session, "no AWS region: pass --region or set AWS_REGION/"
+                                  "AWS_DEFAULT_REGION (or a region in the AWS profile)")
+        return cls._of_session(session, role_arn=None, role_external_id=None,
+                               role_duration_seconds=None, endpoint_url=endpoint_url, stats=stats)
 
     @property
     def region(self) -> str:

@@ -7,8 +7,11 @@ import sys
 import threading
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
+
+from reconciler.render.escape import visible
 
 
 class Progress:
@@ -28,6 +31,19 @@ class Progress:
     def total(self, count: int) -> None:
         if self._bar:
             self._bar.update(self._task, total=count)
+
+    def describe(self, description: str) -> None:
+        """A new description, for a wait whose state changes (an export task's status); never
+        read as rich markup (it may quote AWS)."""
+        if self._bar:
+            self._bar.update(self._task, description=escape(visible(description)))
+
+    def note(self, line: str) -> None:
+        """A line on stderr above the bar (or alone without one), never read as markup."""
+        if self._bar:
+            self._bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     def advance(self) -> None:
         if self._bar:

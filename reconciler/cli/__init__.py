@@ -16,6 +16,7 @@ from reconciler import __version__
 from reconciler.cli.apply import apply_command
 from reconciler.cli.common import EXIT_ERROR, STATS_HELP, Context
 from reconciler.cli.emulator import emulator_command
+from reconciler.cli.export_logs import export_logs_command
 from reconciler.cli.iam_policy import iam_policy_command
 from reconciler.cli.import_ import import_command
 from reconciler.cli.plan import plan_command
@@ -60,6 +61,6 @@ def main(ctx, stats):
 
 
 for command in (validate_command, plan_command, apply_command, import_command, query_command,
-                status_command, test_alarm_command, stacks_command, iam_policy_command,
-                schema_command, emulator_command):
+                status_command, test_alarm_command, export_logs_command, stacks_command,
+                iam_policy_command, schema_command, emulator_command):
     main.add_command(command)

@@ -9,10 +9,13 @@ for an empty time range. Here:
 - the bucket must exist and its policy must allow the service principal
   ``logs.REGION.amazonaws.com`` ``s3:GetBucketAcl`` on the bucket and ``s3:PutObject`` on its
   objects, else InvalidParameterException with AWS's message;
-- a task starts PENDING and is carried out when DescribeExportTasks is next called (then
-  COMPLETED): CloudWatch Logs writes ``PREFIX/aws-logs-write-test`` and, per log stream with
-  events in [from, to], ``PREFIX/TASK_ID/STREAM/000000.gz`` holding one
-  ``<ISO-8601 UTC timestamp> <message>`` line per event (PREFIX defaults to ``exportedlogs``);
+- a task starts PENDING; each DescribeExportTasks answers with the tasks as they are, then
+  carries out the active ones (COMPLETED): so the first Describe after CreateExportTask sees the
+  task PENDING, as a client waiting for the account's active task must be able to, and the next
+  one COMPLETED. Carrying a task out, CloudWatch Logs writes ``PREFIX/aws-logs-write-test``
+  and, per log stream with events in [from, to], ``PREFIX/TASK_ID/STREAM/000000.gz`` holding
+  one ``<ISO-8601 UTC timestamp> <message>`` line per event (PREFIX defaults to
+  ``exportedlogs``);
 - CancelExportTask cancels a PENDING/RUNNING task and refuses a finished one
   (InvalidOperationException);
 - DescribeExportTasks filters by taskId or statusCode and pages with limit (≤50) and nextToken.
@@ -163,9 +166,6 @@ def create_export_task(self: LogsResponse) -> str:
 
 def describe_export_tasks(self: LogsResponse) -> str:
     backend = self.logs_backend
-    for task in _tasks(backend).values():
-        if task["status"]["code"] in ACTIVE:
-            _run(backend, task)
     task_id, status = self._get_param("taskId"), self._get_param("statusCode")
     if status is not None and status not in STATUS_CODES:
         raise InvalidParameterException(constraint=f"Member must satisfy enum value set: [{', '.join(STATUS_CODES)}]",
@@ -187,7 +187,11 @@ def describe_export_tasks(self: LogsResponse) -> str:
     result: dict[str, Any] = {"exportTasks": page}
     if token:
         result["nextToken"] = token
-    return json.dumps(result)
+    answer = json.dumps(result)  # the tasks as they were when asked, before time moves on
+    for task in _tasks(backend).values():
+        if task["status"]["code"] in ACTIVE:
+            _run(backend, task)
+    return answer
 
 
 def cancel_export_task(self: LogsResponse) -> str:

@@ -1,4 +1,5 @@
-"""Demo data for ``serve(seed=True)``: the SageMaker endpoints the examples monitor.
+"""Demo data for ``serve(seed=True)``: the SageMaker endpoints the examples monitor, and the S3
+buckets they write to (``obsctl export-logs`` can export to LOG_EXPORT_BUCKET).
 
 Created through the emulator's own API with boto3 (so it is exactly what a client would
 see): for each endpoint a model, an endpoint config with one ``AllTraffic`` variant, and the
@@ -6,6 +7,8 @@ endpoint. moto marks endpoints InService at once. The prod endpoints capture the
 and responses to S3 (DataCaptureConfig), as Model Monitor requires; staging does not."""
 
 from __future__ import annotations
+
+import json
 
 import boto3
 
@@ -19,6 +22,7 @@ ROLE = "arn:aws:iam::123456789012:role/obsctl-demo-sagemaker"
 LOG_ARCHIVE_BUCKET = "obsctl-demo-log-archive"
 LOG_ARCHIVE_STREAM = "ml-platform-log-archive"
 FIREHOSE_ROLE = "arn:aws:iam::123456789012:role/obsctl-demo-firehose"
+LOG_EXPORT_BUCKET = "obsctl-demo-log-exports"
 
 
 def seed(endpoint_url: str, region: str = REGION) -> list[str]:
@@ -52,6 +56,7 @@ def seed(endpoint_url: str, region: str = REGION) -> list[str]:
         )
         sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
     _seed_log_archive(endpoint_url, region)
+    _seed_log_export_bucket(s3, region)
     return list(ENDPOINTS)
 
 
@@ -83,3 +88,20 @@ def _seed_log_archive(endpoint_url: str, region: str) -> None:
         DeliveryStreamName=LOG_ARCHIVE_STREAM,
         ExtendedS3DestinationConfiguration={"RoleARN": FIREHOSE_ROLE,
                                             "BucketARN": f"arn:aws:s3:::{LOG_ARCHIVE_BUCKET}"})
+
+
+def _seed_log_export_bucket(s3, region: str) -> None:
+    """A bucket CloudWatch Logs may export to: its policy lets the service principal read the
+    bucket ACL and put objects (the Logs user guide's policy), as CreateExportTask requires."""
+    if LOG_EXPORT_BUCKET in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        return
+    s3.create_bucket(Bucket=LOG_EXPORT_BUCKET)
+    principal = {"Service": f"logs.{region}.amazonaws.com"}
+    s3.put_bucket_policy(Bucket=LOG_EXPORT_BUCKET, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": principal, "Action": "s3:GetBucketAcl",
+             "Resource": f"arn:aws:s3:::{LOG_EXPORT_BUCKET}"},
+            {"Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
+             "Resource": f"arn:aws:s3:::{LOG_EXPORT_BUCKET}/*",
+             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]}))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -118,4 +121,110 @@ def test_polling_stops_the_query_at_the_timeout():
 def test_table_hides_ptr_and_keeps_field_order():
     table = result_table([[{"field": "b", "value": "1"}, {"field": "@ptr", "value": "x"}],
                           [{"field": "a", "value": "2"}]])
-    assert [column.header for column in table.columns] == ["b", "a"]
+    assert [str(column.header) for column in table.columns] == ["b", "a"]
+
+
+# -- --format json|csv: the rows as data, hostile values exact --------------------------------
+
+HOSTILE_CONFIG = """
+stack: test
+queries:
+  hostile:
+    log_groups: [/aws/sagemaker/Endpoints/prod-churn]
+    query: >-
+      parse @message "model=* says *" as model, said
+      | fields @logStream, model, said
+      | filter @message like /says/
+      | sort @timestamp asc
+"""
+HOSTILE = ['model=v1, "quoted" says a,b', "model=v2 says line one\nline two",
+           "model=\x1b[31mred\x1b[0m says [bold]markup[/] \u202eevil", "no model here says nothing"]
+
+
+@pytest.fixture
+def hostile_events(boto):
+    logs = boto("logs")
+    logs.create_log_group(logGroupName=GROUP)
+    logs.create_log_stream(logGroupName=GROUP, logStreamName="AllTraffic/i-1")
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=GROUP, logStreamName="AllTraffic/i-1", logEvents=[
+        {"timestamp": now - 60_000 + i, "message": m} for i, m in enumerate(HOSTILE)])
+
+
+def _stdout_bytes(*args: str) -> bytes:
+    """stdout as bytes: the obsctl fixture's text turns CRLF into LF (click's CliRunner)."""
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.stderr
+    return result.stdout_bytes
+
+
+def test_json_is_a_list_of_row_objects_with_exact_values(obsctl, write_config, hostile_events):
+    result = obsctl("query", "hostile", write_config(HOSTILE_CONFIG), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    stream = "AllTraffic/i-1"
+    assert json.loads(result.stdout) == [
+        {"@logStream": stream, "model": "v1, \"quoted\"", "said": "a,b"},
+        {"@logStream": stream, "model": "v2", "said": "line one\nline two"},
+        {"@logStream": stream, "model": "\x1b[31mred\x1b[0m", "said": "[bold]markup[/] \u202eevil"},
+        {"@logStream": stream},
+    ]
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout  # \u escapes in JSON
+    assert "4 rows · Complete" in result.stderr
+
+
+def test_csv_is_rfc_4180_with_a_header_row(aws, write_config, hostile_events):
+    out = _stdout_bytes("query", "hostile", write_config(HOSTILE_CONFIG), "--format", "csv")
+    assert out == ('@logStream,model,said\r\n'
+                   'AllTraffic/i-1,"v1, ""quoted""","a,b"\r\n'
+                   'AllTraffic/i-1,v2,"line one\nline two"\r\n'
+                   'AllTraffic/i-1,\x1b[31mred\x1b[0m,[bold]markup[/] \u202eevil\r\n'
+                   'AllTraffic/i-1,,\r\n').encode()
+    parsed = list(csv.reader(io.StringIO(out.decode(), newline="")))
+    assert parsed[2] == ["AllTraffic/i-1", "v2", "line one\nline two"]
+
+
+def test_table_writes_hostile_values_out_and_reads_no_markup(obsctl, write_config,
+                                                              hostile_events):
+    result = obsctl("query", "hostile", write_config(HOSTILE_CONFIG))
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\x1b[31mred\\x1b[0m" in result.stdout
+    assert "[bold]markup[/] \\u202eevil" in result.stdout
+    assert "line one\\nline two" in result.stdout
+
+
+def test_empty_results_in_each_format(obsctl, write_config, hostile_events):
+    for output_format, expected in (("table", ""), ("json", "[]\n"), ("csv", "")):
+        result = obsctl("query", "overhead", write_config(CONFIG), "--format", output_format)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == expected and "0 rows · Complete" in result.stderr
+
+
+def test_unknown_format_is_a_usage_error(obsctl, write_config):
+    result = obsctl("query", "overhead", write_config(CONFIG), "--format", "xml")
+    assert result.exit_code == 1 and "Invalid value for '--format'" in result.stderr
+    assert sum(result.calls.values()) == 0
+
+
+def test_shipped_root_cause_query_parses_container_log_lines(aws, boto):
+    """examples/ml-platform's `parse` query: 5XX failures per model version and error type."""
+    logs = boto("logs")
+    logs.create_log_group(logGroupName=GROUP)
+    logs.create_log_stream(logGroupName=GROUP, logStreamName="AllTraffic/i-1")
+    now = int(time.time() * 1000)
+    lines = ["INFO status=200 model=churn-v7 error=none",
+             "ERROR status=503 model=churn-v7 error=ModelTimeout: inference took 30012 ms",
+             "ERROR status=500 model=churn-v6 error=KeyError: 'tenure'",
+             "ERROR status=503 model=churn-v7 error=ModelTimeout: inference took 30500 ms",
+             "container started"]
+    logs.put_log_events(logGroupName=GROUP, logStreamName="AllTraffic/i-1", logEvents=[
+        {"timestamp": now - 60_000 + i, "message": m} for i, m in enumerate(lines)])
+    out = _stdout_bytes("query", "prod-churn-failing-models", "examples/ml-platform",
+                        "--format", "csv")
+    assert out == (b"model,error,failures\r\n"
+                   b"churn-v7,ModelTimeout,2\r\n"
+                   b"churn-v6,KeyError,1\r\n")

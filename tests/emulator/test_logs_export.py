@@ -50,6 +50,8 @@ def test_export_writes_each_stream_under_the_task_id_and_completes(logs, s3):
     s3.put_bucket_policy(Bucket=BUCKET, Policy=export_policy())
     task_id = logs.create_export_task(taskName="nightly", logGroupName="/app/api", fromTime=T0, to=T0 + 60_000,
                                       destination=BUCKET, destinationPrefix="archive")["taskId"]
+    (pending,) = logs.describe_export_tasks(taskId=task_id)["exportTasks"]
+    assert pending["status"]["code"] == "PENDING"
     (task,) = logs.describe_export_tasks(taskId=task_id)["exportTasks"]
     assert task["status"]["code"] == "COMPLETED"
     assert task["taskName"] == "nightly" and task["destinationPrefix"] == "archive"
@@ -71,10 +73,25 @@ def test_only_one_active_task_at_a_time_and_cancel(logs, s3):
     logs.cancel_export_task(taskId=first)
     assert logs.describe_export_tasks(taskId=first)["exportTasks"][0]["status"]["code"] == "CANCELLED"
     second = logs.create_export_task(logGroupName="/app/api", fromTime=T0, to=T0 + 1, destination=BUCKET)["taskId"]
+    assert [t["taskId"] for t in logs.describe_export_tasks(statusCode="PENDING")["exportTasks"]] == [second]
     assert logs.describe_export_tasks(statusCode="COMPLETED")["exportTasks"][0]["taskId"] == second
     with pytest.raises(ClientError) as finished:
         logs.cancel_export_task(taskId=second)
     assert finished.value.response["Error"]["Code"] == "InvalidOperationException"
+
+
+def test_an_active_task_is_seen_by_describe_before_it_completes(logs, s3):
+    """A client waiting for the account's active task (one at a time) must be able to see it:
+    each DescribeExportTasks shows the tasks as they are, then carries out the active ones."""
+    group_with_events(logs)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=export_policy())
+    task_id = logs.create_export_task(logGroupName="/app/api", fromTime=T0, to=T0 + 1, destination=BUCKET)["taskId"]
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET)
+    (active,) = logs.describe_export_tasks(statusCode="PENDING")["exportTasks"]
+    assert active["taskId"] == task_id and active["status"]["code"] == "PENDING"
+    assert logs.describe_export_tasks(statusCode="PENDING")["exportTasks"] == []
+    assert logs.describe_export_tasks(taskId=task_id)["exportTasks"][0]["status"]["code"] == "COMPLETED"
 
 
 def test_bucket_must_exist_and_allow_cloudwatch_logs(logs, s3):
