@@ -86,7 +86,9 @@ def main() -> None:
             shown=status_summary)
         if paths == ["examples/"]:
             test_alarm(env)
-    print("\ndemo passed: plan -> apply -> plan is empty; status; test-alarm paged the queue.")
+            logs_steps(env)
+    print("\ndemo passed: plan -> apply -> plan is empty; status; test-alarm paged the queue; "
+          "a root-cause query and a log export ran.")
 
 
 def test_alarm(env: dict) -> None:
@@ -113,6 +115,30 @@ def test_alarm(env: dict) -> None:
         sys.exit("demo failed: the test-alarm notification did not reach the queue")
     run("an alarm is in ALARM now: exit 2", "status", "examples/", "--detailed-exitcode",
         env=env, expect=2, shown=status_summary)
+
+
+def logs_steps(env: dict) -> None:
+    """Container log lines in prod-churn's log group, then the root-cause query and an export."""
+    import time
+
+    import boto3
+
+    logs = boto3.client("logs", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id="demo", aws_secret_access_key="demo")
+    group = "/aws/sagemaker/Endpoints/prod-churn"
+    logs.create_log_stream(logGroupName=group, logStreamName="AllTraffic/i-0demo")
+    now = int(time.time() * 1000)
+    lines = ["INFO status=200 model=churn-v7 error=none",
+             "ERROR status=503 model=churn-v7 error=ModelTimeout: inference took 30012 ms",
+             "ERROR status=500 model=churn-v6 error=KeyError: 'tenure'",
+             "ERROR status=503 model=churn-v7 error=ModelTimeout: inference took 30500 ms"]
+    logs.put_log_events(logGroupName=group, logStreamName="AllTraffic/i-0demo",
+                        logEvents=[{"timestamp": now - 60_000 + i, "message": m}
+                                   for i, m in enumerate(lines)])
+    run("root cause: 5XX failures per model version (Logs Insights parse)", "query",
+        "prod-churn-failing-models", "examples/", "--since", "1h", env=env)
+    run("the endpoint's logs to S3 for forensics and Athena", "export-logs", group,
+        "--bucket", "obsctl-demo-log-exports", "--prefix", "incident-42", "--since", "1h", env=env)
 
 
 if __name__ == "__main__":
