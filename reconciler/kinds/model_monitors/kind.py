@@ -45,6 +45,13 @@ def _name_from_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[1]
 
 
+def _captures(sagemaker, endpoint: str) -> bool:
+    """Does the endpoint capture its requests? DescribeEndpoint's DataCaptureConfig is absent
+    when its endpoint config has none."""
+    described = sagemaker.describe_endpoint(EndpointName=endpoint)
+    return bool(described.get("DataCaptureConfig", {}).get("EnableCapture"))
+
+
 class MonitorIdentity(TypedDict):
     arn: str
     # Read for monitors the stack declares or owns: (type, name) of the job definition in use
@@ -57,7 +64,8 @@ class MonitorIdentity(TypedDict):
 class ModelMonitors(Kind):
     iam_read = ("sagemaker:ListMonitoringSchedules", "sagemaker:DescribeMonitoringSchedule",
                 *(f"sagemaker:Describe{t}JobDefinition" for t in TYPES.values()),
-                "sagemaker:ListTags", "sagemaker:ListEndpoints", "tag:GetResources")
+                "sagemaker:ListTags", "sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint",
+                "tag:GetResources")
     iam_write = ("sagemaker:CreateMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule",
                  "sagemaker:DeleteMonitoringSchedule", "sagemaker:AddTags", "sagemaker:DeleteTags",
                  *(f"sagemaker:{verb}{t}JobDefinition" for t in TYPES.values()
@@ -148,6 +156,7 @@ class ModelMonitors(Kind):
             tags=lambda: read_owned_tags(aws, "sagemaker:monitoring-schedule"),
             endpoints=lambda: set(endpoint_names(aws)) if declared else set())
         self._check_endpoints(stack, read["endpoints"])
+        self._check_data_capture(stack, sagemaker)
         tags = read["tags"]
         wanted = [s for s in read["schedules"] if s["MonitoringScheduleName"] in declared
                   or is_owned_by(tags.get(s["MonitoringScheduleArn"]), stack.name)]
@@ -202,6 +211,22 @@ class ModelMonitors(Kind):
         if missing:
             raise ObsctlError("\n".join(missing) + "\n(Model Monitor schedules need a deployed "
                               "endpoint; nothing was changed)")
+
+    @staticmethod
+    def _check_data_capture(stack, sagemaker) -> None:
+        """Every monitoring type reads what the endpoint captured: a schedule on an endpoint
+        that captures nothing runs jobs with nothing to analyse, so it is refused here."""
+        monitors = stack.section("model_monitors")
+        endpoints = sorted({monitor.endpoint for monitor in monitors.values()})
+        capturing = dict(zip(endpoints, for_each(endpoints, lambda e: _captures(sagemaker, e))))
+        refused = [f"{stack.locate('model_monitors', name)}: model_monitors.{name}: endpoint "
+                   f"{monitor.endpoint!r} does not capture data (its endpoint config has no "
+                   "enabled DataCaptureConfig), so the monitor would have nothing to read; "
+                   "enable data capture in the endpoint's deployment (obsctl does not change "
+                   "endpoints)"
+                   for name, monitor in monitors.items() if not capturing[monitor.endpoint]]
+        if refused:
+            raise ObsctlError("\n".join(refused) + "\n(nothing was changed)")
 
     @staticmethod
     def _describe(sagemaker, summary: dict) -> tuple[dict, dict | None]:
