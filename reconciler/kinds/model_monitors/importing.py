@@ -80,6 +80,7 @@ def monitor_config(spec: dict, region: str, tags: dict[str, str]) -> dict:
         "type": CONFIG_TYPES.get(monitoring_type, monitoring_type),
         "schedule": SCHEDULE_SHORTHANDS.get(spec.get("schedule"), spec.get("schedule")),
         "tags": tags,
+        "enabled": spec.get("enabled"),
         **{key: value for key, value in definition.items() if key in MonitorConfig.model_fields},
     }
     if monitoring_type in IMAGES and values.get("image_uri") == image_uri(monitoring_type, region):

@@ -67,6 +67,7 @@ class ModelMonitors(Kind):
                 "sagemaker:ListTags", "sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint",
                 "tag:GetResources")
     iam_write = ("sagemaker:CreateMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule",
+                 "sagemaker:StartMonitoringSchedule", "sagemaker:StopMonitoringSchedule",
                  "sagemaker:DeleteMonitoringSchedule", "sagemaker:AddTags", "sagemaker:DeleteTags",
                  *(f"sagemaker:{verb}{t}JobDefinition" for t in TYPES.values()
                    for verb in ("Create", "Delete")), "iam:PassRole")
@@ -129,6 +130,7 @@ class ModelMonitors(Kind):
                 "type": monitor.monitoring_type,
                 "schedule": monitor.schedule_expression,
                 "job_definition": desired_job_definition(monitor, image),
+                "enabled": monitor.enabled,
                 "tags": desired_tags(stack, monitor.tags),
             }, location=stack.locate("model_monitors", name))
         return found
@@ -266,6 +268,8 @@ class ModelMonitors(Kind):
             "type": monitoring_type,
             "schedule": config.get("ScheduleConfig", {}).get("ScheduleExpression"),
             "job_definition": live_job_definition(monitoring_type, definition) if definition else None,
+            # Pending and Failed schedules are not stopped: only Stopped is a schedule at rest.
+            "enabled": schedule.get("MonitoringScheduleStatus") != "Stopped",
             "tags": tags or {},
         }
         if stale:
@@ -283,11 +287,14 @@ class ModelMonitors(Kind):
             MonitoringScheduleName=desired.name,
             MonitoringScheduleConfig=self._schedule_config(desired.spec, definition),
             Tags=tag_list(desired.written_tags))
+        if not desired.spec["enabled"]:
+            sagemaker.stop_monitoring_schedule(MonitoringScheduleName=desired.name)
 
     def update(self, aws, desired, live):
         sagemaker = aws.client("sagemaker")
-        untagged = {key: value for key, value in desired.spec.items() if key != "tags"}
-        if any(live.spec.get(key) != value for key, value in untagged.items()):
+        configured = {key: value for key, value in desired.spec.items()
+                      if key not in ("tags", "enabled")}
+        if any(live.spec.get(key) != value for key, value in configured.items()):
             definition = self._ensure_job_definition(sagemaker, desired)
             sagemaker.update_monitoring_schedule(
                 MonitoringScheduleName=desired.name,
@@ -296,6 +303,9 @@ class ModelMonitors(Kind):
             if replaced and replaced != (desired.spec["type"], definition):
                 self._delete_job_definitions(sagemaker, [replaced])
         self._delete_job_definitions(sagemaker, live.identity["stale"])
+        if live.spec.get("enabled") != desired.spec["enabled"]:
+            (sagemaker.start_monitoring_schedule if desired.spec["enabled"]
+             else sagemaker.stop_monitoring_schedule)(MonitoringScheduleName=desired.name)
         sync_tags(aws, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):

@@ -137,6 +137,9 @@ class MonitorConfig(StrictModel):
     metrics_namespace: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
     metrics_dimensions: Dimensions | None = None
     tags: Tags = {}
+    # False stops the schedule (StopMonitoringSchedule); a schedule stopped outside obsctl
+    # while this is true is drift, and apply starts it again.
+    enabled: bool = True
 
     @model_validator(mode="after")
     def _fits_the_type(self):
