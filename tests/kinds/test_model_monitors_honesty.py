@@ -127,3 +127,49 @@ def test_bad_environment_is_an_error_at_its_line(obsctl, write_config, endpoints
 
 
 assert "instance_count: INSTANCES" in CONFIG  # the tests above insert before this line
+
+
+MONITOR_IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest"
+ROLE = "arn:aws:iam::123456789012:role/monitor"
+
+
+def make_sdk_style_monitor(sagemaker, name: str, endpoint: str) -> None:
+    """What the SageMaker Python SDK's DefaultModelMonitor.create_monitoring_schedule makes
+    (enable_cloudwatch_metrics=True): publish_cloudwatch_metrics in the environment, reports
+    uploaded Continuous (MonitoringOutput's default), a 30 GB volume (the SDK's default)."""
+    sagemaker.create_data_quality_job_definition(
+        JobDefinitionName=f"{name}-definition", RoleArn=ROLE,
+        DataQualityAppSpecification={"ImageUri": MONITOR_IMAGE,
+                                     "Environment": {"publish_cloudwatch_metrics": "Enabled"}},
+        DataQualityBaselineConfig={
+            "ConstraintsResource": {"S3Uri": f"s3://ml-monitoring/{endpoint}/constraints.json"},
+            "StatisticsResource": {"S3Uri": f"s3://ml-monitoring/{endpoint}/statistics.json"}},
+        DataQualityJobInput={"EndpointInput": {
+            "EndpointName": endpoint, "LocalPath": "/opt/ml/processing/input/endpoint",
+            "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}},
+        DataQualityJobOutputConfig={"MonitoringOutputs": [{"S3Output": {
+            "S3Uri": f"s3://ml-monitoring/{endpoint}/reports", "LocalPath": "/opt/ml/processing/output",
+            "S3UploadMode": "Continuous"}}]},
+        JobResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                                        "VolumeSizeInGB": 30}},
+        StoppingCondition={"MaxRuntimeInSeconds": 1800})
+    sagemaker.create_monitoring_schedule(MonitoringScheduleName=name, MonitoringScheduleConfig={
+        "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+        "MonitoringJobDefinitionName": f"{name}-definition", "MonitoringType": "DataQuality"})
+
+
+def test_sdk_made_monitor_imports_and_the_plan_is_empty(obsctl, write_config, boto, endpoints, tmp_path):
+    sagemaker = boto("sagemaker")
+    make_sdk_style_monitor(sagemaker, "sdk-dq", "prod-churn")
+    make_sdk_style_monitor(sagemaker, "sdk-stopped", "prod-fraud")
+    sagemaker.stop_monitoring_schedule(MonitoringScheduleName="sdk-stopped")
+    stack = write_config("stack: adopted\n", name="monitoring/stack.yaml")
+    out = tmp_path / "monitoring" / "monitors.yaml"
+    result = obsctl("import", stack, "--kind", "model_monitors", "--output", str(out), "--adopt")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    text = out.read_text()
+    assert "publish_cloudwatch_metrics: Enabled" in text
+    assert "output_upload_mode: Continuous" in text
+    assert text.count("enabled: false") == 1  # sdk-stopped, and only it
+    doc = plan_json(obsctl, str(tmp_path / "monitoring"), "--detailed-exitcode", exit_codes=(0,))
+    assert doc["changes"] == []

@@ -71,6 +71,16 @@ MONITOR_TAG = "obsctl:model-monitor"  # on job definitions: which monitor made t
 DEFAULT_MAX_RUNTIME_SECONDS = 3600  # what SageMaker reports when StoppingCondition is unset
 
 
+# AppSpecification.Environment (MonitoringEnvironmentMap): up to 50 entries, keys
+# [a-zA-Z_][a-zA-Z0-9_]* and values of at most 256 characters (the API reference).
+EnvironmentKey = Annotated[str, StringConstraints(min_length=1, max_length=256,
+                                                  pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+
+
+Environment = Annotated[dict[EnvironmentKey, Annotated[str, StringConstraints(max_length=256)]],
+                        Field(max_length=50)]
+
+
 def _check_schedule(value: str) -> str:
     expression = SHORTHANDS.get(value, value)
     if expression == HOURLY or _DAILY.match(expression) or _EVERY_N_HOURS.match(expression):
@@ -140,6 +150,10 @@ class MonitorConfig(StrictModel):
     # False stops the schedule (StopMonitoringSchedule); a schedule stopped outside obsctl
     # while this is true is drift, and apply starts it again.
     enabled: bool = True
+    # The job's environment variables, e.g. the SageMaker SDK's publish_cloudwatch_metrics.
+    environment: Environment = {}
+    # S3Output.S3UploadMode of the reports: the SDK uploads them Continuous.
+    output_upload_mode: Literal["EndOfJob", "Continuous"] = "EndOfJob"
 
     @model_validator(mode="after")
     def _fits_the_type(self):
