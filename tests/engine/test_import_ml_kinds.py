@@ -430,8 +430,7 @@ def test_unexpressed_settings_names_what_the_comparable_form_leaves_out():
                                            "VolumeSizeInGB": 20, "VolumeKmsKeyId": "key"}},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
     }
-    assert unexpressed_settings(schedule, definition) == [
-        "DataQualityAppSpecification.Environment.publish_cloudwatch_metrics='Enabled'",
+    assert unexpressed_settings(schedule, definition) == [  # Environment is `environment`
         "DataQualityJobOutputConfig.MonitoringOutputs[1].S3Output.S3Uri='s3://b/o2'",
         "DataQualityJobOutputConfig.MonitoringOutputs[1].S3Output.LocalPath='/out2'",
         "JobResources.ClusterConfig.VolumeKmsKeyId='key'",
