@@ -173,3 +173,37 @@ def test_sdk_made_monitor_imports_and_the_plan_is_empty(obsctl, write_config, bo
     assert text.count("enabled: false") == 1  # sdk-stopped, and only it
     doc = plan_json(obsctl, str(tmp_path / "monitoring"), "--detailed-exitcode", exit_codes=(0,))
     assert doc["changes"] == []
+
+
+def test_explain_drift_names_who_stopped_the_schedule(obsctl, write_config, boto, endpoints):
+    path = config(write_config)
+    apply_ok(obsctl, path)
+    boto("sagemaker").stop_monitoring_schedule(MonitoringScheduleName="churn-dq")
+    doc = plan_json(obsctl, path, "--explain-drift", exit_codes=(0,))
+    attribution = change(doc, "model_monitors/churn-dq")["attribution"]
+    assert (attribution["status"], attribution["event_name"]) == ("found", "StopMonitoringSchedule")
+
+
+# --- pure helpers ------------------------------------------------------------------------
+
+def test_environment_and_upload_mode_round_trip_through_request_and_describe():
+    from reconciler.kinds.model_monitors import (MonitorConfig, desired_job_definition,
+                                                 job_definition_request, live_job_definition)
+    monitor = MonitorConfig.model_validate({
+        "endpoint": "prod-churn", "type": "data_quality", "schedule": "hourly", "output": "s3://bucket/out",
+        "role_arn": ROLE, "environment": {"publish_cloudwatch_metrics": "Enabled"},
+        "output_upload_mode": "Continuous"})
+    definition = desired_job_definition(monitor, MONITOR_IMAGE)
+    spec = {"endpoint": "prod-churn", "type": "DataQuality", "job_definition": definition}
+    request = job_definition_request("d", spec, {})
+    assert request["DataQualityAppSpecification"]["Environment"] == {"publish_cloudwatch_metrics": "Enabled"}
+    assert request["DataQualityJobOutputConfig"]["MonitoringOutputs"][0]["S3Output"]["S3UploadMode"] == "Continuous"
+    assert live_job_definition("DataQuality", request) == definition
+    # Defaults leave no trace: definitions made before these fields keep their names.
+    plain = desired_job_definition(monitor.model_copy(update={"environment": {},
+                                                              "output_upload_mode": "EndOfJob"}),
+                                   MONITOR_IMAGE)
+    assert "environment" not in plain and "output_upload_mode" not in plain
+    request = job_definition_request("d", {**spec, "job_definition": plain}, {})
+    assert "Environment" not in request["DataQualityAppSpecification"]
+    assert "S3UploadMode" not in request["DataQualityJobOutputConfig"]["MonitoringOutputs"][0]["S3Output"]
