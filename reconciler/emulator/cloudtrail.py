@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 WRITE_PREFIXES = ("Put", "Create", "Delete", "Update", "Tag", "Untag", "Set", "Associate",
                   "Disassociate", "Subscribe", "Unsubscribe", "Register", "Deregister", "Enable",
                   "Disable", "Add", "Remove", "Attach", "Detach", "Modify", "Confirm")
+# Writes whose verb is not one of the prefixes (Start/Stop also begin reads such as Logs
+# StartQuery): CloudTrail logs these as management events with readOnly false.
+WRITE_OPERATIONS = {"StartMonitoringSchedule", "StopMonitoringSchedule"}
 LOOKUP_KEYS = ("EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName",
                "EventSource", "AccessKeyId")
 MAX_RESULTS = 50
@@ -91,7 +94,8 @@ def _events(account_id: str, region: str) -> list[dict[str, Any]]:
 
 
 def is_write(operation: str | None) -> bool:
-    return bool(operation) and operation.startswith(WRITE_PREFIXES)  # type: ignore[union-attr]
+    return bool(operation) and (operation.startswith(WRITE_PREFIXES)  # type: ignore[union-attr]
+                                or operation in WRITE_OPERATIONS)
 
 
 def recording(app: Callable) -> Callable:

@@ -196,3 +196,15 @@ def test_stop_and_start_switch_the_schedule_status(sm):
     sm.start_monitoring_schedule(MonitoringScheduleName="churn-dq")
     assert sm.describe_monitoring_schedule(MonitoringScheduleName="churn-dq")["MonitoringScheduleStatus"] == "Scheduled"
     assert code_of(sm.stop_monitoring_schedule, MonitoringScheduleName="nope")[0] == "ResourceNotFound"
+
+
+def test_stop_and_start_are_cloudtrail_write_events_of_the_schedule(sm, emu_client):
+    data_quality_definition(sm)
+    schedule(sm)
+    sm.stop_monitoring_schedule(MonitoringScheduleName="churn-dq")
+    sm.start_monitoring_schedule(MonitoringScheduleName="churn-dq")
+    events = emu_client("cloudtrail").lookup_events(LookupAttributes=[
+        {"AttributeKey": "ResourceName", "AttributeValue": "churn-dq"}])["Events"]
+    assert [e["EventName"] for e in events] == [  # newest first
+        "StartMonitoringSchedule", "StopMonitoringSchedule", "CreateMonitoringSchedule"]
+    assert {e["ReadOnly"] for e in events} == {"false"}

@@ -17,6 +17,7 @@ from reconciler.kinds.event_rules import importable, rule_config
 from reconciler.kinds.model_monitors import monitor_config, unexpressed_settings
 from reconciler.kinds.scaling_policies import policy_config
 from tests.helpers import addresses, change, field_diffs, field_paths, plan_json, summary
+from tests.kinds.test_model_monitors_honesty import create_endpoint
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 SCOPE = Scope(region=REGION, account_id=ACCOUNT)
@@ -302,7 +303,8 @@ def test_model_monitors_import_short_and_plan_is_empty(obsctl, write_config, bot
     custom = "123456789012.dkr.ecr.us-east-1.amazonaws.com/own-analyzer:2"
     make_definition(sagemaker, "fraud-dq-definition", "prod-fraud", image=custom, instances=2)
     make_schedule(sagemaker, "fraud-dq", "fraud-dq-definition", DAILY)
-    make_definition(sagemaker, "staging-dq-definition", "staging-churn")
+    create_endpoint(sagemaker, "canary-churn", capture=True)  # staging-churn captures nothing
+    make_definition(sagemaker, "staging-dq-definition", "canary-churn")
     make_schedule(sagemaker, "staging-dq", "staging-dq-definition", "cron(0 2/6 ? * * *)")
     # A drift alarm made by hand for churn-dq: imported as a plain alarm, not as drift_alarms.
     boto("cloudwatch").put_metric_alarm(
@@ -323,9 +325,9 @@ def test_model_monitors_import_short_and_plan_is_empty(obsctl, write_config, bot
         "fraud-dq": {"endpoint": "prod-fraud", **common, "schedule": "daily",
                      "baseline": baseline("prod-fraud"), "output": "s3://ml-monitoring/prod-fraud/reports",
                      "image_uri": custom, "instance_count": 2},
-        "staging-dq": {"endpoint": "staging-churn", **common, "schedule": "cron(0 2/6 ? * * *)",
-                       "baseline": baseline("staging-churn"),
-                       "output": "s3://ml-monitoring/staging-churn/reports"},
+        "staging-dq": {"endpoint": "canary-churn", **common, "schedule": "cron(0 2/6 ? * * *)",
+                       "baseline": baseline("canary-churn"),
+                       "output": "s3://ml-monitoring/canary-churn/reports"},
     }
     assert list(yaml["model_monitors"]["churn-dq"])[:3] == ["endpoint", "type", "schedule"]
     assert_no_changes(obsctl, tmp_path / "monitoring")
@@ -428,8 +430,7 @@ def test_unexpressed_settings_names_what_the_comparable_form_leaves_out():
                                            "VolumeSizeInGB": 20, "VolumeKmsKeyId": "key"}},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
     }
-    assert unexpressed_settings(schedule, definition) == [
-        "DataQualityAppSpecification.Environment.publish_cloudwatch_metrics='Enabled'",
+    assert unexpressed_settings(schedule, definition) == [  # Environment is `environment`
         "DataQualityJobOutputConfig.MonitoringOutputs[1].S3Output.S3Uri='s3://b/o2'",
         "DataQualityJobOutputConfig.MonitoringOutputs[1].S3Output.LocalPath='/out2'",
         "JobResources.ClusterConfig.VolumeKmsKeyId='key'",

@@ -8,6 +8,7 @@ import json
 
 from tests.helpers import (addresses, assert_converged, assert_no_changes, change, field_diffs,
                            plan_json, without_marker)
+from tests.kinds.test_model_monitors_honesty import create_endpoint as create_endpoint_with_capture
 
 CONFIG = """
 stack: test
@@ -184,6 +185,7 @@ def test_validate_and_a_stack_without_monitors_make_no_discovery_calls(obsctl, w
 
 def test_one_endpoint_listing_serves_monitors_and_model_monitors(obsctl, write_config, boto):
     seed(boto)
+    create_endpoint_with_capture(boto("sagemaker"), "prod-captured", capture=True)  # Model Monitor reads it
     path = write_config("""
         stack: test
         endpoint_monitors:
@@ -191,7 +193,7 @@ def test_one_endpoint_listing_serves_monitors_and_model_monitors(obsctl, write_c
           churn: {endpoints: {match: "*-churn"}, error_rate_percent: 1}
         model_monitors:
           churn-data:
-            endpoint: prod-churn
+            endpoint: prod-captured
             type: data_quality
             schedule: hourly
             output: s3://ml-monitoring/prod-churn/reports

@@ -11,13 +11,18 @@ Comparable form (both sides):
                           volume_size_gb, max_runtime_seconds, s3_input_mode,
                           s3_data_distribution_type (and analysis_config, ground_truth,
                           problem_type, inference_attribute, probability_attribute,
-                          probability_threshold_attribute when set). The defaults SageMaker
+                          probability_threshold_attribute, environment, and
+                          output_upload_mode when it is Continuous, when set). The defaults SageMaker
                           fills in on Describe (MaxRuntimeInSeconds 3600, S3InputMode File,
                           S3DataDistributionType FullyReplicated: docs/aws-behaviour.md)
                           are explicit on both sides.
   stale_job_definitions   live only, when not empty: definitions this stack made for the
                           monitor that its schedule no longer uses (left by an apply that
                           failed half-way); the update deletes them
+  enabled                 the schedule runs: MonitoringScheduleStatus is not Stopped (Pending
+                          and Failed are not at rest). A schedule stopped outside obsctl is
+                          drift, and the update runs StartMonitoringSchedule; `enabled: false`
+                          stops it (StopMonitoringSchedule, also right after a create)
   tags                    the schedule's tags
 
 Job definitions are immutable (there is no Update<Type>JobDefinition): a changed definition is
@@ -33,7 +38,13 @@ the Resource Groups Tagging API"), resource type `sagemaker:monitoring-schedule`
 declared and owned schedules only (SageMaker has no batch describe),
 DescribeMonitoringSchedule and Describe<Type>JobDefinition, a few at a time. At plan time a
 monitor whose endpoint does not exist (ListEndpoints) is an error at its `endpoint:` line:
-CreateMonitoringSchedule would refuse it, and validation cannot know (no AWS access).
+CreateMonitoringSchedule would refuse it, and validation cannot know (no AWS access). A
+monitor whose endpoint captures no data (DescribeEndpoint, one per distinct endpoint, a few at
+a time: DataCaptureConfig absent or EnableCapture false) is an error at its entry: every type
+reads the captured requests ("Model Monitor automatically parses this captured data",
+https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture.html; model quality
+and bias merge ground truth labels with them), so its schedule would run on nothing, silently.
+Enabling capture is the endpoint's deployment, which obsctl does not change.
 
 Drift alarms: Model Monitor publishes one datapoint per feature and run. AWS's pages disagree
 on where. The data quality page names `/aws/sagemaker/Endpoints/data-metric` with
@@ -60,7 +71,7 @@ image for the type and region, no instance_type ml.m5.xlarge, instance_count 1,
 volume_size_gb 20 or max_runtime_seconds 3600. The import stops, naming the monitor and what
 does not fit, when the config cannot hold the monitor: an inline or missing job definition, an
 S3 input mode other than File / FullyReplicated, or any other setting the definition or the
-schedule has (network config, KMS keys, environment, container entrypoint or arguments,
+schedule has (network config, KMS keys, container entrypoint or arguments,
 record preprocessor, several outputs, a batch transform input, data analysis window, ...).
 Those are not in the comparable form, so the plan would not show them, and the first apply
 that changes the monitor would make a new definition without them.

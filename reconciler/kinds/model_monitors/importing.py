@@ -39,9 +39,16 @@ def _managed_paths(monitoring_type: str) -> dict[str, str | None]:
         "JobResources.ClusterConfig.InstanceCount", "JobResources.ClusterConfig.InstanceType",
         "JobResources.ClusterConfig.VolumeSizeInGB",
     ])
-    # The default upload mode, which SageMaker may report.
-    paths[f"{t}JobOutputConfig.MonitoringOutputs[0].S3Output.S3UploadMode"] = "EndOfJob"
     return paths
+
+
+def _managed(monitoring_type: str, path: str, value, managed: dict) -> bool:
+    t = monitoring_type
+    if path.startswith(f"{t}AppSpecification.Environment."):
+        return True  # `environment`
+    if path == f"{t}JobOutputConfig.MonitoringOutputs[0].S3Output.S3UploadMode":
+        return True  # `output_upload_mode`
+    return path in managed and managed[path] in (None, value)
 
 
 def _leaves(value, path: str = ""):
@@ -65,7 +72,7 @@ def unexpressed_settings(schedule: dict, definition: dict | None) -> list[str]:
         return found
     managed = _managed_paths(schedule["MonitoringType"])
     for path, value in _leaves({k: v for k, v in definition.items() if k != "ResponseMetadata"}):
-        if path not in managed or managed[path] not in (None, value):
+        if not _managed(schedule["MonitoringType"], path, value, managed):
             found.append(f"{path}={value!r}")
     return found
 
@@ -80,6 +87,7 @@ def monitor_config(spec: dict, region: str, tags: dict[str, str]) -> dict:
         "type": CONFIG_TYPES.get(monitoring_type, monitoring_type),
         "schedule": SCHEDULE_SHORTHANDS.get(spec.get("schedule"), spec.get("schedule")),
         "tags": tags,
+        "enabled": spec.get("enabled"),
         **{key: value for key, value in definition.items() if key in MonitorConfig.model_fields},
     }
     if monitoring_type in IMAGES and values.get("image_uri") == image_uri(monitoring_type, region):

@@ -33,6 +33,10 @@ def desired_job_definition(monitor: MonitorConfig, image: str) -> dict:
         "inference_attribute": monitor.inference_attribute,
         "probability_attribute": monitor.probability_attribute,
         "probability_threshold_attribute": monitor.probability_threshold_attribute,
+        # Absent when empty / the default, so definitions made before these existed keep
+        # their content-addressed names.
+        "environment": dict(monitor.environment) or None,
+        "output_upload_mode": None if monitor.output_upload_mode == "EndOfJob" else monitor.output_upload_mode,
     })
 
 
@@ -72,7 +76,13 @@ def live_job_definition(monitoring_type: str, described: dict) -> dict:
         "inference_attribute": endpoint_input.get("InferenceAttribute"),
         "probability_attribute": endpoint_input.get("ProbabilityAttribute"),
         "probability_threshold_attribute": endpoint_input.get("ProbabilityThresholdAttribute"),
+        "environment": app.get("Environment") or None,
+        "output_upload_mode": _upload_mode(outputs[0].get("S3Output", {}).get("S3UploadMode")),
     })
+
+
+def _upload_mode(mode: str | None) -> str | None:
+    return None if mode in (None, "EndOfJob") else mode
 
 
 def job_definition_request(name: str, spec: dict, tags: dict[str, str]) -> dict:
@@ -99,10 +109,12 @@ def job_definition_request(name: str, spec: dict, tags: dict[str, str]) -> dict:
         f"{prefix}BaselineConfig": baseline_config or None,
         f"{prefix}AppSpecification": present({"ImageUri": definition["image_uri"],
                                                "ConfigUri": definition.get("analysis_config"),
-                                               "ProblemType": definition.get("problem_type")}),
+                                               "ProblemType": definition.get("problem_type"),
+                                               "Environment": definition.get("environment")}),
         f"{prefix}JobInput": job_input,
-        f"{prefix}JobOutputConfig": {"MonitoringOutputs": [{"S3Output": {
-            "S3Uri": definition["output"], "LocalPath": OUTPUT_PATH}}]},
+        f"{prefix}JobOutputConfig": {"MonitoringOutputs": [{"S3Output": present({
+            "S3Uri": definition["output"], "LocalPath": OUTPUT_PATH,
+            "S3UploadMode": definition.get("output_upload_mode")})}]},
         "JobResources": {"ClusterConfig": {"InstanceCount": definition["instance_count"],
                                            "InstanceType": definition["instance_type"],
                                            "VolumeSizeInGB": definition["volume_size_gb"]}},

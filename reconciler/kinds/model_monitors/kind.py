@@ -45,6 +45,13 @@ def _name_from_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[1]
 
 
+def _captures(sagemaker, endpoint: str) -> bool:
+    """Does the endpoint capture its requests? DescribeEndpoint's DataCaptureConfig is absent
+    when its endpoint config has none."""
+    described = sagemaker.describe_endpoint(EndpointName=endpoint)
+    return bool(described.get("DataCaptureConfig", {}).get("EnableCapture"))
+
+
 class MonitorIdentity(TypedDict):
     arn: str
     # Read for monitors the stack declares or owns: (type, name) of the job definition in use
@@ -57,8 +64,10 @@ class MonitorIdentity(TypedDict):
 class ModelMonitors(Kind):
     iam_read = ("sagemaker:ListMonitoringSchedules", "sagemaker:DescribeMonitoringSchedule",
                 *(f"sagemaker:Describe{t}JobDefinition" for t in TYPES.values()),
-                "sagemaker:ListTags", "sagemaker:ListEndpoints", "tag:GetResources")
+                "sagemaker:ListTags", "sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint",
+                "tag:GetResources")
     iam_write = ("sagemaker:CreateMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule",
+                 "sagemaker:StartMonitoringSchedule", "sagemaker:StopMonitoringSchedule",
                  "sagemaker:DeleteMonitoringSchedule", "sagemaker:AddTags", "sagemaker:DeleteTags",
                  *(f"sagemaker:{verb}{t}JobDefinition" for t in TYPES.values()
                    for verb in ("Create", "Delete")), "iam:PassRole")
@@ -121,6 +130,7 @@ class ModelMonitors(Kind):
                 "type": monitor.monitoring_type,
                 "schedule": monitor.schedule_expression,
                 "job_definition": desired_job_definition(monitor, image),
+                "enabled": monitor.enabled,
                 "tags": desired_tags(stack, monitor.tags),
             }, location=stack.locate("model_monitors", name))
         return found
@@ -148,6 +158,7 @@ class ModelMonitors(Kind):
             tags=lambda: read_owned_tags(aws, "sagemaker:monitoring-schedule"),
             endpoints=lambda: set(endpoint_names(aws)) if declared else set())
         self._check_endpoints(stack, read["endpoints"])
+        self._check_data_capture(stack, sagemaker)
         tags = read["tags"]
         wanted = [s for s in read["schedules"] if s["MonitoringScheduleName"] in declared
                   or is_owned_by(tags.get(s["MonitoringScheduleArn"]), stack.name)]
@@ -204,6 +215,22 @@ class ModelMonitors(Kind):
                               "endpoint; nothing was changed)")
 
     @staticmethod
+    def _check_data_capture(stack, sagemaker) -> None:
+        """Every monitoring type reads what the endpoint captured: a schedule on an endpoint
+        that captures nothing runs jobs with nothing to analyse, so it is refused here."""
+        monitors = stack.section("model_monitors")
+        endpoints = sorted({monitor.endpoint for monitor in monitors.values()})
+        capturing = dict(zip(endpoints, for_each(endpoints, lambda e: _captures(sagemaker, e))))
+        refused = [f"{stack.locate('model_monitors', name)}: model_monitors.{name}: endpoint "
+                   f"{monitor.endpoint!r} does not capture data (its endpoint config has no "
+                   "enabled DataCaptureConfig), so the monitor would have nothing to read; "
+                   "enable data capture in the endpoint's deployment (obsctl does not change "
+                   "endpoints)"
+                   for name, monitor in monitors.items() if not capturing[monitor.endpoint]]
+        if refused:
+            raise ObsctlError("\n".join(refused) + "\n(nothing was changed)")
+
+    @staticmethod
     def _describe(sagemaker, summary: dict) -> tuple[dict, dict | None]:
         schedule = sagemaker.describe_monitoring_schedule(
             MonitoringScheduleName=summary["MonitoringScheduleName"])
@@ -241,6 +268,8 @@ class ModelMonitors(Kind):
             "type": monitoring_type,
             "schedule": config.get("ScheduleConfig", {}).get("ScheduleExpression"),
             "job_definition": live_job_definition(monitoring_type, definition) if definition else None,
+            # Pending and Failed schedules are not stopped: only Stopped is a schedule at rest.
+            "enabled": schedule.get("MonitoringScheduleStatus") != "Stopped",
             "tags": tags or {},
         }
         if stale:
@@ -258,11 +287,14 @@ class ModelMonitors(Kind):
             MonitoringScheduleName=desired.name,
             MonitoringScheduleConfig=self._schedule_config(desired.spec, definition),
             Tags=tag_list(desired.written_tags))
+        if not desired.spec["enabled"]:
+            sagemaker.stop_monitoring_schedule(MonitoringScheduleName=desired.name)
 
     def update(self, aws, desired, live):
         sagemaker = aws.client("sagemaker")
-        untagged = {key: value for key, value in desired.spec.items() if key != "tags"}
-        if any(live.spec.get(key) != value for key, value in untagged.items()):
+        configured = {key: value for key, value in desired.spec.items()
+                      if key not in ("tags", "enabled")}
+        if any(live.spec.get(key) != value for key, value in configured.items()):
             definition = self._ensure_job_definition(sagemaker, desired)
             sagemaker.update_monitoring_schedule(
                 MonitoringScheduleName=desired.name,
@@ -271,6 +303,9 @@ class ModelMonitors(Kind):
             if replaced and replaced != (desired.spec["type"], definition):
                 self._delete_job_definitions(sagemaker, [replaced])
         self._delete_job_definitions(sagemaker, live.identity["stale"])
+        if live.spec.get("enabled") != desired.spec["enabled"]:
+            (sagemaker.start_monitoring_schedule if desired.spec["enabled"]
+             else sagemaker.stop_monitoring_schedule)(MonitoringScheduleName=desired.name)
         sync_tags(aws, live.identity["arn"], live.tags, desired.written_tags)
 
     def delete(self, aws, live):

@@ -29,7 +29,7 @@ S3Uri = Annotated[str, StringConstraints(max_length=512, pattern=r"^s3://[a-z0-9
 
 
 RoleArn = Annotated[str, StringConstraints(
-    max_length=2048, pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")]
+    max_length=2048, pattern=r"^arn:aws[a-z\-]*:iam::[0-9]{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")]
 
 
 ImageUri = Annotated[str, StringConstraints(min_length=1, max_length=255)]
@@ -69,6 +69,16 @@ MONITOR_TAG = "obsctl:model-monitor"  # on job definitions: which monitor made t
 
 
 DEFAULT_MAX_RUNTIME_SECONDS = 3600  # what SageMaker reports when StoppingCondition is unset
+
+
+# AppSpecification.Environment (MonitoringEnvironmentMap): up to 50 entries, keys
+# [a-zA-Z_][a-zA-Z0-9_]* and values of at most 256 characters (the API reference).
+EnvironmentKey = Annotated[str, StringConstraints(min_length=1, max_length=256,
+                                                  pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+
+
+Environment = Annotated[dict[EnvironmentKey, Annotated[str, StringConstraints(max_length=256)]],
+                        Field(max_length=50)]
 
 
 def _check_schedule(value: str) -> str:
@@ -174,6 +184,15 @@ class MonitorConfig(StrictModel):
     """Dimensions of the monitor's metrics; default Endpoint and MonitoringSchedule."""
     tags: Tags = {}
     """Tags of the monitoring schedule, added to the stack's tags."""
+    enabled: bool = True
+    """False stops the schedule (StopMonitoringSchedule); a schedule stopped outside obsctl
+    while this is true is drift, and apply starts it again."""
+    environment: Environment = {}
+    """The job's environment variables (up to 50), e.g. `publish_cloudwatch_metrics: Enabled` as
+    the SageMaker SDK sets it; part of the job definition."""
+    output_upload_mode: Literal["EndOfJob", "Continuous"] = "EndOfJob"
+    """When reports go to S3 (S3UploadMode): EndOfJob, or Continuous as the SageMaker SDK uploads
+    them; part of the job definition."""
 
     @model_validator(mode="after")
     def _fits_the_type(self):
