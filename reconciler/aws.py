@@ -106,6 +106,34 @@ class Scope:
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
 
 
+class SharedReads:
+    """Listings shared by every AwsContext of a run that works in the same account and region.
+
+    Stacks of one account and region see the same alarms, log groups and tagged resources:
+    one read of each listing serves them all (each stack then takes its own part), so a run
+    of many stacks costs what one listing per account-region costs. Keyed by (endpoint,
+    partition, account id, region, listing); the account is the caller identity after role
+    assumption. One per run: a later command reads afresh."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict = {}
+
+    def once(self, key, load):
+        """`load()` once for `key`; a concurrent caller waits for it instead of reading again."""
+        with self._lock:
+            future, owner = self._futures.get(key), False
+            if future is None:
+                future, owner = Future(), True
+                self._futures[key] = future
+        if owner:
+            try:
+                future.set_result(load())
+            except BaseException as error:
+                future.set_exception(error)
+        return future.result()
+
+
 @dataclass
 class AwsContext:
     session: boto3.Session
@@ -118,7 +146,7 @@ class AwsContext:
     _clients: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _scope: Scope | None = None
-    _shared: dict = field(default_factory=dict)
+    shared: SharedReads = field(default_factory=SharedReads)
 
     @classmethod
     def create(cls, *, region: str | None = None, profile: str | None = None,
@@ -133,9 +161,11 @@ class AwsContext:
     @classmethod
     def _of_session(cls, session: boto3.Session, *, role_arn: str | None,
                     role_external_id: str | None, role_duration_seconds: int | None,
-                    endpoint_url: str | None, stats: CallStats | None) -> "AwsContext":
+                    endpoint_url: str | None, stats: CallStats | None,
+                    shared: SharedReads | None = None) -> "AwsContext":
         endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-        context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats())
+        context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats(),
+                      shared=shared or SharedReads())
         if role_arn:
             context.session = context._assume_role(role_arn, role_external_id,
                                                    role_duration_seconds)
@@ -143,8 +173,8 @@ class AwsContext:
 
     @classmethod
     def for_stack(cls, stack: Stack, *, region: str | None = None, profile: str | None = None,
-                  endpoint_url: str | None = None, stats: CallStats | None = None
-                  ) -> "AwsContext":
+                  endpoint_url: str | None = None, stats: CallStats | None = None,
+                  shared: SharedReads | None = None) -> "AwsContext":
         """The clients of one stack: its region, profile and role, unless `region`/`profile`
         (the command line's) override them. Refuses, naming the setting to use, when no region
         or no credentials can be found, before any call is made."""
@@ -158,7 +188,7 @@ class AwsContext:
                               "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run "
                               "`aws sso login`")
         return cls._of_session(session, **role_settings(stack.config), endpoint_url=endpoint_url,
-                               stats=stats)
+                               stats=stats, shared=shared)
 
     @property
     def region(self) -> str:
@@ -195,20 +225,16 @@ class AwsContext:
         return on_sign
 
     def read_once(self, key, load):
-        """`load()` once per context for `key`: kinds that need the same listing (metric and
-        composite alarms both page DescribeAlarms) share one read; a concurrent caller waits
-        for it instead of paging again."""
-        with self._lock:
-            future, owner = self._shared.get(key), False
-            if future is None:
-                future, owner = Future(), True
-                self._shared[key] = future
-        if owner:
-            try:
-                future.set_result(load())
-            except BaseException as error:
-                future.set_exception(error)
-        return future.result()
+        """`load()` once per account and region for `key`: kinds that need the same listing
+        (metric and composite alarms both page DescribeAlarms) and stacks of the run that
+        work in the same account and region share one read (SharedReads)."""
+        return self.shared.once((*self.account_region, key), load)
+
+    @property
+    def account_region(self) -> tuple:
+        """Equal for contexts that see the same resources: (endpoint, partition, account, region)."""
+        scope = self.scope
+        return (self.endpoint_url, scope.partition, scope.account_id, self.region)
 
     def _pace(self, service: str):
         def before_call(model, **_):
@@ -220,10 +246,16 @@ class AwsContext:
     @property
     def scope(self) -> Scope:
         if self._scope is None:
-            identity = self.client("sts").get_caller_identity()
+            # One GetCallerIdentity per set of credentials in a run, whatever the region.
+            identity = self.shared.once(("identity", self.endpoint_url, self._access_key()),
+                                        self.client("sts").get_caller_identity)
             partition = identity["Arn"].split(":")[1] if identity.get("Arn") else "aws"
             self._scope = Scope(region=self.region, account_id=identity["Account"], partition=partition)
         return self._scope
+
+    def _access_key(self) -> str | None:
+        credentials = self.session.get_credentials()
+        return credentials.get_frozen_credentials().access_key if credentials else None
 
     def _assume_role(self, role_arn: str, external_id: str | None,
                      duration_seconds: int | None) -> boto3.Session:

@@ -163,8 +163,9 @@ class LogGroups(Kind):
         # Keyed by the ARN without `:*`, whichever of the two forms the tagging API answers.
         paginator = aws.client("logs").get_paginator("describe_log_groups")
         read = concurrently(
-            groups=lambda: [group for page in paginator.paginate(PaginationConfig={"PageSize": 50})
-                            for group in page["logGroups"]],
+            groups=lambda: aws.read_once("logs:log-groups", lambda: [
+                group for page in paginator.paginate(PaginationConfig={"PageSize": 50})
+                for group in page["logGroups"]]),
             tags=lambda: read_owned_tags(aws, "logs:log-group", owned_only))
         tags = {arn.removesuffix(":*"): group_tags for arn, group_tags in read["tags"].items()}
         live = {}
