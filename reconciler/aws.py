@@ -238,9 +238,9 @@ class AwsContext:
 
     def _pace(self, service: str):
         def before_call(model, **_):
-            limiter = ratelimit.bucket((self.endpoint_url, self.region), f"{service}.{model.name}")
-            if limiter:
-                limiter.take()
+            operation = f"{service}.{model.name}"
+            if operation in ratelimit.AWS_RATES:  # STS is not: the account is known first
+                ratelimit.bucket(self.account_region, operation).take()
         return before_call
 
     @property

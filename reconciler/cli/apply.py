@@ -11,7 +11,7 @@ from reconciler.cli.common import (EXIT_ERROR, EXIT_OK, PAST, aws_options, color
                                    plan_request, report_outcome, reports_errors, selection_options,
                                    stats_option, text_plan)
 from reconciler.diagnostics import ObsctlError
-from reconciler.engine import Outcome, apply_stack
+from reconciler.engine import Outcome, apply_all
 from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
 from reconciler.render.values import plural
@@ -49,12 +49,10 @@ def apply_command(paths, targets, prune, allow_mass_delete, adopt, changed_since
         sys.exit(EXIT_ERROR if result.counts()["conflict"] else EXIT_OK)
     click.echo(text_plan(result, no_color))
     _approve(result, auto_approve, allow_data_loss)
-    outcomes: list[Outcome] = []
     with Progress.create("Applying", quiet) as progress:
         progress.total(len(result.actionable))
-        for stack_plan, state in zip(result.stacks, states):
-            outcomes += apply_stack(stack_plan, state,
-                                    on_outcome=lambda o: (report_outcome(o), progress.advance()))
+        outcomes = apply_all(result, states,
+                             on_outcome=lambda o: (report_outcome(o), progress.advance()))
     _summarize(outcomes)
     if any(not o.ok for o in outcomes) or result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)

@@ -94,3 +94,60 @@ def test_each_stacks_plan_is_the_one_it_has_alone(obsctl, boto, tmp_path):
         pruned = json.loads(obsctl("plan", prune_path, "--prune", "--format", "json").stdout)
         assert [c["name"] for c in stack_changes(pruned, "east2") if c["action"] == "delete"] \
             == ["east2-alarm-2"]
+
+
+def region_of(request) -> str | None:
+    """The region of a proxied request, from its SigV4 credential scope."""
+    scope = request.headers.get("authorization", "").split("Credential=", 1)[-1].split("/")
+    return scope[2] if len(scope) > 3 else None
+
+
+class WritesMeet:
+    """Fault-proxy rule: the first PutMetricAlarm of each region waits (up to `patience`
+    seconds) for one from the other region. Side by side, both arrive and meet; one stack
+    after the other, the first region's write waits in vain (its stack cannot finish before
+    it returns), and `met` stays False."""
+
+    def __init__(self, regions: tuple[str, str], patience: float = 30.0) -> None:
+        self.arrived = {region: threading.Event() for region in regions}
+        self.patience, self.met = patience, {region: False for region in regions}
+
+    def __call__(self, request):
+        region = region_of(request)
+        if request.operation != "PutMetricAlarm" or region not in self.arrived:
+            return None
+        if not self.arrived[region].is_set():
+            self.arrived[region].set()
+            [other] = [r for r in self.arrived if r != region]
+            self.met[region] = self.arrived[other].wait(self.patience)
+        return None
+
+
+def test_stacks_in_two_regions_apply_side_by_side(obsctl, aws, tmp_path):
+    write_stacks(tmp_path, [("east", "us-east-1", None), ("west", "eu-west-1", None)])
+    meet = WritesMeet(("us-east-1", "eu-west-1"))
+    with FaultProxy(aws.endpoint_url, fault_rate=0, latency=(0, 0), rules=[meet]) as proxy:
+        result = obsctl("apply", str(tmp_path / "org"), "--auto-approve",
+                        "--endpoint-url", proxy.endpoint_url)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert meet.met == {"us-east-1": True, "eu-west-1": True}
+    assert "Apply complete: 8 created" in result.stdout
+
+
+def test_paced_writes_share_buckets_per_account_and_region(aws, monkeypatch):
+    from reconciler import ratelimit
+    from reconciler.aws import AwsContext
+
+    monkeypatch.setenv("OBSCTL_RATE_LIMITS", "aws")
+    monkeypatch.setattr(ratelimit.TokenBucket, "take", lambda self: 0.0)
+    contexts = [AwsContext.create(region="us-east-1", endpoint_url=aws.endpoint_url),
+                AwsContext.create(region="eu-west-1", endpoint_url=aws.endpoint_url),
+                AwsContext.create(region="us-east-1", endpoint_url=aws.endpoint_url,
+                                  role_arn=OTHER_ACCOUNT_ROLE)]
+    for context in contexts:
+        context.client("cloudwatch").describe_alarms()
+    scopes = {scope for scope, operation in ratelimit._buckets
+              if operation == "cloudwatch.DescribeAlarms" and scope[0] == aws.endpoint_url}
+    assert scopes >= {(aws.endpoint_url, "aws", "123456789012", "us-east-1"),
+                      (aws.endpoint_url, "aws", "123456789012", "eu-west-1"),
+                      (aws.endpoint_url, "aws", "222222222222", "us-east-1")}
