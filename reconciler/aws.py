@@ -118,6 +118,7 @@ class SharedReads:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._futures: dict = {}
+        self.creating = threading.Lock()  # held while a client is made from a session
 
     def once(self, key, load):
         """`load()` once for `key`; a concurrent caller waits for it instead of reading again."""
@@ -178,8 +179,13 @@ class AwsContext:
         """The clients of one stack: its region, profile and role, unless `region`/`profile`
         (the command line's) override them. Refuses, naming the setting to use, when no region
         or no credentials can be found, before any call is made."""
-        session = boto3.Session(profile_name=profile or stack.config.profile,
-                                region_name=region or stack.region)
+        shared = shared or SharedReads()
+        profile, region = profile or stack.config.profile, region or stack.region
+        # One session per profile and region in a run: a session costs tens of milliseconds
+        # (it reads service models and configuration from disk), a run may plan hundreds of
+        # stacks. Its credentials are resolved once, before it is shared.
+        session = shared.once(("session", profile, region),
+                              lambda: _resolved_session(profile, region))
         if not session.region_name:
             raise ObsctlError(f"no AWS region for stack {stack.name}: set `region:` in the "
                               "stack, --region, or AWS_REGION/AWS_DEFAULT_REGION")
@@ -195,10 +201,15 @@ class AwsContext:
         return self.session.region_name or "us-east-1"
 
     def client(self, service: str):
-        """One client per service, created once: boto3 clients are thread-safe, sessions are not."""
+        """One client per service, created once: boto3 clients are thread-safe, sessions are
+        not. Contexts of a run with the same credentials, region and endpoint share it (a
+        client costs tens of milliseconds to create; a run may plan hundreds of stacks)."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._new_client(self.session, service)
+                key = ("client", service, self.endpoint_url, self.region, self._access_key(),
+                       self.max_attempts, self.retry_mode, id(self.stats))
+                self._clients[service] = self.shared.once(
+                    key, lambda: self._new_client(self.session, service))
             return self._clients[service]
 
     def _new_client(self, session: boto3.Session, service: str, **credentials):
@@ -208,8 +219,9 @@ class AwsContext:
             # CloudTrail records it (userAgent): `plan --explain-drift` skips our own writes.
             user_agent_extra=USER_AGENT,
         )
-        client = session.client(service, endpoint_url=self.endpoint_url, config=config,
-                                **credentials)
+        with self.shared.creating:  # a session may be shared; sessions are not thread-safe
+            client = session.client(service, endpoint_url=self.endpoint_url, config=config,
+                                    **credentials)
         # before-sign fires once per attempt, so retries are counted as the calls they are.
         client.meta.events.register("before-sign", self._count(service))
         if client.meta.service_model.resolved_protocol in ("json", "rest-json"):
@@ -281,6 +293,12 @@ class AwsContext:
         assumed.register_component("credential_provider",
                                    CredentialResolver([_Credentials(credentials)]))
         return boto3.Session(botocore_session=assumed, region_name=self.session.region_name)
+
+
+def _resolved_session(profile: str | None, region: str | None) -> boto3.Session:
+    session = boto3.Session(profile_name=profile, region_name=region)
+    session.get_credentials()
+    return session
 
 
 DEFAULT_SESSION_SECONDS = 3600  # STS AssumeRole's DurationSeconds default
