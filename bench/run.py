@@ -3,6 +3,7 @@ the embedded emulator, next to the pagination minimum and a plain-boto3 listing 
 
     .venv/bin/python bench/run.py              # full size (5,000 alarms ...), < 10 min on 2 cores
     .venv/bin/python bench/run.py --scale 0.1  # quick run while developing
+    .venv/bin/python bench/run.py --no-org     # without the org-scale phases (160 stacks, 4 regions)
 
 What is measured, per phase (cold plan, apply, no-change plan, no-change apply, plan after 1%
 drift):

@@ -7,7 +7,6 @@ import fnmatch
 import hashlib
 import json
 import shlex
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -435,30 +434,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def apply_all(plan: Plan, states: list[StackState],
-              on_outcome: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
-    """Applies every stack of a plan: stacks in different account-regions side by side (their
-    quotas are independent), those of one account-region one after another in plan order
-    (they share its quota buckets, reconciler/ratelimit.py). `on_outcome` is called from one
-    thread at a time."""
-    groups: dict[tuple, list[tuple[StackPlan, StackState]]] = {}
-    for stack_plan, state in zip(plan.stacks, states):
-        groups.setdefault(state.aws.account_region, []).append((stack_plan, state))
-    lock = threading.Lock()
-
-    def report(outcome: Outcome) -> None:
-        with lock:
-            on_outcome(outcome)
-
-    def apply_group(members: list[tuple[StackPlan, StackState]]) -> list[Outcome]:
-        return [outcome for stack_plan, state in members
-                for outcome in apply_stack(stack_plan, state, report)]
-
-    with ThreadPoolExecutor(max_workers=max(1, min(len(groups), STACK_WORKERS))) as pool:
-        return [outcome for outcomes in pool.map(apply_group, list(groups.values()))
-                for outcome in outcomes]
 
 
 def apply_stack(plan: StackPlan, state: StackState,
