@@ -3,6 +3,7 @@ the embedded emulator, next to the pagination minimum and a plain-boto3 listing 
 
     .venv/bin/python bench/run.py              # full size (5,000 alarms ...), < 10 min on 2 cores
     .venv/bin/python bench/run.py --scale 0.1  # quick run while developing
+    .venv/bin/python bench/run.py --no-org     # without the org-scale phases (160 stacks, 4 regions)
 
 What is measured, per phase (cold plan, apply, no-change plan, no-change apply, plan after 1%
 drift):
@@ -196,13 +197,13 @@ def run_cli(*args: str) -> dict:
             "summary": summary, "stderr_tail": result.stderr[-800:] if result.exit_code not in (0, 2) else ""}
 
 
-def clients(endpoint_url: str, counter: Counter | None = None):
+def clients(endpoint_url: str, counter: Counter | None = None, region: str = REGION):
     config = Config(retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=32)
     made = {}
 
     def client(service: str):
         if service not in made:
-            made[service] = boto3.client(service, region_name=REGION, endpoint_url=endpoint_url,
+            made[service] = boto3.client(service, region_name=region, endpoint_url=endpoint_url,
                                          aws_access_key_id="bench", aws_secret_access_key="bench",
                                          config=config)
             if counter is not None:
@@ -328,6 +329,100 @@ def drift(endpoint_url: str, names: list[str], share: float) -> list[str]:
     return chosen
 
 
+# --- org scale: many stacks in several regions ---------------------------------------------------
+
+ORG_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2")
+ORG_FULL = {"stacks_per_region": 40, "alarms": 30, "log_groups": 5}  # per stack
+
+
+def org_sizes(scale: float) -> dict[str, int]:
+    return {"stacks_per_region": max(2, round(ORG_FULL["stacks_per_region"] * scale)),
+            "alarms": ORG_FULL["alarms"], "log_groups": ORG_FULL["log_groups"],
+            "regions": len(ORG_REGIONS)}
+
+
+def write_org(directory: Path, n: dict[str, int]) -> None:
+    """One directory per stack: `stacks_per_region` stacks in each of ORG_REGIONS, each with
+    `alarms` alarms and `log_groups` log groups."""
+    for region in ORG_REGIONS:
+        for s in range(n["stacks_per_region"]):
+            name = f"org-{region}-{s:02d}"
+            alarms = "".join(
+                f"  {name}-a{a:02d}:\n"
+                f"    metric: {{namespace: AWS/SageMaker, name: ModelLatency, dimensions: "
+                f"{{EndpointName: {name}-{a % 5}, VariantName: AllTraffic}}, stat: p90, period: 60}}\n"
+                f"    when: '> {1000 + a}'\n    evaluation_periods: 3\n" for a in range(n["alarms"]))
+            groups = "".join(f"  /aws/sagemaker/Endpoints/{name}-{g}: {{retention_days: 30}}\n"
+                             for g in range(n["log_groups"]))
+            stack_dir = directory / name
+            stack_dir.mkdir(parents=True)
+            (stack_dir / "stack.yaml").write_text(
+                f"stack: {name}\nregion: {region}\ntags: {{team: ml-platform}}\n"
+                f"alarms:\n{alarms}log_groups:\n{groups}")
+
+
+def org_floor(endpoint_url: str) -> dict:
+    """What a plan of every stack needs at least: each region listed once, in plain boto3 —
+    alarms, log groups and the owned tags of both, at their maximum page sizes, concurrently
+    within a region and across regions, plus one GetCallerIdentity."""
+    counter: Counter = Counter()
+    per_region = {region: clients(endpoint_url, counter, region) for region in ORG_REGIONS}
+    for client in per_region.values():
+        for service in ("sts", "cloudwatch", "logs", "resourcegroupstaggingapi"):
+            client(service)
+
+    def paged(client, service, operation, key, **kwargs):
+        return len([item for page in client(service).get_paginator(operation).paginate(**kwargs)
+                    for item in page[key]])
+
+    def listings(client):
+        return {
+            "alarms": lambda: paged(client, "cloudwatch", "describe_alarms", "MetricAlarms",
+                                    AlarmTypes=["MetricAlarm"], PaginationConfig={"PageSize": 100}),
+            "log_groups": lambda: paged(client, "logs", "describe_log_groups", "logGroups",
+                                        PaginationConfig={"PageSize": 50}),
+            **{f"owned {t}": (lambda t=t: paged(
+                client, "resourcegroupstaggingapi", "get_resources", "ResourceTagMappingList",
+                ResourceTypeFilters=[t], TagFilters=[{"Key": "obsctl:stack"}], ResourcesPerPage=100))
+               for t in ("cloudwatch:alarm", "logs:log-group")},
+        }
+
+    started = time.perf_counter()
+    per_region[ORG_REGIONS[0]]("sts").get_caller_identity()
+    with ThreadPoolExecutor(8 * len(ORG_REGIONS)) as pool:
+        futures = {(region, name): pool.submit(read) for region, client in per_region.items()
+                   for name, read in listings(client).items()}
+        counts = {f"{region} {name}": future.result() for (region, name), future in futures.items()}
+    wall = time.perf_counter() - started
+    return {"wall_s": wall, "calls": dict(sorted(counter.items())),
+            "total_calls": sum(counter.values()), "state": counts}
+
+
+def org_phases(url: str, tmp: str, scale: float, results: dict) -> None:
+    """Apply every stack of the org from empty (regions side by side), then plan them all
+    with no change, next to the list-only floor measured right after."""
+    n = org_sizes(scale)
+    directory = Path(tmp) / "org"
+    write_org(directory, n)
+    stacks = n["stacks_per_region"] * n["regions"]
+    print(f"obsctl bench, org scale: {stacks} stacks x ({n['alarms']} alarms + "
+          f"{n['log_groups']} log groups) in {n['regions']} regions", file=sys.stderr)
+    results["org_sizes"] = n
+    common = [str(directory), "--endpoint-url", url, "--quiet"]
+    for label, command, extra in (("org apply", "apply", ["--auto-approve"]),
+                                  ("org no-change plan", "plan", [])):
+        print(f"  {label} ...", file=sys.stderr, flush=True)
+        record = run_cli(command, *common, *extra)
+        record["reads"] = record["total_calls"] - record["writes"]
+        if command == "plan":
+            record["floor"] = org_floor(url)
+            record["calls_per_floor"] = record["reads"] / record["floor"]["total_calls"]
+            record["wall_per_floor"] = record["wall_s"] / record["floor"]["wall_s"]
+        results["phases"][label] = record
+        print(f"    {record['wall_s']:.1f}s, {record['total_calls']} calls, "
+              f"exit {record['exit_code']}: {record['summary']}", file=sys.stderr)
+
+
 # --- local normalize + diff -------------------------------------------------------------------
 
 def yaml_general_composer(paths: list[str]) -> float:
@@ -408,6 +503,8 @@ def main() -> int:
                         help="Fraction of the full stack (5,000 alarms ...); 0.1 for a quick run.")
     parser.add_argument("--diff-resources", type=int, default=None,
                         help="Alarms in the local normalize+diff benchmark (default 10,000 x scale).")
+    parser.add_argument("--no-org", action="store_true",
+                        help="Leave out the org-scale phases (many stacks in four regions).")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args()
 
@@ -459,6 +556,8 @@ def main() -> int:
             drifted = drift(url, names, 0.01)
             results["drifted_alarms"] = len(drifted)
             phase("plan, 1% drift", "plan", floor=True)
+            if not args.no_org:
+                org_phases(url, tmp, args.scale, results)
         print("  local normalize+diff ...", file=sys.stderr, flush=True)
         diff_dir = Path(tmp) / "diff"
         diff_dir.mkdir()
@@ -476,6 +575,29 @@ def main() -> int:
     return 1 if bad else 0
 
 
+def org_table(results: dict):
+    from rich.table import Table
+
+    n = results["org_sizes"]
+    table = Table(title=f"org scale — {n['stacks_per_region'] * n['regions']} stacks "
+                        f"({n['stacks_per_region']} in each of {n['regions']} regions) x "
+                        f"({n['alarms']} alarms + {n['log_groups']} log groups)")
+    for column in ("phase", "wall s", "calls", "reads", "writes", "floor s", "floor calls",
+                   "reads/floor", "wall/floor", "peak RSS MB", "result"):
+        table.add_column(column, justify="left" if column in ("phase", "result") else "right")
+    for label, p in results["phases"].items():
+        if not label.startswith("org "):
+            continue
+        floor = p.get("floor")
+        table.add_row(label, f"{p['wall_s']:.2f}", str(p["total_calls"]), str(p["reads"]),
+                      str(p["writes"]), f"{floor['wall_s']:.2f}" if floor else "",
+                      str(floor["total_calls"]) if floor else "",
+                      f"{p['calls_per_floor']:.2f}" if floor else "",
+                      f"{p['wall_per_floor']:.2f}" if floor else "",
+                      f"{p['peak_rss_mb']:.0f}", p["summary"] or f"exit {p['exit_code']}")
+    return table
+
+
 def print_table(results: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -491,7 +613,9 @@ def print_table(results: dict) -> None:
                             ("floor calls", "right"), ("plan/floor", "right"),
                             ("peak RSS MB", "right"), ("result", "left")]:
         table.add_column(column, justify=justify)
-    for label, p in results["phases"].items():
+    stack_phases = {label: p for label, p in results["phases"].items()
+                    if not label.startswith("org ")}
+    for label, p in stack_phases.items():
         floor = p.get("floor")
         table.add_row(
             label, f"{p['wall_s']:.2f}", str(p["total_calls"]), str(p["reads"]),
@@ -504,17 +628,19 @@ def print_table(results: dict) -> None:
     console.print(table)
     ops = Table(title="reads by operation (calls / minimum)")
     ops.add_column("operation")
-    for label in results["phases"]:
+    for label in stack_phases:
         ops.add_column(label, justify="right")
-    all_ops = sorted({op for p in results["phases"].values() for op in p["calls"]}
-                     | {op for p in results["phases"].values() for op in p["read_minimum"]})
+    all_ops = sorted({op for p in stack_phases.values() for op in p["calls"]}
+                     | {op for p in stack_phases.values() for op in p["read_minimum"]})
     for op in all_ops:
         cells = []
-        for p in results["phases"].values():
+        for p in stack_phases.values():
             calls, minimum = p["calls"].get(op, 0), p["read_minimum"].get(op)
             cells.append(f"{calls} / {minimum}" if minimum is not None else str(calls or ""))
         ops.add_row(op, *cells)
     console.print(ops)
+    if "org_sizes" in results:
+        console.print(org_table(results))
     d = results["local_diff"]
     console.print(f"local normalize+diff of {d['resources']} alarms (no AWS): "
                   f"load+validate {d['load_validate_s']:.2f}s (YAML alone {d['yaml_s']:.2f}s; "

@@ -114,6 +114,35 @@ def _refuse_unusable(session: boto3.Session, no_region: str) -> None:
                           "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`")
 
 
+class SharedReads:
+    """Listings shared by every AwsContext of a run that works in the same account and region.
+
+    Stacks of one account and region see the same alarms, log groups and tagged resources:
+    one read of each listing serves them all (each stack then takes its own part), so a run
+    of many stacks costs what one listing per account-region costs. Keyed by (endpoint,
+    partition, account id, region, listing); the account is the caller identity after role
+    assumption. One per run: a later command reads afresh."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict = {}
+        self.creating = threading.Lock()  # held while a client is made from a session
+
+    def once(self, key, load):
+        """`load()` once for `key`; a concurrent caller waits for it instead of reading again."""
+        with self._lock:
+            future, owner = self._futures.get(key), False
+            if future is None:
+                future, owner = Future(), True
+                self._futures[key] = future
+        if owner:
+            try:
+                future.set_result(load())
+            except BaseException as error:
+                future.set_exception(error)
+        return future.result()
+
+
 @dataclass
 class AwsContext:
     session: boto3.Session
@@ -126,7 +155,7 @@ class AwsContext:
     _clients: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _scope: Scope | None = None
-    _shared: dict = field(default_factory=dict)
+    shared: SharedReads = field(default_factory=SharedReads)
 
     @classmethod
     def create(cls, *, region: str | None = None, profile: str | None = None,
@@ -141,9 +170,11 @@ class AwsContext:
     @classmethod
     def _of_session(cls, session: boto3.Session, *, role_arn: str | None,
                     role_external_id: str | None, role_duration_seconds: int | None,
-                    endpoint_url: str | None, stats: CallStats | None) -> "AwsContext":
+                    endpoint_url: str | None, stats: CallStats | None,
+                    shared: SharedReads | None = None) -> "AwsContext":
         endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-        context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats())
+        context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats(),
+                      shared=shared or SharedReads())
         if role_arn:
             context.session = context._assume_role(role_arn, role_external_id,
                                                    role_duration_seconds)
@@ -151,17 +182,22 @@ class AwsContext:
 
     @classmethod
     def for_stack(cls, stack: Stack, *, region: str | None = None, profile: str | None = None,
-                  endpoint_url: str | None = None, stats: CallStats | None = None
-                  ) -> "AwsContext":
+                  endpoint_url: str | None = None, stats: CallStats | None = None,
+                  shared: SharedReads | None = None) -> "AwsContext":
         """The clients of one stack: its region, profile and role, unless `region`/`profile`
         (the command line's) override them. Refuses, naming the setting to use, when no region
         or no credentials can be found, before any call is made."""
-        session = boto3.Session(profile_name=profile or stack.config.profile,
-                                region_name=region or stack.region)
+        shared = shared or SharedReads()
+        profile, region = profile or stack.config.profile, region or stack.region
+        # One session per profile and region in a run: a session costs tens of milliseconds
+        # (it reads service models and configuration from disk), a run may plan hundreds of
+        # stacks. Its credentials are resolved once, before it is shared.
+        session = shared.once(("session", profile, region),
+                              lambda: _resolved_session(profile, region))
         _refuse_unusable(session, f"no AWS region for stack {stack.name}: set `region:` in the "
                                   "stack, --region, or AWS_REGION/AWS_DEFAULT_REGION")
         return cls._of_session(session, **role_settings(stack.config), endpoint_url=endpoint_url,
-                               stats=stats)
+                               stats=stats, shared=shared)
 
     @classmethod
     def for_command_line(cls, *, region: str | None = None, profile: str | None = None,
@@ -180,10 +216,15 @@ class AwsContext:
         return self.session.region_name or "us-east-1"
 
     def client(self, service: str):
-        """One client per service, created once: boto3 clients are thread-safe, sessions are not."""
+        """One client per service, created once: boto3 clients are thread-safe, sessions are
+        not. Contexts of a run with the same credentials, region and endpoint share it (a
+        client costs tens of milliseconds to create; a run may plan hundreds of stacks)."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._new_client(self.session, service)
+                key = ("client", service, self.endpoint_url, self.region, self._access_key(),
+                       self.max_attempts, self.retry_mode, id(self.stats))
+                self._clients[service] = self.shared.once(
+                    key, lambda: self._new_client(self.session, service))
             return self._clients[service]
 
     def _new_client(self, session: boto3.Session, service: str, **credentials):
@@ -193,8 +234,9 @@ class AwsContext:
             # CloudTrail records it (userAgent): `plan --explain-drift` skips our own writes.
             user_agent_extra=USER_AGENT,
         )
-        client = session.client(service, endpoint_url=self.endpoint_url, config=config,
-                                **credentials)
+        with self.shared.creating:  # a session may be shared; sessions are not thread-safe
+            client = session.client(service, endpoint_url=self.endpoint_url, config=config,
+                                    **credentials)
         # before-sign fires once per attempt, so retries are counted as the calls they are.
         client.meta.events.register("before-sign", self._count(service))
         if client.meta.service_model.resolved_protocol in ("json", "rest-json"):
@@ -210,35 +252,37 @@ class AwsContext:
         return on_sign
 
     def read_once(self, key, load):
-        """`load()` once per context for `key`: kinds that need the same listing (metric and
-        composite alarms both page DescribeAlarms) share one read; a concurrent caller waits
-        for it instead of paging again."""
-        with self._lock:
-            future, owner = self._shared.get(key), False
-            if future is None:
-                future, owner = Future(), True
-                self._shared[key] = future
-        if owner:
-            try:
-                future.set_result(load())
-            except BaseException as error:
-                future.set_exception(error)
-        return future.result()
+        """`load()` once per account and region for `key`: kinds that need the same listing
+        (metric and composite alarms both page DescribeAlarms) and stacks of the run that
+        work in the same account and region share one read (SharedReads)."""
+        return self.shared.once((*self.account_region, key), load)
+
+    @property
+    def account_region(self) -> tuple:
+        """Equal for contexts that see the same resources: (endpoint, partition, account, region)."""
+        scope = self.scope
+        return (self.endpoint_url, scope.partition, scope.account_id, self.region)
 
     def _pace(self, service: str):
         def before_call(model, **_):
-            limiter = ratelimit.bucket((self.endpoint_url, self.region), f"{service}.{model.name}")
-            if limiter:
-                limiter.take()
+            operation = f"{service}.{model.name}"
+            if operation in ratelimit.AWS_RATES:  # STS is not: the account is known first
+                ratelimit.bucket(self.account_region, operation).take()
         return before_call
 
     @property
     def scope(self) -> Scope:
         if self._scope is None:
-            identity = self.client("sts").get_caller_identity()
+            # One GetCallerIdentity per set of credentials in a run, whatever the region.
+            identity = self.shared.once(("identity", self.endpoint_url, self._access_key()),
+                                        self.client("sts").get_caller_identity)
             partition = identity["Arn"].split(":")[1] if identity.get("Arn") else "aws"
             self._scope = Scope(region=self.region, account_id=identity["Account"], partition=partition)
         return self._scope
+
+    def _access_key(self) -> str | None:
+        credentials = self.session.get_credentials()
+        return credentials.get_frozen_credentials().access_key if credentials else None
 
     def _assume_role(self, role_arn: str, external_id: str | None,
                      duration_seconds: int | None) -> boto3.Session:
@@ -264,6 +308,12 @@ class AwsContext:
         assumed.register_component("credential_provider",
                                    CredentialResolver([_Credentials(credentials)]))
         return boto3.Session(botocore_session=assumed, region_name=self.session.region_name)
+
+
+def _resolved_session(profile: str | None, region: str | None) -> boto3.Session:
+    session = boto3.Session(profile_name=profile, region_name=region)
+    session.get_credentials()
+    return session
 
 
 DEFAULT_SESSION_SECONDS = 3600  # STS AssumeRole's DurationSeconds default

@@ -96,7 +96,8 @@ def read_state(stack: Stack, aws: AwsContext, kinds: list[Kind], prune: bool) ->
     needed = [k for k in kinds if prune or state.desired[k.name] or _generated_here(stack, k)]
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         reads = {k.name: pool.submit(k.read_live, aws, stack) for k in needed}
-        generated = {g: pool.submit(g.generate, aws, stack, scope) for g in KINDS.values()}
+        generated = {g: pool.submit(g.generate, aws, stack, scope) for g in KINDS.values()
+                     if g.generates}
         state.live = {k.name: reads[k.name].result() if k in needed else {} for k in kinds}
         for generator, future in generated.items():
             _merge_generated(state, generator, future.result())
@@ -157,14 +158,15 @@ def plan_all(stacks: list[Stack], make_aws: Callable[[Stack], AwsContext],
         progress.total(len(stacks))
 
     def plan_one(stack: Stack) -> tuple[StackPlan, StackState]:
-        return plan_changes(stack, make_aws(stack), options)
+        result = plan_changes(stack, make_aws(stack), options)
+        if progress:
+            progress.advance()
+        return result
 
-    results = []
+    order = interleaved_by_place(stacks)
     with ThreadPoolExecutor(max_workers=max(1, min(len(stacks), STACK_WORKERS))) as pool:
-        for result in pool.map(plan_one, stacks):
-            results.append(result)
-            if progress:
-                progress.advance()
+        planned = dict(zip(order, pool.map(plan_one, [stacks[i] for i in order])))
+    results = [planned[i] for i in range(len(stacks))]
     plans, states = [plan for plan, _ in results], [state for _, state in results]
     claims = [Claims.of(state) for state in states]
     refuse_shared_names(claims)
@@ -172,6 +174,19 @@ def plan_all(stacks: list[Stack], make_aws: Callable[[Stack], AwsContext],
     for plan, state in zip(plans, states):
         _guard_mass_delete(plan, state, options)
     return Plan(stacks=plans), states
+
+
+def interleaved_by_place(stacks: list[Stack]) -> list[int]:
+    """Indexes of `stacks`, taking one stack of each place (region, role, profile: where its
+    reads go) in turn: the first stacks planned read every account-region's listings at once,
+    which the stacks after them share (aws.SharedReads), instead of one region after another."""
+    places: dict[tuple, list[int]] = {}
+    for index, stack in enumerate(stacks):
+        config = stack.config
+        places.setdefault((stack.region, config.role_arn, config.profile), []).append(index)
+    queues = list(places.values())
+    return [queue[turn] for turn in range(max(map(len, queues), default=0))
+            for queue in queues if turn < len(queue)]
 
 
 def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[StackPlan, StackState]:

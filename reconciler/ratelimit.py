@@ -82,8 +82,9 @@ def enabled(endpoint_url: str | None) -> bool:
 
 
 def bucket(scope: tuple, operation: str) -> TokenBucket | None:
-    """The shared bucket of `operation` in `scope` (endpoint, region): every client and stack
-    in one process that talks to the same region shares the quota."""
+    """The shared bucket of `operation` in `scope` (endpoint, partition, account id, region):
+    every client and stack in one process that works in the same account and region shares
+    the quota; other accounts and regions have their own."""
     rate = AWS_RATES.get(operation)
     if rate is None:
         return None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import click
 
@@ -11,8 +14,8 @@ from reconciler.cli.common import (EXIT_ERROR, EXIT_OK, PAST, aws_options, color
                                    plan_request, report_outcome, reports_errors, selection_options,
                                    stats_option, text_plan)
 from reconciler.diagnostics import ObsctlError
-from reconciler.engine import Outcome, apply_stack
-from reconciler.plan import Action, Plan
+from reconciler.engine import STACK_WORKERS, Outcome, StackState, apply_stack
+from reconciler.plan import Action, Plan, StackPlan
 from reconciler.progress import Progress
 from reconciler.render.values import plural
 
@@ -49,15 +52,37 @@ def apply_command(paths, targets, prune, allow_mass_delete, adopt, changed_since
         sys.exit(EXIT_ERROR if result.counts()["conflict"] else EXIT_OK)
     click.echo(text_plan(result, no_color))
     _approve(result, auto_approve, allow_data_loss)
-    outcomes: list[Outcome] = []
     with Progress.create("Applying", quiet) as progress:
         progress.total(len(result.actionable))
-        for stack_plan, state in zip(result.stacks, states):
-            outcomes += apply_stack(stack_plan, state,
-                                    on_outcome=lambda o: (report_outcome(o), progress.advance()))
+        outcomes = apply_all(result, states,
+                             on_outcome=lambda o: (report_outcome(o), progress.advance()))
     _summarize(outcomes)
     if any(not o.ok for o in outcomes) or result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)
+
+
+def apply_all(plan: Plan, states: list[StackState],
+              on_outcome: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
+    """Applies every stack of a plan: stacks in different account-regions side by side (their
+    quotas are independent), those of one account-region one after another in plan order
+    (they share its quota buckets, reconciler/ratelimit.py). `on_outcome` is called from one
+    thread at a time."""
+    groups: dict[tuple, list[tuple[StackPlan, StackState]]] = {}
+    for stack_plan, state in zip(plan.stacks, states):
+        groups.setdefault(state.aws.account_region, []).append((stack_plan, state))
+    lock = threading.Lock()
+
+    def report(outcome: Outcome) -> None:
+        with lock:
+            on_outcome(outcome)
+
+    def apply_group(members: list[tuple[StackPlan, StackState]]) -> list[Outcome]:
+        return [outcome for stack_plan, state in members
+                for outcome in apply_stack(stack_plan, state, report)]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(groups), STACK_WORKERS))) as pool:
+        return [outcome for outcomes in pool.map(apply_group, list(groups.values()))
+                for outcome in outcomes]
 
 
 def _approve(result: Plan, auto_approve: bool, allow_data_loss: bool) -> None:

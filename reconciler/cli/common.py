@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from reconciler import changes
-from reconciler.aws import AwsContext, CallStats, describe_error
+from reconciler.aws import AwsContext, CallStats, SharedReads, describe_error
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
@@ -157,10 +157,12 @@ def aws_options(command):
 
 def aws_for_stacks(endpoint_url, region, profile) -> Callable[[Stack], AwsContext]:
     """A stack -> its clients, with the command line's overrides, counted for --stats. Safe
-    to call from worker threads (click's context is not)."""
-    calls = run_context().calls
+    to call from worker threads (click's context is not). Stacks that work in the same
+    account and region share their listings (aws.SharedReads)."""
+    calls, shared = run_context().calls, SharedReads()
     return lambda stack: AwsContext.for_stack(stack, region=region, profile=profile,
-                                              endpoint_url=endpoint_url, stats=calls)
+                                              endpoint_url=endpoint_url, stats=calls,
+                                              shared=shared)
 
 
 changed_since_option = click.option(

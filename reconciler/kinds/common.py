@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from reconciler.config.tags import is_aws_tag_key
 from reconciler.diagnostics import did_you_mean
-from reconciler.ownership import OWNER_TAG
+from reconciler.ownership import OWNER_TAG, owner_of
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
@@ -108,6 +108,22 @@ def read_owned_tags(aws: "AwsContext", resource_type: str,
             for page in pages for item in page.get("ResourceTagMappingList", [])
         }
     return aws.read_once(("tags", resource_type, owned_only), load)
+
+
+def stack_part(stack: "Stack", kind_name: str) -> Callable[[str, dict | None], bool]:
+    """(name, tags) -> does a plan of `stack` need this listed resource of `kind_name`?
+
+    A listing is shared by every stack of the account-region (aws.SharedReads); each stack
+    normalizes only its part: what it declares or owns (tagged with its name). A plan never
+    acts on the rest. Every resource when a section of the stack generates resources of the
+    kind: their names are known only after discovery."""
+    from reconciler.kinds import KINDS  # the registry imports this module
+
+    if any(kind_name in g.generates and g.section and stack.section(g.section)
+           for g in KINDS.values()):
+        return lambda name, tags: True
+    declared = set(KINDS[kind_name].declared_names(stack))
+    return lambda name, tags: name in declared or owner_of(tags) == stack.name
 
 
 def list_tags(aws: "AwsContext", arn: str) -> dict[str, str]:

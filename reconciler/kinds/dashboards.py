@@ -411,8 +411,9 @@ class Dashboards(Kind):
 
     def _read(self, aws, detailed) -> dict[str, Live]:
         cloudwatch = aws.client("cloudwatch")
-        entries = [entry for page in cloudwatch.get_paginator("list_dashboards").paginate()
-                   for entry in page["DashboardEntries"]]
+        entries = aws.read_once("cloudwatch:dashboards", lambda: [
+            entry for page in cloudwatch.get_paginator("list_dashboards").paginate()
+            for entry in page["DashboardEntries"]])
         wanted = {e["DashboardName"] for e in entries if detailed(e["DashboardName"])}
         bodies = read_bodies(cloudwatch, sorted(wanted))
         live = {}

@@ -167,16 +167,17 @@ class MetricFilters(LogGroupFilter):
         # Only botocore's paginator: moto echoes `nextToken` back, so a hand-written token
         # loop never ends (docs/aws-behaviour.md#moto). No logGroupName: one listing for the
         # whole account.
-        pages = aws.client("logs").get_paginator("describe_metric_filters").paginate(
-            PaginationConfig={"PageSize": 50})
+        def load():
+            pages = aws.client("logs").get_paginator("describe_metric_filters").paginate(
+                PaginationConfig={"PageSize": 50})
+            return [item for page in pages for item in page["metricFilters"]]
         live = {}
-        for page in pages:
-            for item in page["metricFilters"]:
-                name = resource_name(item["logGroupName"], item["filterName"])
-                live[name] = Live(name, comparable_filter(
-                    item["logGroupName"], item.get("filterPattern", ""),
-                    item["metricTransformations"][0]),
-                    identity=FilterIdentity(log_group=item["logGroupName"], filter_name=item["filterName"]))
+        for item in aws.read_once("logs:metric-filters", load):  # shared per account-region
+            name = resource_name(item["logGroupName"], item["filterName"])
+            live[name] = Live(name, comparable_filter(
+                item["logGroupName"], item.get("filterPattern", ""),
+                item["metricTransformations"][0]),
+                identity=FilterIdentity(log_group=item["logGroupName"], filter_name=item["filterName"]))
         return live
 
     def put(self, logs, group, filter_name, spec):

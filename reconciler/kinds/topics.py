@@ -252,9 +252,11 @@ class Topics(Kind):
         """Every topic; attributes (one call each) only for those `detailed` selects."""
         sns = aws.client("sns")
         listed = concurrently(
-            arns=lambda: [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate()
-                          for t in page["Topics"]],
-            subscriptions=lambda: self._subscriptions_by_topic(sns),
+            arns=lambda: aws.read_once("sns:topics", lambda: [
+                t["TopicArn"] for page in sns.get_paginator("list_topics").paginate()
+                for t in page["Topics"]]),
+            subscriptions=lambda: aws.read_once("sns:subscriptions",
+                                                lambda: self._subscriptions_by_topic(sns)),
             tags=lambda: read_owned_tags(aws, "sns:topic", owned_only),
         )
         tags, subscriptions = listed["tags"], listed["subscriptions"]

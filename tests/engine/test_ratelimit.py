@@ -56,5 +56,5 @@ def test_paced_operations_share_one_bucket_per_region(aws, monkeypatch):
     second.client("cloudwatch").describe_alarms()
     first.client("sns").list_topics()  # no published quota: not paced
     assert taken == [9, 9]
-    key = ((aws.endpoint_url, "us-east-1"), "cloudwatch.DescribeAlarms")
+    key = ((aws.endpoint_url, "aws", "123456789012", "us-east-1"), "cloudwatch.DescribeAlarms")
     assert key in ratelimit._buckets

@@ -149,6 +149,11 @@ class FakeLogs:
         return SimpleNamespace(paginate=lambda **_: iter(self.pages))
 
 
+def fake_aws(logs: FakeLogs) -> SimpleNamespace:
+    """An AwsContext stand-in: its logs client, listings read straight away (no sharing)."""
+    return SimpleNamespace(client=lambda service: logs, read_once=lambda key, load: load())
+
+
 def described(group, name, pattern, item) -> dict:
     """A DescribeMetricFilters item; `pattern` None: the key is absent (a match-all filter)."""
     return {"filterName": name, "logGroupName": group, "creationTime": 1700000000000,
@@ -172,7 +177,7 @@ def test_live_filters_read_back_compare_equal_to_the_config(tmp_path):
             described("/other", "theirs", "x", transformation()),
         ]},
     ]
-    live = FILTERS.read_live(SimpleNamespace(client=lambda service: FakeLogs(pages)), stack)
+    live = FILTERS.read_live(fake_aws(FakeLogs(pages)), stack)
     assert set(live) == {"/ml/churn:errors", "/ml/churn:latency", "/ml/fraud:errors", "/ml/fraud:whole",
                          "/other:theirs"}
     assert live["/other:theirs"].identity == {"log_group": "/other", "filter_name": "theirs"}
@@ -183,7 +188,7 @@ def test_live_filters_read_back_compare_equal_to_the_config(tmp_path):
 def test_a_filter_moved_to_another_group_is_another_resource(tmp_path):
     stack = load(tmp_path, STACK)
     moved = described("/ml/other", "errors", "ERROR", transformation(defaultValue=0.0))
-    live = FILTERS.read_live(SimpleNamespace(client=lambda service: FakeLogs([{"metricFilters": [moved]}])),
+    live = FILTERS.read_live(fake_aws(FakeLogs([{"metricFilters": [moved]}])),
                              stack)
     assert list(live) == ["/ml/other:errors"]
     assert "/ml/other:errors" not in FILTERS.desired(stack, SCOPE)
