@@ -8,7 +8,7 @@
             metric: {namespace: ML/Churn, name: InferenceErrors, value: "1", default_value: 0}
 
 A filter's resource name is `<log group>:<filter name>` (log group names cannot contain ':'),
-so `--target 'metric_filters//aws/sagemaker/Endpoints/churn:*'` selects one group's filters.
+so `--target 'metric_filters:/aws/sagemaker/Endpoints/churn:*'` selects one group's filters.
 AWS cannot tag metric filters: a stack owns the ones matching its `prune.metric_filters`
 patterns (the engine decides).
 

@@ -5,7 +5,7 @@
         log_groups: [/aws/sagemaker/Endpoints/prod-churn]
         query: "filter @message like /(?i)error/ | stats count(*) as errors by bin(1h)"
 
-`obsctl query NAME` runs one (reconciler/query.py).
+`obsctl query NAME` runs one (reconciler/cli/query.py, reconciler/logs_insights.py).
 
 AWS names a query definition by a generated `queryDefinitionId`; its `name` need not be
 unique. obsctl keys saved queries by name, carries the id in `Live.identity`, and refuses to
