@@ -289,7 +289,8 @@ def read_minimum(state: dict, alarm_creates: int = 0) -> dict[str, int]:
     DescribeAlarms per 100 names), so that an alarm made by someone else since the plan is
     never overwritten: `alarm_creates` counts those names."""
     minimum = {
-        "cloudwatch.DescribeAlarms": pages(state["alarms"], 100) + pages(alarm_creates, 100),
+        "cloudwatch.DescribeAlarms": (pages(state["alarms"], 100)
+                                      + (pages(alarm_creates, 100) if alarm_creates else 0)),
         "logs.DescribeLogGroups": pages(state["log_groups"], 50),
         "logs.DescribeMetricFilters": pages(state["metric_filters"], 50),
         "resourcegroupstaggingapi.GetResources": sum(pages(state[f"owned {t}"], 100)
