@@ -28,6 +28,8 @@ _SYMBOL = {"create": "+", "update": "~", "delete": "-", "conflict": "!"}
 def render(document: dict) -> str:
     stacks = ", ".join(md_code(s["stack"]) for s in document["stacks"])
     title = f"### obsctl plan for {stacks}\n\n"
+    if not document["stacks"]:  # --changed-since selected none: nothing was read
+        return "### obsctl plan\n\n**No stack to plan**: no config file under the paths changed.\n"
     changes = document["changes"]
     left = "".join(f"{line}\n\n" for line in left_behind(document, "`--prune`", md_code))
     if not changes:

@@ -91,3 +91,12 @@ def test_markdown_is_capped_for_github(monkeypatch):
     assert "_64 more rows not shown: the comment would exceed GitHub's size limit." in text
     assert "| 🟢 create | `alarms/alarm-000` |" in text
     assert "alarms/alarm-099" not in text
+
+
+def test_markdown_of_a_run_that_selected_no_stack_says_so():
+    from reconciler.plan import Plan
+    from reconciler.render import RENDERERS
+
+    comment = RENDERERS["markdown"](Plan(stacks=[]))
+    assert comment == ("### obsctl plan\n\n**No stack to plan**: no config file under the paths "
+                       "changed.\n")
