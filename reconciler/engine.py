@@ -1,5 +1,6 @@
-"""Plan and apply: read every kind concurrently, diff by set algebra on names, apply in
-dependency order. Kinds know AWS; the engine knows ownership, ordering and concurrency."""
+"""Plan: read every kind concurrently, diff by set algebra on names, apply the rules across
+the stacks of a run. Kinds know AWS; the engine knows ownership and concurrency; applying the
+plan is reconciler/apply.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from functools import partial
 from typing import Callable
 
 from reconciler import applied
-from reconciler.aws import AWS_ERRORS, AwsContext, describe_error
+from reconciler.aws import AwsContext
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds import KINDS, apply_order
@@ -26,7 +27,6 @@ from reconciler.render.values import plural
 
 READ_WORKERS = 8
 STACK_WORKERS = 8  # stacks planned at once
-APPLY_WORKERS = 8
 MASS_DELETE_LISTED = 20  # addresses a mass-delete refusal lists
 
 
@@ -422,74 +422,3 @@ def _guard_mass_delete(plan: StackPlan, state: StackState, options: PlanOptions)
             f"{plural(options.max_delete_count, 'resource')} or "
             f"{options.max_delete_share:.0%}). Check the config, or pass --allow-mass-delete. "
             f"It would delete:{listed}")
-
-
-# --- apply -----------------------------------------------------------------------------
-
-@dataclass
-class Outcome:
-    change: Change
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def apply_stack(plan: StackPlan, state: StackState,
-                on_outcome: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
-    """Creates and updates kind by kind in dependency order, deletes in reverse order;
-    within a kind, in the waves of `Kind.order` (reversed for deletes). A failing resource
-    is reported and the others go on; rerunning converges."""
-    actionable = [c for c in plan.changes if c.action is not Action.CONFLICT]
-    order = apply_order({c.kind for c in actionable})
-    outcomes: list[Outcome] = []
-    phases = [(kind, (Action.CREATE, Action.UPDATE)) for kind in order]
-    phases += [(kind, (Action.DELETE,)) for kind in reversed(order)]
-    for kind, actions in phases:
-        batch = [c for c in actionable if c.kind == kind and c.action in actions]
-        waves = KINDS[kind].order(batch)
-        if Action.DELETE in actions:
-            waves.reverse()  # what others name goes last
-        for wave in waves:
-            taken = _created_meanwhile(KINDS[kind], state, wave)
-            with ThreadPoolExecutor(max_workers=APPLY_WORKERS) as pool:
-                for outcome in pool.map(lambda c: taken.get(c.name) or _apply_one(c, state), wave):
-                    outcomes.append(outcome)
-                    on_outcome(outcome)
-    return outcomes
-
-
-def _created_meanwhile(kind: Kind, state: StackState, wave: list[Change]) -> dict[str, Outcome]:
-    """Failed outcomes for the creates of `wave` whose name exists in AWS by now (someone
-    created it after the plan read): create only what does not exist."""
-    creates = [c for c in wave if c.action is Action.CREATE]
-    if not creates:
-        return {}
-    try:
-        existing = kind.existing(state.aws, [c.name for c in creates])
-    except AWS_ERRORS as error:
-        return {c.name: Outcome(c, "could not check that it still does not exist: "
-                                   f"{describe_error(error)}") for c in creates}
-    return {c.name: Outcome(c, "created in AWS by someone else since the plan read it; not "
-                               "overwritten (plan again: it is a conflict unless it carries "
-                               "this stack's tag)")
-            for c in creates if c.name in existing}
-
-
-def _apply_one(change: Change, state: StackState) -> Outcome:
-    kind = KINDS[change.kind]
-    desired = state.desired[change.kind].get(change.name)
-    live = state.live[change.kind].get(change.name)
-    try:
-        if change.action is Action.CREATE:
-            kind.create(state.aws, desired)
-        elif change.action is Action.UPDATE:
-            kind.update(state.aws, desired, live)
-        else:
-            kind.delete(state.aws, live)
-    except AWS_ERRORS as error:  # that resource's failure; the others go on
-        return Outcome(change, describe_error(error))
-    except ObsctlError as error:
-        return Outcome(change, str(error))
-    return Outcome(change)

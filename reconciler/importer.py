@@ -220,7 +220,8 @@ def adopt(stack: Stack, aws: AwsContext, addresses: list[str]):
     only about tags means the import could not express the resource, and is reported instead.
 
     Returns (outcomes of the tag updates, changes left alone)."""
-    from reconciler.engine import PlanOptions, Target, apply_stack, plan_stack
+    from reconciler.apply import apply_stack
+    from reconciler.engine import PlanOptions, Target, plan_stack
 
     exact = tuple(Target(kind, glob.escape(name))
                   for kind, name in map(split_address, addresses))

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 import click
 
@@ -14,8 +11,8 @@ from reconciler.cli.common import (EXIT_ERROR, EXIT_OK, PAST, aws_options, color
                                    plan_request, report_outcome, reports_errors, selection_options,
                                    stats_option, text_plan)
 from reconciler.diagnostics import ObsctlError
-from reconciler.engine import STACK_WORKERS, Outcome, StackState, apply_stack
-from reconciler.plan import Action, Plan, StackPlan
+from reconciler.apply import Outcome, apply_all
+from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
 from reconciler.render.values import plural
 
@@ -59,30 +56,6 @@ def apply_command(paths, targets, prune, allow_mass_delete, adopt, changed_since
     _summarize(outcomes)
     if any(not o.ok for o in outcomes) or result.counts()["conflict"]:
         sys.exit(EXIT_ERROR)
-
-
-def apply_all(plan: Plan, states: list[StackState],
-              on_outcome: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
-    """Applies every stack of a plan: stacks in different account-regions side by side (their
-    quotas are independent), those of one account-region one after another in plan order
-    (they share its quota buckets, reconciler/ratelimit.py). `on_outcome` is called from one
-    thread at a time."""
-    groups: dict[tuple, list[tuple[StackPlan, StackState]]] = {}
-    for stack_plan, state in zip(plan.stacks, states):
-        groups.setdefault(state.aws.account_region, []).append((stack_plan, state))
-    lock = threading.Lock()
-
-    def report(outcome: Outcome) -> None:
-        with lock:
-            on_outcome(outcome)
-
-    def apply_group(members: list[tuple[StackPlan, StackState]]) -> list[Outcome]:
-        return [outcome for stack_plan, state in members
-                for outcome in apply_stack(stack_plan, state, report)]
-
-    with ThreadPoolExecutor(max_workers=max(1, min(len(groups), STACK_WORKERS))) as pool:
-        return [outcome for outcomes in pool.map(apply_group, list(groups.values()))
-                for outcome in outcomes]
 
 
 def _approve(result: Plan, auto_approve: bool, allow_data_loss: bool) -> None:

@@ -18,11 +18,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from reconciler import changes
+from reconciler.apply import Outcome
 from reconciler.aws import AwsContext, CallStats, SharedReads, describe_error
 from reconciler.config import load_stacks
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ConfigError, ObsctlError
-from reconciler.engine import Outcome, PlanOptions, Target, plan_all
+from reconciler.engine import PlanOptions, Target, plan_all
 from reconciler.kinds import KINDS
 from reconciler.plan import Action
 from reconciler.progress import Progress

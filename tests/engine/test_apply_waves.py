@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from reconciler.engine import StackState, apply_stack
+from reconciler.apply import apply_stack
+from reconciler.engine import StackState
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import Desired, Live
 from reconciler.plan import Action, Change, StackPlan
