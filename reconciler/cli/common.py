@@ -229,7 +229,9 @@ PAST = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "dele
 
 def report_outcome(outcome: Outcome) -> None:
     change = outcome.change
+    # Names and AWS's messages may hold anything: control characters are written out.
     if outcome.ok:
-        click.echo(f"{change.action.symbol} {change.address}: {PAST[change.action]}")
+        click.echo(f"{change.action.symbol} {visible(change.address)}: {PAST[change.action]}")
     else:
-        click.echo(f"! {change.address}: {change.action.value} failed: {outcome.error}", err=True)
+        click.echo(f"! {visible(change.address)}: {change.action.value} failed: "
+                   f"{visible(outcome.error)}", err=True)
