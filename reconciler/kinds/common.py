@@ -193,6 +193,14 @@ def endpoint_names(aws: "AwsContext") -> list[str]:
     return aws.read_once("sagemaker:endpoints", load)
 
 
+def describe_endpoint(aws: "AwsContext", name: str) -> dict:
+    """DescribeEndpoint of one endpoint, once per run: endpoint monitors read its variants and
+    model monitors its data capture (there is no batched form). A ClientError (the endpoint
+    is gone) is raised to every caller."""
+    return aws.read_once(("sagemaker:endpoint", name),
+                         lambda: aws.client("sagemaker").describe_endpoint(EndpointName=name))
+
+
 def tag_delta(before: dict[str, str] | None, after: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """What to set and which keys to remove to turn `before` tags into `after`."""
     before = before or {}

@@ -83,7 +83,8 @@ from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.alarms import AlarmConfig, AnomalyBand, action_diagnostics
 from reconciler.kinds.alarms import desired_spec as alarm_spec
 from reconciler.kinds.base import Desired, Preset
-from reconciler.kinds.common import as_number, desired_tags, endpoint_names, for_each
+from reconciler.kinds.common import (as_number, describe_endpoint, desired_tags, endpoint_names,
+                                     for_each)
 from reconciler.kinds.dashboards import (AlarmStatusWidget, Annotations, DashboardConfig,
                                          DashboardMetric, HorizontalAnnotation, MetricWidget,
                                          comparable_body, render_body)
@@ -338,7 +339,7 @@ def list_endpoint_names(aws) -> list[str]:
 def describe_variants(aws, endpoint: str) -> list[Variant] | None:
     """Production variants of a monitored endpoint; None when it is gone or skipped."""
     try:
-        described = aws.client("sagemaker").describe_endpoint(EndpointName=endpoint)
+        described = describe_endpoint(aws, endpoint)
     except ClientError as error:
         if "Could not find endpoint" in error.response.get("Error", {}).get("Message", ""):
             return None  # deleted since it was listed

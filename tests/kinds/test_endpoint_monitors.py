@@ -202,6 +202,12 @@ def test_one_endpoint_listing_serves_monitors_and_model_monitors(obsctl, write_c
     plan = obsctl("plan", path, "--format", "json")
     assert plan.exit_code == 0, plan.stdout + plan.stderr
     assert plan.calls["sagemaker.ListEndpoints"] == 1
+    # One DescribeEndpoint per endpoint, whether endpoint monitors (variants) or the model
+    # monitor (data capture) needs it, or both (prod-captured).
+    listed = [e["EndpointName"] for e in boto("sagemaker").list_endpoints()["Endpoints"]]
+    described = [e for e in listed if e.startswith("prod-") or e.endswith("-churn")]
+    assert "prod-captured" in described
+    assert plan.calls["sagemaker.DescribeEndpoint"] == len(described)
     created = addresses(json.loads(plan.stdout), "create")
     assert "alarms/prod-churn-AllTraffic-latency-p90" in created
     assert "alarms/staging-churn-AllTraffic-error-rate" in created

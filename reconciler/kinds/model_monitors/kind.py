@@ -12,8 +12,8 @@ from reconciler import iam
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarms import action_diagnostics, desired_spec
 from reconciler.kinds.base import Desired, Kind, Live
-from reconciler.kinds.common import (concurrently, desired_tags, endpoint_names, for_each,
-                                     read_owned_tags, sync_tags, tag_list)
+from reconciler.kinds.common import (concurrently, describe_endpoint, desired_tags, endpoint_names,
+                                     for_each, read_owned_tags, sync_tags, tag_list)
 from reconciler.kinds.model_monitors.drift_alarms import (_alarm_problem, drift_alarm_config,
                                                           drift_alarm_name)
 from reconciler.kinds.model_monitors.images import image_uri
@@ -45,10 +45,10 @@ def _name_from_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[1]
 
 
-def _captures(sagemaker, endpoint: str) -> bool:
+def _captures(aws, endpoint: str) -> bool:
     """Does the endpoint capture its requests? DescribeEndpoint's DataCaptureConfig is absent
     when its endpoint config has none."""
-    described = sagemaker.describe_endpoint(EndpointName=endpoint)
+    described = describe_endpoint(aws, endpoint)
     return bool(described.get("DataCaptureConfig", {}).get("EnableCapture"))
 
 
@@ -158,7 +158,7 @@ class ModelMonitors(Kind):
             tags=lambda: read_owned_tags(aws, "sagemaker:monitoring-schedule"),
             endpoints=lambda: set(endpoint_names(aws)) if declared else set())
         self._check_endpoints(stack, read["endpoints"])
-        self._check_data_capture(stack, sagemaker)
+        self._check_data_capture(stack, aws)
         tags = read["tags"]
         wanted = [s for s in read["schedules"] if s["MonitoringScheduleName"] in declared
                   or is_owned_by(tags.get(s["MonitoringScheduleArn"]), stack.name)]
@@ -215,12 +215,12 @@ class ModelMonitors(Kind):
                               "endpoint; nothing was changed)")
 
     @staticmethod
-    def _check_data_capture(stack, sagemaker) -> None:
+    def _check_data_capture(stack, aws) -> None:
         """Every monitoring type reads what the endpoint captured: a schedule on an endpoint
         that captures nothing runs jobs with nothing to analyse, so it is refused here."""
         monitors = stack.section("model_monitors")
         endpoints = sorted({monitor.endpoint for monitor in monitors.values()})
-        capturing = dict(zip(endpoints, for_each(endpoints, lambda e: _captures(sagemaker, e))))
+        capturing = dict(zip(endpoints, for_each(endpoints, lambda e: _captures(aws, e))))
         refused = [f"{stack.locate('model_monitors', name)}: model_monitors.{name}: endpoint "
                    f"{monitor.endpoint!r} does not capture data (its endpoint config has no "
                    "enabled DataCaptureConfig), so the monitor would have nothing to read; "
