@@ -34,7 +34,7 @@ from reconciler.config.registry import Registry
 from reconciler.config.stack import Stack
 from reconciler.config.validate import Draft, build_stack_model, validate_draft
 from reconciler.diagnostics import ObsctlError
-from reconciler.render.escape import visible
+from reconciler.text import visible
 
 # The settings an emptied stack keeps from REF: where it lives and what it owns.
 STACK_SETTINGS = ("stack", "region", "role_arn", "role_external_id", "role_duration_seconds",

@@ -22,8 +22,7 @@ from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import for_each, list_tags
 from reconciler.plan import (Action, Change, Kept, Plan, StackPlan, address, diff_fields,
                              split_address)
-from reconciler.render.escape import visible
-from reconciler.render.values import plural
+from reconciler.text import plural, visible
 
 READ_WORKERS = 8
 STACK_WORKERS = 8  # stacks planned at once

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from botocore.exceptions import ClientError
 
 from reconciler.diagnostics import ObsctlError
-from reconciler.render.escape import visible
+from reconciler.text import visible
 
 DEFAULT_PREFIX = "exportedlogs"  # what CloudWatch Logs uses when destinationPrefix is omitted
 TASK_NAME = "obsctl-export-logs"

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from reconciler.aws import AwsContext
-from reconciler.ownership import OWNER_TAG
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.common import list_tags
-from reconciler.render.escape import visible
-from reconciler.status import AlarmStatus, fill_state, describe_alarms, stack_alarms
+from reconciler.ownership import OWNER_TAG
+from reconciler.status import AlarmStatus, describe_alarms, fill_state, stack_alarms
+from reconciler.text import visible
 
 STATE_REASON_MAX = 1023  # SetAlarmState StateReason
 

@@ -159,3 +159,15 @@ def test_saved_plans_build_the_document_without_a_renderer():
     imports = _every_import(MODULES["reconciler.saved_plan"])
     assert "reconciler.plan_document" in imports
     assert not [name for name in imports if name.startswith("reconciler.render")]
+
+
+# Planning and applying know nothing about how plans are shown: only the CLI picks a renderer.
+PLANNING = ["reconciler.engine", "reconciler.apply", "reconciler.plan", "reconciler.saved_plan",
+            "reconciler.drift", "reconciler.importer", "reconciler.status",
+            "reconciler.fire_alarm", "reconciler.changes", "reconciler.export_logs"]
+
+
+@pytest.mark.parametrize("module", PLANNING)
+def test_planning_imports_no_renderer(module):
+    assert not [name for name in _every_import(MODULES[module])
+                if name.startswith("reconciler.render")]

@@ -7,14 +7,14 @@ import sys
 import click
 
 from reconciler import saved_plan
+from reconciler.apply import Outcome, apply_all
 from reconciler.cli.common import (EXIT_ERROR, EXIT_OK, PAST, aws_options, color_option, make_plan,
                                    plan_request, report_outcome, reports_errors, selection_options,
                                    stats_option, text_plan)
 from reconciler.diagnostics import ObsctlError
-from reconciler.apply import Outcome, apply_all
 from reconciler.plan import Action, Plan
 from reconciler.progress import Progress
-from reconciler.render.values import plural
+from reconciler.text import plural
 
 
 @click.command("apply")

@@ -29,10 +29,9 @@ from reconciler.plan import Action
 from reconciler.progress import Progress
 from reconciler.render import RENDERERS
 from reconciler.render.failure import render_failure
-from reconciler.render.escape import visible
 from reconciler.render.text import color_wanted
-from reconciler.render.values import plural
 from reconciler.saved_plan import PlanRequest
+from reconciler.text import plural, visible
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2  # 130 after Ctrl-C, as shells do
 

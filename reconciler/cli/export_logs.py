@@ -21,7 +21,7 @@ from reconciler.cli.query import time_window
 from reconciler.export_logs import (DEFAULT_PREFIX, ExportRequest, iso, normalize_prefix,
                                     outcome, submit, wait)
 from reconciler.progress import Progress
-from reconciler.render.escape import visible
+from reconciler.text import visible
 
 
 def _prefix(_ctx, _param, value: str) -> str:

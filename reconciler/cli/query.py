@@ -19,10 +19,10 @@ from rich.console import Console
 
 from reconciler.cli.common import aws_for_stacks, aws_options, reports_errors, stats_option
 from reconciler.config import load_stacks
-from reconciler.logs_insights import MAX_LIMIT, find_query, parse_moment, wait_for_results
 from reconciler.kinds import KINDS
+from reconciler.logs_insights import MAX_LIMIT, find_query, parse_moment, wait_for_results
 from reconciler.render.query_rows import FORMATS, as_csv, as_json, result_table
-from reconciler.render.values import plural
+from reconciler.text import plural
 
 
 def status_line(response: dict, elapsed: float) -> str:

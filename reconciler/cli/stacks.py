@@ -22,7 +22,7 @@ from reconciler.changes import Selection
 from reconciler.cli.common import changed_since_option, load_selected, reports_errors, stats_option
 from reconciler.config.stack import Stack
 from reconciler.diagnostics import ObsctlError
-from reconciler.render.escape import visible
+from reconciler.text import visible
 
 FORMAT_VERSION = 1
 MAX_MATRIX_JOBS = 256  # GitHub Actions: "A matrix can generate a maximum of 256 jobs per run"

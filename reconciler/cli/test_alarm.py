@@ -17,7 +17,7 @@ from reconciler.config import load_stacks
 from reconciler.diagnostics import ObsctlError
 from reconciler.fire_alarm import FireTarget, caller_arn, find_target, fire
 from reconciler.kinds import KINDS
-from reconciler.render.escape import visible
+from reconciler.text import visible
 
 
 @click.command("test-alarm")

@@ -11,7 +11,7 @@ from reconciler.config import load_stacks
 from reconciler.config.annotations import github_annotations
 from reconciler.diagnostics import ConfigError
 from reconciler.kinds import KINDS
-from reconciler.render.values import plural
+from reconciler.text import plural
 
 
 @click.command("validate")

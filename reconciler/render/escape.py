@@ -8,23 +8,7 @@ from __future__ import annotations
 
 import re
 
-_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# C0 and C1 controls, DEL, and the Unicode line separators and bidi overrides, which reorder
-# or break what a reader sees (a "Trojan source" name can show as another name).
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """`text` on one line, each control character written out as `\\x1b`-style text."""
-    return _INVISIBLE.sub(_written_out, text)
-
-
-def _written_out(match: re.Match) -> str:
-    char = match.group()
-    if char in _SHORT_ESCAPES:
-        return _SHORT_ESCAPES[char]
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
+from reconciler.text import visible
 
 # Characters that start markdown or HTML markup inside a line (GitHub flavour: tables, links,
 # images, emphasis, code, strikethrough, math, entities). What can only start a

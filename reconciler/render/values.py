@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.text import plural
+
 MAX_VALUE_CHARS = 200
 
 
@@ -106,9 +108,3 @@ def attribution_line(attribution: dict | None) -> str | None:
     if attribution.get("status") == "none":
         return f"no CloudTrail event found in the last {attribution['window_days']} days"
     return None  # unavailable: one note for the whole stack instead of one per resource
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`count` and the word in its number: "1 conflict", "2 conflicts", "0 log groups";
-    `many` for a word whose plural is not word + "s" (plural(n, "policy", "policies"))."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
