@@ -82,9 +82,11 @@ def kept_document(kept: Kept) -> dict:
             "address": kept.address, "reason": kept.reason}
 
 
-def failure_document(problems: Iterable[Diagnostic | str]) -> dict:
-    """The document of a plan that failed: each problem with where it is in the config."""
-    return {"format_version": FORMAT_VERSION, "error": True,
+def failure_document(problems: Iterable[Diagnostic | str],
+                     format_version: str | int = FORMAT_VERSION) -> dict:
+    """The document of a command that failed (a plan by default: other documents, such as
+    status's, pass their own format version): each problem with where it is in the config."""
+    return {"format_version": format_version, "error": True,
             "errors": [_error_entry(p) for p in _in_file_order(problems)]}
 
 

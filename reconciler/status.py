@@ -25,6 +25,7 @@ from reconciler.config.stack import Stack
 from reconciler.kinds import KINDS
 from reconciler.kinds.common import for_each
 
+FORMAT_VERSION = 1  # of the `status --format json` document
 ALARM_KINDS = ("alarms", "composite_alarms")
 ALARM_NAMES_PER_CALL = 100  # DescribeAlarms AlarmNames: at most 100 names
 HISTORY_MAX = 100  # DescribeAlarmHistory MaxRecords
@@ -184,7 +185,7 @@ def status_document(stacks: list[StackStatus]) -> dict:
     each stack's alarms worst first, and the counts."""
     totals = {state: sum(s.counts()[state] for s in stacks) for state in STATE_ORDER}
     return {
-        "format_version": 1,
+        "format_version": FORMAT_VERSION,
         "stacks": [{"stack": s.stack, "region": s.region, "counts": s.counts(),
                     "alarms": [a.as_json() for a in s.alarms]} for s in stacks],
         "counts": totals,

@@ -26,6 +26,7 @@ from reconciler.diagnostics import ConfigError, ObsctlError
 from reconciler.engine import PlanOptions, Target, plan_all
 from reconciler.kinds import KINDS
 from reconciler.plan import Action
+from reconciler.plan_document import FORMAT_VERSION
 from reconciler.progress import Progress
 from reconciler.render import RENDERERS
 from reconciler.render.failure import render_failure
@@ -106,31 +107,33 @@ def text_plan(plan, no_color: bool) -> str:
 
 
 @contextlib.contextmanager
-def failures_in_document(output_format: str) -> Iterator[None]:
+def failures_in_document(output_format: str,
+                         format_version: str | int = FORMAT_VERSION) -> Iterator[None]:
     """With --format json or markdown, a plan that fails (config error, refused prune, AWS
     error) is still a document on stdout, so a pull request always gets a comment that says
-    why; the error also goes to stderr and the exit code is 1, as for any failure."""
+    why; the error also goes to stderr and the exit code is 1, as for any failure. Other
+    documents (status) pass their own format version."""
     try:
         yield
     except ConfigError as error:
-        _print_failure(output_format, error.diagnostics)
+        _print_failure(output_format, format_version, error.diagnostics)
         raise
     except ObsctlError as error:
-        _print_failure(output_format, [str(error)])
+        _print_failure(output_format, format_version, [str(error)])
         raise
     except ClientError as error:
         info = error.response.get("Error", {})
-        _print_failure(output_format, [f"AWS {error.operation_name}: {info.get('Code')}: "
-                                       f"{info.get('Message')}"])
+        _print_failure(output_format, format_version,
+                       [f"AWS {error.operation_name}: {info.get('Code')}: {info.get('Message')}"])
         raise
     except (BotoCoreError, ResponseParserError) as error:
-        _print_failure(output_format, [describe_error(error)])
+        _print_failure(output_format, format_version, [describe_error(error)])
         raise
 
 
-def _print_failure(output_format: str, problems: list) -> None:
+def _print_failure(output_format: str, format_version: str | int, problems: list) -> None:
     if output_format in ("json", "markdown"):
-        click.echo(render_failure(output_format, problems), nl=False)
+        click.echo(render_failure(output_format, problems, format_version), nl=False)
 
 
 def stats_option(command):

@@ -13,13 +13,13 @@ import sys
 import click
 
 from reconciler.cli.common import (EXIT_CHANGES, aws_for_stacks, aws_options, color_option,
-                                   reports_errors, stats_option)
+                                   failures_in_document, reports_errors, stats_option)
 from reconciler.config import load_stacks
 from reconciler.kinds import KINDS
 from reconciler.progress import Progress
 from reconciler.render.status import render_json, render_text
 from reconciler.render.text import color_wanted
-from reconciler.status import HISTORY_MAX, any_in_alarm, read_all, status_document
+from reconciler.status import FORMAT_VERSION, HISTORY_MAX, any_in_alarm, read_all, status_document
 
 
 @click.command("status")
@@ -38,10 +38,12 @@ from reconciler.status import HISTORY_MAX, any_in_alarm, read_all, status_docume
 def status_command(paths, output_format, history, detailed_exitcode, no_color, endpoint_url,
                    region, profile, quiet):
     """Live state of the stacks' alarms (declared and generated), ALARM first."""
-    stacks = load_stacks(list(paths) or ["."], KINDS)
-    make_aws = aws_for_stacks(endpoint_url, region, profile)
-    with Progress.create("Reading alarm states", quiet):
-        result = read_all(stacks, make_aws, history)
+    # With --format json a failure is a document too, with status's own format version.
+    with failures_in_document(output_format, FORMAT_VERSION):
+        stacks = load_stacks(list(paths) or ["."], KINDS)
+        make_aws = aws_for_stacks(endpoint_url, region, profile)
+        with Progress.create("Reading alarm states", quiet):
+            result = read_all(stacks, make_aws, history)
     document = status_document(result)
     if output_format == "json":
         click.echo(render_json(document), nl=False)

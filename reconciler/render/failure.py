@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reconciler.diagnostics import Diagnostic
-from reconciler.plan_document import failure_document
+from reconciler.plan_document import FORMAT_VERSION, failure_document
 from reconciler.render import json_plan
 from reconciler.render.escape import md_code, md_text, visible
 
 
-def render_failure(output_format: str, problems: Iterable[Diagnostic | str]) -> str:
-    document = failure_document(problems)
+def render_failure(output_format: str, problems: Iterable[Diagnostic | str],
+                   format_version: str | int = FORMAT_VERSION) -> str:
+    document = failure_document(problems, format_version)
     if output_format == "json":
         return json_plan.render(document)
     if output_format == "markdown":

@@ -157,3 +157,17 @@ def test_stack_without_alarms_reads_no_alarm(obsctl, write_config):
     assert result.exit_code == 0, result.stderr
     assert "(no alarms declared or generated)" in result.stdout
     assert "cloudwatch.DescribeAlarms" not in result.calls
+
+
+def test_a_failed_status_still_prints_a_json_document(obsctl, write_config):
+    """A dashboard job parsing `status --format json` gets a document either way: the errors,
+    with where they are, on stdout; the message on stderr; exit 1."""
+    path = write_config("stack: broken\nalarms:\n  x:\n    metric: {namespace: A, name: B, "
+                        "stat: Average, period: 90}\n    when: '> 1'\n")
+    result = obsctl("status", path, "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["format_version"] == 1 and document["error"] is True
+    [error] = document["errors"]
+    assert error["line"] == 4 and "period 90" in error["message"]
+    assert "period 90" in result.stderr
