@@ -13,6 +13,11 @@ alone (no AWS call):
 The account in the ARNs is the stack's `role_arn`'s (obsctl runs as that role), else "*"; the
 region is the stack's, else "*". `sts:GetCallerIdentity` is listed although AWS grants it to
 everyone. `plan --explain-drift` also needs `cloudtrail:LookupEvents` (EXPLAIN_DRIFT_READ).
+
+The troubleshooting commands get policies of their own (`command_policy`), so on-call can run
+them with less than the plan role: `status` (alarm states and history, plus the reads of the
+presets that generate alarms), `test-alarm` (that, the alarm tags it checks, and SetAlarmState
+on the stacks' alarms only) and `query` (StartQuery on the saved queries' log groups only).
 """
 
 from __future__ import annotations
@@ -41,6 +46,13 @@ UNSCOPED_WRITES = frozenset({
     "logs:PutQueryDefinition",
     "sns:Unsubscribe",
 })
+STATUS_READ = ("cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory")
+TEST_ALARM_READ = ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource")
+# Logs Insights: StartQuery is authorized on the log groups; reading and stopping a running
+# query are on no resource type.
+QUERY_READ = ("logs:GetQueryResults", "logs:StopQuery")
+ALARM_KINDS = ("alarms", "composite_alarms")
+COMMANDS = ("status", "test-alarm", "query")
 _FNMATCH_SET = re.compile(r"\[[^\]]*\]")
 
 
@@ -145,6 +157,34 @@ def policy(stacks: list["Stack"], kinds: dict[str, "Kind"], apply: bool,
         if kind_name in scoped:
             actions, arns = scoped[kind_name]
             statements.append(_statement(f"ObsctlWrite{_camel(kind_name)}", actions, arns))
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def command_policy(command: str, stacks: list["Stack"], kinds: dict[str, "Kind"]) -> dict:
+    """The IAM policy document that lets obsctl run `command` (one of COMMANDS) on `stacks`."""
+    if command == "query":
+        return _query_policy(stacks)
+    reads = set(COMMON_READ) | set(STATUS_READ if command == "status" else TEST_ALARM_READ)
+    alarms: set[str] = set()
+    for stack in stacks:
+        names = names_by_kind(stack, kinds)
+        for kind in used_kinds(stack, kinds):
+            if set(kind.generates) & set(ALARM_KINDS):
+                reads.update(kind.iam_read)  # a preset discovers what it generates alarms for
+        for kind in ALARM_KINDS:
+            alarms.update(alarm_arns(scope_of(stack), names.get(kind, [])))
+    statements = [_statement("ObsctlRead", reads, {"*"})]
+    if command == "test-alarm" and alarms:
+        statements.append(_statement("ObsctlTestAlarm", {"cloudwatch:SetAlarmState"}, alarms))
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _query_policy(stacks: list["Stack"]) -> dict:
+    groups = {arn for stack in stacks for query in (stack.section("queries") or {}).values()
+              for arn in log_group_arns(scope_of(stack), query.log_groups)}
+    statements = [_statement("ObsctlRead", set(COMMON_READ) | set(QUERY_READ), {"*"})]
+    if groups:
+        statements.append(_statement("ObsctlStartQuery", {"logs:StartQuery"}, groups))
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 

@@ -1,5 +1,6 @@
-"""`obsctl iam-policy [PATH...] --for plan|apply`: the least-privilege IAM policy obsctl needs
-for the stacks under PATH (reconciler/iam.py). Reads the config only; no AWS calls."""
+"""`obsctl iam-policy [PATH...] --for plan|apply|status|test-alarm|query`: the least-privilege
+IAM policy obsctl needs to run that command on the stacks under PATH (reconciler/iam.py). Reads
+the config only; no AWS calls."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from reconciler.kinds import KINDS
 
 @click.command("iam-policy")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--for", "purpose", type=click.Choice(["plan", "apply"]), required=True,
+@click.option("--for", "purpose", type=click.Choice(["plan", "apply", *iam.COMMANDS]),
+              required=True,
               help="plan: read-only actions; apply: plus the writes, scoped to the stacks' "
-                   "resources where AWS allows.")
+                   "resources where AWS allows; status, test-alarm, query: what that command "
+                   "calls (test-alarm may set the state of the stacks' alarms only).")
 @click.option("--explain-drift", is_flag=True,
               help="Also allow `plan --explain-drift` (cloudtrail:LookupEvents).")
 @click.option("--format", "output_format", type=click.Choice(["json"]), default="json",
@@ -24,8 +27,13 @@ from reconciler.kinds import KINDS
 @reports_errors
 def iam_policy_command(paths, purpose, explain_drift, output_format):
     """Print the IAM policy that `obsctl plan` or `obsctl apply` needs; no AWS calls."""
+    if explain_drift and purpose not in ("plan", "apply"):
+        raise click.UsageError("--explain-drift goes with --for plan or --for apply.")
     stacks = load_stacks(list(paths) or ["."], KINDS)
-    document = iam.policy(stacks, KINDS, apply=purpose == "apply", explain_drift=explain_drift)
+    if purpose in iam.COMMANDS:
+        document = iam.command_policy(purpose, stacks, KINDS)
+    else:
+        document = iam.policy(stacks, KINDS, apply=purpose == "apply", explain_drift=explain_drift)
     click.echo(iam.render(document), nl=False)
     for role in iam.assumed_roles(stacks):
         click.echo(f"note: obsctl assumes {role}: attach this policy to that role; the identity "

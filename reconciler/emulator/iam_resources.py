@@ -4,8 +4,8 @@ the resource a request acts on, as AWS does, instead of "*".
 moto evaluates most requests against the resource "*": a policy that allows PutMetricAlarm
 only on `alarm:a-*` would be denied every alarm, although AWS allows `a-1`. For the write
 operations whose resource type the Service Authorization Reference lists (alarms, dashboards,
-log groups, topics, rules, monitoring schedules, job definitions), the ARN of the resource
-is derived from the request parameters and each one is checked (DeleteAlarms names several).
+log groups, topics, rules, monitoring schedules, job definitions), and for the troubleshooting
+commands' SetAlarmState, StartQuery and CreateExportTask, the ARN of the resource is derived from the request parameters and each one is checked (DeleteAlarms names several).
 Other operations keep moto's "*".
 
 moto also names actions after the signing name of the service (`monitoring:PutMetricAlarm`,
@@ -78,6 +78,15 @@ def _log_group(r: _Request) -> list[str]:
     return [r.arn("logs", f"log-group:{n}") for n in r.names("logGroupName")]
 
 
+def _queried_log_groups(r: _Request) -> list[str]:
+    """StartQuery names its groups by name (logGroupName, logGroupNames) or by ARN
+    (logGroupIdentifiers); IAM checks the log-group ARN, without a trailing `:*`."""
+    names = r.names("logGroupName") + r.names("logGroupNames")
+    given = [i.removesuffix(":*") for i in r.names("logGroupIdentifiers")]
+    return [r.arn("logs", f"log-group:{n}") for n in names] + [
+        i if i.startswith("arn:") else r.arn("logs", f"log-group:{i}") for i in given]
+
+
 def _topic_by_name(r: _Request) -> list[str]:
     return [r.arn("sns", n) for n in r.names("Name")]
 
@@ -108,6 +117,7 @@ def _job_definitions() -> dict[str, Callable[[_Request], list[str]]]:
 RESOURCES: dict[str, dict[str, Callable[[_Request], list[str]]]] = {
     "cloudwatch": {
         "PutMetricAlarm": _alarms, "PutCompositeAlarm": _alarms, "DeleteAlarms": _alarms,
+        "SetAlarmState": _alarms,
         "TagResource": _given("ResourceARN"), "UntagResource": _given("ResourceARN"),
         "PutDashboard": _dashboards, "DeleteDashboards": _dashboards,
     },
@@ -115,7 +125,8 @@ RESOURCES: dict[str, dict[str, Callable[[_Request], list[str]]]] = {
         **{operation: _log_group for operation in (
             "CreateLogGroup", "DeleteLogGroup", "PutRetentionPolicy", "DeleteRetentionPolicy",
             "AssociateKmsKey", "DisassociateKmsKey", "PutMetricFilter", "DeleteMetricFilter",
-            "PutSubscriptionFilter", "DeleteSubscriptionFilter")},
+            "PutSubscriptionFilter", "DeleteSubscriptionFilter", "CreateExportTask")},
+        "StartQuery": _queried_log_groups,
         "TagResource": _given("resourceArn"), "UntagResource": _given("resourceArn"),
     },
     "sns": {

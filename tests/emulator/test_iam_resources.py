@@ -119,3 +119,32 @@ def test_unknown_credentials_are_refused_while_enforcing(enforced):
     with pytest.raises(ClientError) as raised:
         _client(enforced, "cloudwatch", ADMIN).describe_alarms()
     assert raised.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+
+def test_troubleshooting_calls_are_authorized_on_their_alarm_and_log_group(enforced):
+    """SetAlarmState on the alarm ARN; StartQuery (by name or ARN) and CreateExportTask on the
+    log group's ARN: a policy scoped to `a-*` / `/app/a*` allows those and refuses the others."""
+    admin_logs = _client(enforced, "logs", ADMIN)
+    set_enforcement(enforced.endpoint_url, False)
+    _client(enforced, "cloudwatch", ADMIN).put_metric_alarm(**_alarm("a-fire"))
+    _client(enforced, "cloudwatch", ADMIN).put_metric_alarm(**_alarm("b-fire"))
+    for group in ("/app/a1", "/app/b1"):
+        admin_logs.create_log_group(logGroupName=group)
+    credentials = _user(enforced, "troubleshooter", [
+        {"Effect": "Allow", "Action": "cloudwatch:SetAlarmState",
+         "Resource": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:a-*"},
+        {"Effect": "Allow", "Action": ["logs:StartQuery", "logs:CreateExportTask"],
+         "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/app/a*"}])
+    cloudwatch, logs = (_client(enforced, s, credentials) for s in ("cloudwatch", "logs"))
+    state = {"StateValue": "ALARM", "StateReason": "test"}
+    cloudwatch.set_alarm_state(AlarmName="a-fire", **state)
+    assert "cloudwatch:SetAlarmState" in _denied(cloudwatch, "set_alarm_state",
+                                                 AlarmName="b-fire", **state)
+    window = {"startTime": 0, "endTime": 60, "queryString": "fields @message"}
+    logs.start_query(logGroupName="/app/a1", **window)
+    logs.start_query(logGroupIdentifiers=[f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/app/a1"],
+                     **window)
+    assert "logs:StartQuery" in _denied(logs, "start_query", logGroupNames=["/app/a1", "/app/b1"],
+                                        **window)
+    assert "logs:CreateExportTask" in _denied(logs, "create_export_task", logGroupName="/app/b1",
+                                              fromTime=0, to=60, destination="bucket")
