@@ -5,7 +5,8 @@
 
 The alarms are declared with bench/run.py's generator and created with plain boto3 (the
 emulator's PutMetricAlarm, 16 at a time): this measures status, not apply. Then
-`obsctl --stats status` runs with --history 0 (DescribeAlarms: 100 names a call) and with
+`obsctl --stats status` runs with --history 0 (DescribeAlarms: 100 names a call, and the
+owner tags: one GetResources page per 100 tagged alarms) and with
 --history 1 (plus one DescribeAlarmHistory per alarm: the API has no batched form), and a
 third time with 1,000 unrelated alarms in the account, which a name-batched read never pages.
 Prints calls by operation and wall seconds per run.
@@ -23,18 +24,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from run import REGION, alarm_names, clients, run_cli, write_stack  # noqa: E402
+from run import REGION, STACK, alarm_names, clients, run_cli, write_stack  # noqa: E402
 
 from reconciler.emulator import Emulator  # noqa: E402
 
 
-def create_alarms(client, names: list[str]) -> None:
+def create_alarms(client, names: list[str], owner: str | None = None) -> None:
+    """Alarms as an apply leaves them: tagged with their stack (`owner`), or nobody's."""
     cloudwatch = client("cloudwatch")
+    tags = [{"Key": "obsctl:stack", "Value": owner}] if owner else []
 
     def put(name: str) -> None:
         cloudwatch.put_metric_alarm(AlarmName=name, Namespace="Bench", MetricName="M",
                                     Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
-                                    ComparisonOperator="GreaterThanThreshold")
+                                    ComparisonOperator="GreaterThanThreshold", Tags=tags)
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(put, names))
 
@@ -51,7 +54,7 @@ def main() -> int:
         os.environ.pop("AWS_PROFILE", None)
         paths = [p for p in write_stack(Path(directory), sizes) if "alarms-" in p or "topics" in p]
         client = clients(emulator.endpoint_url)
-        create_alarms(client, alarm_names(args.alarms))
+        create_alarms(client, alarm_names(args.alarms), owner=STACK)
         runs = [("--history 0", ()), ("--history 1", ("--history", "1"))]
         for label, extra in runs:
             report(label, run_cli("status", *paths, "--format", "json", "-q", *extra))

@@ -7,6 +7,10 @@ alarms): the kinds' own `desired` and `generate`, as a plan computes them, never
 Live state is read in batches: DescribeAlarms with AlarmNames takes 100 names a call, so a stack
 of N alarms costs ceil(N/100) calls whatever else the account holds; paging every alarm of the
 account (as plan does) costs ceil(all/100) >= that, so the named batches are never dearer.
+Whose each alarm is comes from the bulk tag read plan also uses (one GetResources page per 100
+tagged alarms, shared by the stacks of an account-region); an alarm it does not list (just
+created: the tagging API lags; or really untagged) is asked directly, one call each. An alarm
+that is not this stack's shows its state all the same, marked: the plan calls it a conflict.
 Alarm history has no batched form (DescribeAlarmHistory is per AlarmName): it is read only when
 asked for (`--history N`), one call per alarm that exists, a few at a time and paced like every
 other call (reconciler/ratelimit.py).
@@ -23,7 +27,8 @@ from typing import Callable
 from reconciler.aws import AwsContext
 from reconciler.config.stack import Stack
 from reconciler.kinds import KINDS
-from reconciler.kinds.common import for_each
+from reconciler.kinds.common import for_each, list_tags, read_owned_tags
+from reconciler.ownership import OWNER_TAG
 
 FORMAT_VERSION = 1  # of the `status --format json` document
 ALARM_KINDS = ("alarms", "composite_alarms")
@@ -59,11 +64,14 @@ class AlarmStatus:
     actions_enabled: bool = True
     alarm_actions: list[str] = field(default_factory=list)
     history: list[Transition] = field(default_factory=list)
+    owner: str | None = None  # the live alarm's owner tag (None: untagged, or not in AWS)
+    conflict: bool = False  # in AWS but not this stack's: plan leaves it alone
 
     def as_json(self) -> dict:
         return {"name": self.name, "kind": self.kind, "origin": self.origin, "state": self.state,
                 "since": _iso(self.since) if self.since else None, "reason": self.reason,
-                "arn": self.arn, "history": [t.as_json() for t in self.history]}
+                "arn": self.arn, "owner": self.owner, "conflict": self.conflict,
+                "history": [t.as_json() for t in self.history]}
 
 
 @dataclass
@@ -149,6 +157,20 @@ def fill_state(status: AlarmStatus, alarm: dict) -> None:
     status.alarm_actions = list(alarm.get("AlarmActions") or [])
 
 
+def mark_owners(stack: Stack, aws: AwsContext, present: list[AlarmStatus]) -> None:
+    """Each present alarm's owner tag, and whether it is another's (or nobody's): a conflict."""
+    if not present:
+        return
+    tagged = read_owned_tags(aws, "cloudwatch:alarm", True)
+    unlisted = [a for a in present if (tagged.get(a.arn) or {}).get(OWNER_TAG) != stack.name]
+    confirmed = dict(zip((a.arn for a in unlisted),
+                         for_each(unlisted, lambda a: list_tags(aws, a.arn))))
+    for alarm in present:
+        tags = confirmed.get(alarm.arn, tagged.get(alarm.arn)) or {}
+        alarm.owner = tags.get(OWNER_TAG)
+        alarm.conflict = alarm.owner != stack.name
+
+
 def read_status(stack: Stack, aws: AwsContext, history: int = 0) -> StackStatus:
     """The stack's alarms with their live state (and last `history` transitions), sorted."""
     alarms = stack_alarms(stack, aws)
@@ -156,6 +178,7 @@ def read_status(stack: Stack, aws: AwsContext, history: int = 0) -> StackStatus:
     for name, alarm in live.items():
         if name in alarms:
             fill_state(alarms[name], alarm)
+    mark_owners(stack, aws, [a for a in alarms.values() if a.arn])
     if history > 0:
         present = [a for a in alarms.values() if a.state != MISSING]
         for status, transitions in zip(present, for_each(

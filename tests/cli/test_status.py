@@ -171,3 +171,27 @@ def test_a_failed_status_still_prints_a_json_document(obsctl, write_config):
     [error] = document["errors"]
     assert error["line"] == 4 and "period 90" in error["message"]
     assert "period 90" in result.stderr
+
+
+def test_an_alarm_that_is_not_the_stacks_shows_its_state_marked_as_a_conflict(
+        applied, boto, obsctl):
+    """A declared name whose live alarm is another stack's, or nobody's: status still shows
+    its state (on-call needs it) but says it is not this stack's, as plan calls it a conflict.
+    Ownership is the bulk tag read; only the alarms it does not list are asked one by one."""
+    cloudwatch = boto("cloudwatch")
+    arn = lambda name: cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["AlarmArn"]
+    cloudwatch.tag_resource(ResourceARN=arn("a-latency"),
+                            Tags=[{"Key": "obsctl:stack", "Value": "other"}])
+    cloudwatch.untag_resource(ResourceARN=arn("b-errors"), TagKeys=["obsctl:stack"])
+    result = obsctl("status", applied, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    by_name = {a["name"]: a for a in json.loads(result.stdout)["stacks"][0]["alarms"]}
+    assert (by_name["a-latency"]["owner"], by_name["a-latency"]["conflict"]) == ("other", True)
+    assert (by_name["b-errors"]["owner"], by_name["b-errors"]["conflict"]) == (None, True)
+    assert not by_name["c-traffic"]["conflict"] and not by_name[GENERATED]["conflict"]
+    assert by_name["c-traffic"]["owner"] == "status-test"
+    assert result.calls["resourcegroupstaggingapi.GetResources"] == 1
+    assert result.calls["cloudwatch.ListTagsForResource"] == 2  # the two the bulk read lacks
+    text = obsctl("status", applied).stdout
+    assert "! in AWS this alarm is stack other's, not this stack's" in text
+    assert "! in AWS this alarm is not tagged as any stack's, not this stack's" in text
