@@ -93,7 +93,8 @@ def test_a_changed_expression_in_the_config_is_an_update_of_the_metrics(obsctl, 
 
 @pytest.mark.parametrize("old, new, line, message", [
     ("/ invocations", "/ invocatons", 13,
-     "dashboards.churn.widgets[0].metrics[2].expression: 'invocatons' at column 16 is not the id of a metric or expression of this widget"),
+     "dashboards.churn.widgets[0].metrics[2].expression: 'invocatons' at column 16 is not the id "
+     "of a metric or expression of this widget"),
     ("{id: invocations,", "{id: errors,", 11,
      "dashboards.churn.widgets[0].metrics[1].id: id 'errors' is used twice in this widget"),
     ("{id: errors,", "{id: Errors,", 9,
