@@ -27,7 +27,9 @@ def _metric_ref(entry: dict, stat_key: str = "stat") -> dict:
 
 
 def _metric_config(spec: dict) -> dict:
-    """metric / metrics + expression / anomaly_band, the way AlarmConfig spells them."""
+    """metric / metrics + expression / anomaly_band / query, the way AlarmConfig spells them."""
+    if "query" in spec:
+        return present({"query": spec["query"], "period": spec.get("period")})
     if "metrics" not in spec:
         stat = "extended_statistic" if "extended_statistic" in spec else "statistic"
         return {"metric": _metric_ref({**spec, "stat": spec[stat]})}
