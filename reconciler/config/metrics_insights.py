@@ -192,7 +192,7 @@ class _Parser(TokenStream):
         following = self.peek()
         if (token.kind == "word" and following.kind == "other" and following.text not in "<>"
                 and following.column == token.column + len(token.text)):
-            raise QueryError(f"{self.run_of_characters()} at column {token.column}: {_QUOTE_HINT}")
+            raise QueryError(f"{self.run_of_characters()!r} at column {token.column}: {_QUOTE_HINT}")
         if token.kind == "word":
             return self.take().text
         if token.kind == "string":
@@ -234,8 +234,8 @@ class _Parser(TokenStream):
         self.condition()
         while self.at_keyword("AND", "OR"):
             if self.at_keyword("OR"):
-                raise QueryError(f"OR at column {self.token.column}: Metrics Insights combines "
-                                 "WHERE conditions with AND only")
+                raise QueryError(f"unexpected OR at column {self.token.column}: Metrics Insights "
+                                 "combines WHERE conditions with AND only")
             self.take()
             self.condition()
 
@@ -258,8 +258,8 @@ class _Parser(TokenStream):
             self.expect(")", "after CURRENT_ACCOUNT_ID(")
         elif token.kind in ("word", "quoted"):
             bare = _unquoted(token.text) if token.kind == "quoted" else token.text
-            raise QueryError(f"{token.text} at column {token.column}: label values are written "
-                             f"in single quotes, like '{bare}'")
+            raise QueryError(f"the label value {token.text} at column {token.column} is not in "
+                             f"single quotes: write '{bare}'")
         else:
             raise self.unexpected("a label value in single quotes was expected")
 
@@ -278,8 +278,8 @@ class _Parser(TokenStream):
             raise self.unexpected("LIMIT takes a number of time series")
         number = int(self.take().text)
         if not 1 <= number <= MAX_LIMIT:
-            raise QueryError(f"LIMIT {number} at column {token.column}: a query returns 1 to "
-                             f"{MAX_LIMIT} time series")
+            raise QueryError(f"a LIMIT of {number} at column {token.column}: a query returns 1 "
+                             f"to {MAX_LIMIT} time series")
         return number
 
     def finish(self) -> None:

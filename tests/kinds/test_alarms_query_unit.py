@@ -89,7 +89,7 @@ def test_import_writes_the_query_form():
     ({**QUERY, "when": None, "anomaly_band": {"deviations": 2}}, (),
      "`anomaly_band` applies to one `metric`, not to a `query`"),
     ({**QUERY, "query": "SELECT MAX(ModelLatency) FROM AWS/SageMaker"}, ("query",),
-     "AWS/SageMaker at column 31: names with characters"),
+     "'AWS/SageMaker' at column 31: names with characters"),
     ({**QUERY, "query": FLEET + " GROUP BY EndpointName"}, ("query",),
      "a query with GROUP BY needs ORDER BY too"),
     ({**QUERY, "query": ""}, ("query",), "at least 1 character"),
