@@ -157,3 +157,19 @@ def test_stack_without_alarms_reads_no_alarm(obsctl, write_config):
     assert result.exit_code == 0, result.stderr
     assert "(no alarms declared or generated)" in result.stdout
     assert "cloudwatch.DescribeAlarms" not in result.calls
+
+
+def test_a_metrics_insights_query_alarm_has_its_state_like_any_alarm(boto, obsctl, write_config):
+    path = write_config("""
+        stack: fleet
+        alarms:
+          fleet-max-latency:
+            query: SELECT MAX(ModelLatency) FROM SCHEMA("AWS/SageMaker", EndpointName, VariantName)
+            period: 60
+            when: "> 500000"
+        """)
+    apply_ok(obsctl, path)
+    set_state(boto, "fleet-max-latency", "ALARM", "1 out of 3 time series evaluated to ALARM")
+    [alarm] = status_json(obsctl, path)["stacks"][0]["alarms"]
+    assert (alarm["name"], alarm["kind"], alarm["state"]) == ("fleet-max-latency", "alarms", "ALARM")
+    assert alarm["reason"] == "1 out of 3 time series evaluated to ALARM"
