@@ -124,8 +124,7 @@ When = Annotated[str, AfterValidator(_check_when)]
 
 class AlarmConfig(StrictModel):
     # Field order matters: validators of later fields read earlier ones from `info.data`.
-    """A CloudWatch metric alarm on one metric, a metric math expression, an anomaly band or a
-    Metrics Insights query."""
+    """A metric alarm on one metric, metric math, an anomaly band or a Metrics Insights query."""
 
     description: Annotated[str, StringConstraints(max_length=1024)] | None = None
     """Alarm description shown in CloudWatch and notifications (up to 1024 characters)."""
@@ -134,17 +133,15 @@ class AlarmConfig(StrictModel):
     metrics: Annotated[dict[MetricId, MetricRef],
                        Field(min_length=1, max_length=MAX_MATH_METRICS)] | None = None
     """Metrics named by id for a metric math `expression` (ids start with a lowercase letter)."""
-    expression: Annotated[str, StringConstraints(min_length=1,
-                                                 max_length=MAX_EXPRESSION_LENGTH)] | None = None
+    expression: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
     """Metric math expression over the ids of `metrics` whose result the alarm watches."""
     query: Annotated[str, StringConstraints(min_length=1,
                                             max_length=MAX_EXPRESSION_LENGTH)] | None = None
-    """Metrics Insights query whose result the alarm watches, over every metric it matches, e.g.
-    SELECT MAX(ModelLatency) FROM SCHEMA("AWS/SageMaker", EndpointName, VariantName); needs `period`."""
+    """Metrics Insights query (SELECT ...) the alarm watches, over every metric it matches."""
     anomaly_band: AnomalyBand | None = None
     """Alarm when the metric leaves an anomaly detection band instead of crossing a threshold."""
     period: Period | None = None  # default for the metric(s) that set none
-    """Length of one datapoint in seconds, for the metrics that set none."""
+    """Length of one datapoint in seconds: the query's, or for the metrics that set none."""
     unit: Unit | None = None  # default for the metric(s) that set none
     """Unit for the metrics that set none."""
     when: When | None = None
