@@ -124,6 +124,22 @@ def test_a_live_query_alarm_imports_as_query_and_round_trips(obsctl, write_confi
     assert doc["summary"] == summary()
 
 
+def test_metric_math_over_a_query_is_refused_by_import_in_one_line(obsctl, write_config, boto,
+                                                                   tmp_path):
+    boto("cloudwatch").put_metric_alarm(  # AWS takes it; `alarms` has no form for it
+        AlarmName="legacy-fleet-seconds", EvaluationPeriods=1, Threshold=0.5,
+        ComparisonOperator="GreaterThanThreshold",
+        Metrics=[{"Id": "q1", "Expression": FLEET, "Period": 60, "ReturnData": False},
+                 {"Id": "e1", "Expression": "q1 / 1000000", "ReturnData": True}])
+    config = write_config("stack: adopted\n")
+    result = obsctl("import", config, "--kind", "alarms", "--adopt",
+                    "--output", str(tmp_path / "alarms.yaml"))
+    assert result.exit_code == 1 and result.writes == 0
+    assert "Traceback" not in result.stderr
+    assert ("alarms/legacy-fleet-seconds cannot be written as an `alarms` entry: its metric math "
+            "reads the result of another expression or Metrics Insights query (q1)") in result.stderr
+
+
 def test_an_invalid_query_is_reported_in_the_query_and_nothing_is_written(obsctl, write_config, boto):
     path = write_config("""
         stack: test

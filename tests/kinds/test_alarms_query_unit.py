@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from reconciler.aws import Scope
 from reconciler.kinds.alarms import (AlarmConfig, Alarms, alarm_config, desired_spec, live_spec,
                                      put_request)
+from reconciler.kinds.alarms.importing import inexpressible
 
 SCOPE = Scope(region="us-east-1", account_id="111111111111")
 FLEET = 'SELECT MAX(ModelLatency) FROM SCHEMA("AWS/SageMaker", EndpointName, VariantName)'
@@ -109,3 +110,18 @@ def test_a_grouped_query_with_order_by_is_an_alarm_over_several_time_series():
     grouped = ('SELECT MAX(ModelLatency) FROM SCHEMA("AWS/SageMaker", EndpointName, VariantName) '
                "GROUP BY EndpointName ORDER BY MAX() DESC LIMIT 10")
     assert spec(**{**QUERY, "query": grouped})["query"] == grouped
+
+
+def test_import_refuses_math_over_a_query_and_takes_a_console_math_alarm():
+    refs = type("Refs", (), {"action": staticmethod(lambda arn: arn)})()
+    over_query = live_spec({**DESCRIBED, "Metrics": [
+        {"Id": "q1", "Expression": FLEET, "Period": 60, "ReturnData": False},
+        {"Id": "e1", "Expression": "q1 / 1000"}]}, {}, SCOPE)
+    assert "(q1)" in inexpressible(over_query)
+    console_math = live_spec({**DESCRIBED, "Metrics": [  # the console names the expression e1
+        {"Id": "m1", "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": "ML", "MetricName": "Errors"}, "Period": 60, "Stat": "Sum"}},
+        {"Id": "e1", "Expression": "m1 * 100"}]}, {}, SCOPE)
+    assert inexpressible(console_math) is None
+    entry = alarm_config(console_math, {}, refs)
+    assert entry["expression"] == "m1 * 100" and list(entry["metrics"]) == ["m1"]
