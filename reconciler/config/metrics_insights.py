@@ -276,11 +276,13 @@ class _Parser(TokenStream):
         token = self.token
         if not (token.kind == "word" and token.text.isdigit()):
             raise self.unexpected("LIMIT takes a number of time series")
-        number = int(self.take().text)
-        if not 1 <= number <= MAX_LIMIT:
-            raise QueryError(f"a LIMIT of {number} at column {token.column}: a query returns 1 "
+        self.take()
+        digits = token.text.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_LIMIT)) or not 1 <= int(digits) <= MAX_LIMIT:
+            shown = token.text if len(token.text) <= 12 else f"{token.text[:12]}..."
+            raise QueryError(f"a LIMIT of {shown} at column {token.column}: a query returns 1 "
                              f"to {MAX_LIMIT} time series")
-        return number
+        return int(digits)
 
     def finish(self) -> None:
         if self.token.kind == "op" and self.token.text == ";":

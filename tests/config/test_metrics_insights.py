@@ -85,6 +85,7 @@ def test_what_a_query_is_made_of(query, parsed):
     ("SELECT MAX(x) FROM y ORDER BY MEDIAN()", "unknown function 'MEDIAN' at column 31"),
     ("SELECT MAX(x) FROM y LIMIT 501", "a LIMIT of 501 at column 28: a query returns 1 to 500 time series"),
     ("SELECT MAX(x) FROM y LIMIT 0", "a LIMIT of 0 at column 28"),
+    ("SELECT MAX(x) FROM y LIMIT " + "9" * 5000, "a LIMIT of 999999999999... at column 28"),
     ("SELECT MAX(x) FROM y LIMIT ten", "unexpected 'ten' at column 28: LIMIT takes a number"),
     ("SELECT MAX(x) FROM y LIMIT 5 ORDER BY MAX()",
      "unexpected 'ORDER' at column 30: WHERE, GROUP BY, ORDER BY, LIMIT or the end of the query "
