@@ -49,6 +49,7 @@ _EXTENDED_STAT = re.compile(
     r"|PR\([^:()]*:[^:()]*\)|(?:TC|TM|TS|WM)\(\d{0,3}(?:\.\d+)?%?:\d{0,3}(?:\.\d+)?%?\))$"
 )
 _METRIC_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
+_METRICS_INSIGHTS = re.compile(r"^\s*select\b", re.IGNORECASE)  # a Metrics Insights query
 MAX_ACTIONS = 5  # ResourceList max 5
 MAX_DIMENSIONS = 30
 MAX_MATH_METRICS = 10  # docs/aws-behaviour.md: a metric math alarm reads at most 10 metrics
@@ -178,6 +179,25 @@ def validate_metric_alarm(p: dict[str, Any]) -> None:
             )
 
 
+def _is_metrics_insights(expression: str | None) -> bool:
+    return bool(expression) and _METRICS_INSIGHTS.match(expression) is not None
+
+
+def _validate_expression_periods(metrics: list[dict[str, Any]], stats: int) -> None:
+    """The Period of expression queries: an alarm with no MetricStat to take one from needs
+    it ("Period must not be null"); an alarm reads one Metrics Insights query at most (AWS
+    answers "Invalid metrics list" to two)."""
+    for i, m in enumerate(metrics, 1):
+        period = m.get("Period")
+        if m.get("Expression") is not None and period is not None and not _valid_period(
+                period, (1, 5, 10, 20, 30)):
+            raise ValidationError(f"Metrics.member.{i}.Period must be 1, 5, 10, 20, 30 or a multiple of 60")
+    if stats == 0 and not any(m.get("Period") for m in metrics):
+        raise ValidationError("Period must not be null")
+    if sum(_is_metrics_insights(m.get("Expression")) for m in metrics) > 1:
+        raise ValidationError("Invalid metrics list")
+
+
 def _validate_metrics(metrics: list[dict[str, Any]], op: str, threshold_id: str | None) -> None:
     """Metric math alarms (PutMetricAlarm Metrics, MetricDataQuery)."""
     ids: set[str] = set()
@@ -208,6 +228,7 @@ def _validate_metrics(metrics: list[dict[str, Any]], op: str, threshold_id: str 
             _enum(f"metrics.{i}.member.metricStat.unit", stat.get("Unit"), UNITS)
     if stats > MAX_MATH_METRICS:
         raise ValidationError(f"The Metrics list may contain at most {MAX_MATH_METRICS} metrics.")
+    _validate_expression_periods(metrics, stats)
     returning = [m for m in metrics if m.get("ReturnData", True)]
     if op in ANOMALY_OPERATORS:
         band = next((m for m in metrics if m.get("Id") == threshold_id), None)

@@ -195,3 +195,19 @@ def test_an_alarm_that_is_not_the_stacks_shows_its_state_marked_as_a_conflict(
     text = obsctl("status", applied).stdout
     assert "! in AWS this alarm is stack other's, not this stack's" in text
     assert "! in AWS this alarm is not tagged as any stack's, not this stack's" in text
+
+
+def test_a_metrics_insights_query_alarm_has_its_state_like_any_alarm(boto, obsctl, write_config):
+    path = write_config("""
+        stack: fleet
+        alarms:
+          fleet-max-latency:
+            query: SELECT MAX(ModelLatency) FROM SCHEMA("AWS/SageMaker", EndpointName, VariantName)
+            period: 60
+            when: "> 500000"
+        """)
+    apply_ok(obsctl, path)
+    set_state(boto, "fleet-max-latency", "ALARM", "1 out of 3 time series evaluated to ALARM")
+    [alarm] = status_json(obsctl, path)["stacks"][0]["alarms"]
+    assert (alarm["name"], alarm["kind"], alarm["state"]) == ("fleet-max-latency", "alarms", "ALARM")
+    assert alarm["reason"] == "1 out of 3 time series evaluated to ALARM"

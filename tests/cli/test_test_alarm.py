@@ -182,3 +182,26 @@ def test_scaling_actions_asked_on_a_terminal(scaling_stack, boto, obsctl, termin
     assert accepted.exit_code == 0, accepted.stderr
     assert "Only 'yes' will be accepted" in accepted.stdout
     assert accepted.writes == 1 and state(boto, "churn-scale") == "ALARM"
+
+
+def test_a_metrics_insights_query_alarm_is_fired_and_pages(obsctl, write_config, boto):
+    path = write_config(CONFIG.replace("composite_alarms:", """  fleet-max-latency:
+    query: SELECT MAX(ModelLatency) FROM SCHEMA("AWS/SageMaker", EndpointName, VariantName)
+    period: 60
+    when: "> 500000"
+    actions: {alarm: [topic:ml-oncall]}
+composite_alarms:"""))
+    apply_ok(obsctl, path)
+    sns, sqs = boto("sns"), boto("sqs")
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ml-oncall"))
+    url = sqs.create_queue(QueueName="fleet-inbox")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)
+
+    result = obsctl("test-alarm", "fleet-max-latency", path)
+    assert result.exit_code == 0, result.stderr
+    assert result.calls["cloudwatch.SetAlarmState"] == 1 and result.writes == 1
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    [page] = [json.loads(json.loads(m["Body"])["Message"]) for m in messages]
+    assert page["AlarmName"] == "fleet-max-latency" and page["NewStateValue"] == "ALARM"
+    assert state(boto, "fleet-max-latency") == "ALARM"

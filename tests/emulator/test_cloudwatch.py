@@ -227,6 +227,35 @@ def test_metric_math_validation(cw):
     assert error_code(err) == "ValidationError"
 
 
+FLEET = 'SELECT MAX(ModelLatency) FROM SCHEMA("AWS/SageMaker", EndpointName, VariantName)'
+
+
+def test_metrics_insights_query_alarm_reads_back_verbatim_with_its_period(cw):
+    cw.put_metric_alarm(AlarmName="fleet", EvaluationPeriods=3, Threshold=500000,
+                        ComparisonOperator="GreaterThanThreshold",
+                        Metrics=[{"Id": "q1", "Expression": FLEET, "Period": 60, "ReturnData": True}])
+    alarm = cw.describe_alarms(AlarmNames=["fleet"])["MetricAlarms"][0]
+    assert alarm["Metrics"] == [{"Id": "q1", "Expression": FLEET, "Period": 60, "ReturnData": True}]
+    assert "Period" not in alarm and "MetricName" not in alarm
+
+
+@pytest.mark.parametrize("metrics, message", [
+    # no MetricStat to take the alarm's period from (AWS: "Period must not be null")
+    ([{"Id": "q1", "Expression": FLEET, "ReturnData": True}], "Period must not be null"),
+    # one Metrics Insights query per alarm (AWS: "Invalid metrics list")
+    ([{"Id": "q1", "Expression": FLEET, "Period": 60, "ReturnData": False},
+      {"Id": "q2", "Expression": FLEET.replace("MAX", "MIN"), "Period": 60, "ReturnData": False},
+      {"Id": "e1", "Expression": "q1 - q2", "ReturnData": True}], "Invalid metrics list"),
+    ([{"Id": "q1", "Expression": FLEET, "Period": 90, "ReturnData": True}], "multiple of 60"),
+])
+def test_metrics_insights_query_alarm_validation(cw, metrics, message):
+    with pytest.raises(ClientError) as err:
+        cw.put_metric_alarm(AlarmName="fleet", EvaluationPeriods=3, Threshold=1,
+                            ComparisonOperator="GreaterThanThreshold", Metrics=metrics)
+    assert error_code(err) == "ValidationError" and message in str(err.value)
+    assert cw.describe_alarms()["MetricAlarms"] == []
+
+
 def test_anomaly_detection_alarm_uses_threshold_metric_id(cw):
     metrics = [
         {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "App", "MetricName": "Latency"}, "Period": 300, "Stat": "Average"},

@@ -1,4 +1,5 @@
-"""CloudWatch metric alarms: one metric, metric math, or an anomaly band.
+"""CloudWatch metric alarms: one metric, metric math, an anomaly band, or a Metrics Insights
+query.
 
 Comparable form (both sides; a key whose value is None is left out). It mirrors the
 PutMetricAlarm request in snake_case, so any live alarm can be expressed in it:
@@ -8,6 +9,10 @@ PutMetricAlarm request in snake_case, so any live alarm can be expressed in it:
   dimensions                   {name: value}; {} when none (AWS returns [] and may reorder)
   statistic | extended_statistic   p90, tm90, ... are ExtendedStatistic
   period, unit
+  query                        query alarms only: the Metrics Insights query, verbatim (AWS
+                               returns it as sent), with `period`; live, an alarm whose one
+                               MetricDataQuery is such a query (returning data, no label or
+                               account) reads as this form, whatever its Id
   metrics                      math and anomaly alarms, sorted by id; each entry is
                                {id, return_data, namespace, metric_name, dimensions, stat,
                                 period, unit, account_id}  or  {id, return_data, expression,
@@ -38,6 +43,7 @@ from reconciler.kinds.alarms.model import (ANOMALY_BAND_ID, ANOMALY_METRIC_ID, A
                                            AlarmName, AnomalyBand, BAND_COMPARISONS,
                                            COMPARED_ONLY_WHEN_CONFIGURED, COMPARISONS, Comparison,
                                            EXPRESSION_ID, MAX_EVALUATION_SECONDS,
+                                           QUERY_ID,
                                            MAX_EVALUATION_SECONDS_SHORT_PERIOD, MAX_MATH_METRICS,
                                            MetricId, When, alarm_arn, parse_when)
 from reconciler.kinds.alarms.normalize import desired_spec, live_spec
@@ -50,6 +56,6 @@ from reconciler.kinds.alarms.kind import Alarms
 __all__ = ["ANOMALY_BAND_ID", "ANOMALY_METRIC_ID", "AlarmConfig", "AlarmName", "Alarms",
            "AnomalyBand", "BAND_COMPARISONS", "COMPARED_ONLY_WHEN_CONFIGURED", "COMPARISONS",
            "Comparison", "EXPRESSION_ID", "MAX_EVALUATION_SECONDS",
-           "MAX_EVALUATION_SECONDS_SHORT_PERIOD", "MAX_MATH_METRICS", "MetricId", "When",
+           "MAX_EVALUATION_SECONDS_SHORT_PERIOD", "MAX_MATH_METRICS", "MetricId", "QUERY_ID", "When",
            "_with_scaling_references", "action_diagnostics", "action_problem", "alarm_arn",
            "alarm_config", "desired_spec", "live_spec", "parse_when", "put_request"]

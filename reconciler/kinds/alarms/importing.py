@@ -27,7 +27,9 @@ def _metric_ref(entry: dict, stat_key: str = "stat") -> dict:
 
 
 def _metric_config(spec: dict) -> dict:
-    """metric / metrics + expression / anomaly_band, the way AlarmConfig spells them."""
+    """metric / metrics + expression / anomaly_band / query, the way AlarmConfig spells them."""
+    if "query" in spec:
+        return present({"query": spec["query"], "period": spec.get("period")})
     if "metrics" not in spec:
         stat = "extended_statistic" if "extended_statistic" in spec else "statistic"
         return {"metric": _metric_ref({**spec, "stat": spec[stat]})}
@@ -37,9 +39,32 @@ def _metric_config(spec: dict) -> dict:
         return {"metric": _metric_ref(by_id[ANOMALY_METRIC_ID]),
                 "anomaly_band": {"deviations": as_number(float(band.group(1))),
                                  "direction": _BAND_DIRECTIONS[spec["comparison"]]}}
-    expression = by_id.pop(EXPRESSION_ID, {}).get("expression")
+    returning = _returning_expression(spec["metrics"])
+    expression = by_id.pop(returning["id"])["expression"]
     return {"expression": expression,
             "metrics": {query_id: _metric_ref(entry) for query_id, entry in by_id.items()}}
+
+
+def _returning_expression(metrics: list[dict]) -> dict | None:
+    return next((entry for entry in metrics if entry.get("return_data") and "expression" in entry),
+                None)
+
+
+def inexpressible(spec: dict) -> str | None:
+    """Why the alarm of comparable form `spec` has no `alarms` entry, if it has none: metric
+    math over a Metrics Insights query or over another expression (AWS takes both)."""
+    if "metrics" not in spec or spec.get("threshold_metric_id"):
+        return None
+    returning = _returning_expression(spec["metrics"])
+    if returning is None:
+        return "its metric data queries have no expression returning data"
+    inner = [entry["id"] for entry in spec["metrics"]
+             if entry is not returning and "expression" in entry]
+    if inner:
+        return (f"its metric math reads the result of another expression or Metrics Insights "
+                f"query ({', '.join(inner)}); `alarms` entries have one expression over "
+                "`metrics`, or one `query`")
+    return None
 
 
 def alarm_config(spec: dict, tags: dict[str, str], refs) -> dict:

@@ -6,16 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reconciler import iam
+from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.alarms.actions import (_live_references, _with_policy_arns,
                                              _with_scaling_references, _written_references,
                                              action_diagnostics)
-from reconciler.kinds.alarms.importing import alarm_config
+from reconciler.kinds.alarms.importing import alarm_config, inexpressible
 from reconciler.kinds.alarms.model import AlarmConfig, AlarmName, COMPARED_ONLY_WHEN_CONFIGURED
 from reconciler.kinds.alarms.normalize import desired_spec, live_spec
 from reconciler.kinds.alarms.requests import put_request
 from reconciler.kinds.base import ArnIdentity, Kind, Live
 from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms,
                                      stack_part, sync_tags, tag_list)
+from reconciler.text import visible
 
 
 def _without_tags(spec: dict) -> dict:
@@ -83,6 +85,10 @@ class Alarms(Kind):
         return live
 
     def to_config(self, live, refs):
+        problem = inexpressible(live.spec)
+        if problem:
+            raise ObsctlError(f"alarms/{visible(live.name)} cannot be written as an `alarms` "
+                              f"entry: {problem}")
         return ("alarms", live.name), alarm_config(live.spec, refs.own_tags(live.tags), refs)
 
     def existing(self, aws, names):

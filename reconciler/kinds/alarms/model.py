@@ -1,5 +1,5 @@
-"""The `alarms` config: one metric, metric math, or anomaly band alarm, and the rules
-between its fields (errors point at the field).
+"""The `alarms` config: one metric, metric math, anomaly band or Metrics Insights query
+alarm, and the rules between its fields (errors point at the field).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 from pydantic import (AfterValidator, Field, StringConstraints, ValidationInfo, field_validator,
                       model_validator)
 
-from reconciler.config.expressions import parse_metric_math
+from reconciler.config.expressions import ExpressionError, parse_metric_math
+from reconciler.config.metrics_insights import looks_like_a_query, parse_metrics_insights
 from reconciler.config.fields import (Actions, MetricRef, Period, StrictModel, Tags, Unit,
                                       is_extended_statistic, printable_name)
 from reconciler.diagnostics import did_you_mean
@@ -27,6 +28,12 @@ MetricId = Annotated[str, StringConstraints(max_length=255, pattern=r"^[a-z][a-z
 
 
 EXPRESSION_ID = "expr"  # the id of a math alarm's expression entry; reserved in `metrics`
+
+
+QUERY_ID = "q1"  # the id of a query alarm's one MetricDataQuery (the console's)
+
+
+MAX_EXPRESSION_LENGTH = 2048  # MetricDataQuery.Expression: 1 to 2048 characters
 
 
 ANOMALY_METRIC_ID, ANOMALY_BAND_ID = "m1", "ad1"  # the ids the CloudWatch console uses
@@ -117,7 +124,7 @@ When = Annotated[str, AfterValidator(_check_when)]
 
 class AlarmConfig(StrictModel):
     # Field order matters: validators of later fields read earlier ones from `info.data`.
-    """A CloudWatch metric alarm on one metric, a metric math expression or an anomaly band."""
+    """A metric alarm on one metric, metric math, an anomaly band or a Metrics Insights query."""
 
     description: Annotated[str, StringConstraints(max_length=1024)] | None = None
     """Alarm description shown in CloudWatch and notifications (up to 1024 characters)."""
@@ -128,10 +135,13 @@ class AlarmConfig(StrictModel):
     """Metrics named by id for a metric math `expression` (ids start with a lowercase letter)."""
     expression: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
     """Metric math expression over the ids of `metrics` whose result the alarm watches."""
+    query: Annotated[str, StringConstraints(min_length=1,
+                                            max_length=MAX_EXPRESSION_LENGTH)] | None = None
+    """Metrics Insights query (SELECT ...) the alarm watches, over every metric it matches."""
     anomaly_band: AnomalyBand | None = None
     """Alarm when the metric leaves an anomaly detection band instead of crossing a threshold."""
     period: Period | None = None  # default for the metric(s) that set none
-    """Length of one datapoint in seconds, for the metrics that set none."""
+    """Length of one datapoint in seconds: the query's, or for the metrics that set none."""
     unit: Unit | None = None  # default for the metric(s) that set none
     """Unit for the metrics that set none."""
     when: When | None = None
@@ -166,7 +176,13 @@ class AlarmConfig(StrictModel):
     @field_validator("expression")
     @classmethod
     def _expression_is_metric_math_of_defined_metrics(cls, expression, info: ValidationInfo):
-        used = parse_metric_math(expression)  # ExpressionError is a ValueError: a diagnostic
+        try:
+            used = parse_metric_math(expression)  # ExpressionError is a ValueError: a diagnostic
+        except ExpressionError as error:
+            if looks_like_a_query(expression):
+                raise ValueError("a Metrics Insights query (SELECT ...) goes in `query`, with "
+                                 "`period`, instead of `expression` and `metrics`") from error
+            raise
         for function, column in used.functions.items():
             if function in _NOT_IN_ALARMS:
                 raise ValueError(f"the expression uses {function} at column {column}: "
@@ -180,12 +196,25 @@ class AlarmConfig(StrictModel):
                              + (f"; {hint}" if (hint := did_you_mean(name, defined)) else ""))
         return expression
 
+    @field_validator("query")
+    @classmethod
+    def _query_is_metrics_insights(cls, query):
+        parsed = parse_metrics_insights(query)  # QueryError is a ValueError: a diagnostic
+        if parsed.group_by and parsed.order_by is None:
+            # "When creating multi-time series alarms, you must include two key clauses":
+            # GROUP BY and ORDER BY (CloudWatch User Guide, Metrics Insights alarms).
+            raise ValueError("a query with GROUP BY needs ORDER BY too (like ORDER BY MAX() "
+                             "DESC): an alarm over several time series evaluates them in "
+                             "that order")
+        return query
+
     @field_validator("evaluation_periods")
     @classmethod
     def _evaluation_window_fits(cls, evaluation_periods, info: ValidationInfo):
         refs = ([info.data["metric"]] if info.data.get("metric")
                 else list((info.data.get("metrics") or {}).values()))
-        periods = {ref.period or info.data.get("period") for ref in refs} - {None}
+        periods = ({ref.period or info.data.get("period") for ref in refs} if refs
+                   else {info.data.get("period")}) - {None}  # a `query` has the alarm's period
         for period in sorted(periods):
             limit = (MAX_EVALUATION_SECONDS_SHORT_PERIOD if period < 3600
                      else MAX_EVALUATION_SECONDS)
@@ -212,8 +241,13 @@ class AlarmConfig(StrictModel):
         return self
 
     def _metric_shape_problems(self) -> list[str]:
-        if (self.metric is None) == (self.expression is None):
-            return ["set either `metric` (one metric) or `expression` and `metrics` (metric math)"]
+        forms = [form for form in ("metric", "expression", "query") if getattr(self, form) is not None]
+        if len(forms) != 1:
+            return ["set either `metric` (one metric), `expression` and `metrics` (metric "
+                    "math) or `query` (a Metrics Insights query)"
+                    + (f", not {' and '.join(f'`{form}`' for form in forms)}" if forms else "")]
+        if self.query is not None:
+            return self._query_shape_problems()
         problems = []
         if self.expression is not None and not self.metrics:
             problems.append("`expression` needs `metrics`: the ids it uses")
@@ -235,11 +269,27 @@ class AlarmConfig(StrictModel):
                             "alarm with a percentile statistic such as p90")
         return problems
 
+    def _query_shape_problems(self) -> list[str]:
+        problems = []
+        if self.metrics is not None:
+            problems.append("`metrics` belongs to `expression`; a `query` names its metric itself")
+        if self.period is None:
+            problems.append("a `query` alarm needs `period` (the length of one datapoint in "
+                            "seconds)")
+        if self.unit is not None:
+            problems.append("`unit` applies to `metric` and `metrics`; a Metrics Insights "
+                            "query has none")
+        if self.anomaly_band is not None:
+            problems.append("`anomaly_band` applies to one `metric`, not to a `query`")
+        return problems
+
     def _condition_problems(self) -> list[str]:
         given = [key for key in ("when", "comparison", "threshold") if getattr(self, key) is not None]
         if self.anomaly_band is not None:
             if self.expression is not None:
                 return ["`anomaly_band` applies to one `metric`, not to an `expression`"]
+            if self.query is not None:
+                return []  # said by _query_shape_problems
             if given:
                 return [f"an anomaly_band alarm compares against the band: remove {', '.join(given)}"]
             return []

@@ -5,6 +5,7 @@ DescribeAlarms (`live_spec`); see the package docstring for the form.
 from __future__ import annotations
 
 from reconciler.config.fields import MetricRef, is_extended_statistic
+from reconciler.config.metrics_insights import looks_like_a_query
 from reconciler.kinds.alarms.model import (ANOMALY_BAND_ID, ANOMALY_METRIC_ID, AlarmConfig,
                                            BAND_COMPARISONS, EXPRESSION_ID, _ACTION_STATES)
 from reconciler.kinds.common import as_number, present, resolve_action
@@ -58,6 +59,10 @@ def _by_id(entry: dict) -> str:
 
 
 def _add_desired_metric_fields(spec: dict, alarm: AlarmConfig, scope) -> None:
+    if alarm.query is not None:
+        spec["query"] = alarm.query  # verbatim: DescribeAlarms returns what PutMetricAlarm took
+        spec["period"] = alarm.period
+        return
     if alarm.anomaly_band is not None:
         deviations = as_number(float(alarm.anomaly_band.deviations))
         band = f"ANOMALY_DETECTION_BAND({ANOMALY_METRIC_ID}, {deviations})"
@@ -138,6 +143,20 @@ def _query_id(entry: dict) -> str:
     return entry.get("id") or ""
 
 
+def _lone_query(metrics: list[dict]) -> dict | None:
+    """The MetricDataQuery of a query alarm: one Metrics Insights query returning data, with
+    no label or account (which the `query` form cannot say). Its Id names nothing else, so
+    whatever AWS holds (the console's q1, the API examples' m1) compares equal."""
+    if len(metrics) != 1:
+        return None
+    query = metrics[0]
+    expression = query.get("Expression")
+    if (expression is None or not looks_like_a_query(expression) or query.get("Label")
+            or query.get("AccountId") or query.get("ReturnData", True) is False):
+        return None
+    return query
+
+
 def live_spec(alarm: dict, tags: dict[str, str], scope) -> dict:
     """The comparable form of one DescribeAlarms `MetricAlarms` entry."""
     # Built key by key in the order of the comparable form; None values are left out.
@@ -146,7 +165,11 @@ def live_spec(alarm: dict, tags: dict[str, str], scope) -> dict:
     description = get("AlarmDescription")
     if description:
         spec["description"] = description
-    if get("Metrics"):  # math alarms may still carry `Dimensions: []` at the top level
+    lone_query = _lone_query(get("Metrics") or [])
+    if lone_query is not None:
+        spec["query"] = lone_query["Expression"]
+        spec["period"] = lone_query.get("Period")
+    elif get("Metrics"):  # math alarms may still carry `Dimensions: []` at the top level
         queries = [_live_query(query, scope) for query in alarm["Metrics"]]
         queries.sort(key=_query_id)
         spec["metrics"] = queries

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from reconciler.kinds.alarms.model import _ACTION_STATES
+from reconciler.kinds.alarms.model import QUERY_ID, _ACTION_STATES
 from reconciler.kinds.common import present
 
 
@@ -40,6 +40,10 @@ def put_request(name: str, spec: dict) -> dict:
         "Threshold": float(spec["threshold"]) if "threshold" in spec else None,
         "ThresholdMetricId": spec.get("threshold_metric_id"),
     })
+    if "query" in spec:  # the Period goes on the query (PutMetricAlarm, Metrics Insights)
+        request["Metrics"] = [{"Id": QUERY_ID, "Expression": spec["query"],
+                               "Period": spec["period"], "ReturnData": True}]
+        return request
     if "metrics" in spec:
         request["Metrics"] = [_query_request(entry) for entry in spec["metrics"]]
         return request
