@@ -138,11 +138,11 @@ def test_the_plan_notes_functions_without_the_insights_layer_in_every_format(
     text = obsctl("plan", path)
     assert text.exit_code == 0
     [line] = [line for line in text.stdout.splitlines() if line.startswith("Note:")]
-    assert line.startswith("Note: lambda_monitors.serverless: 2 functions have no Lambda Insights "
-                           "extension layer"), line
-    assert "infer-fraud, infer-z-alike" in line
+    assert line.startswith("Note: lambda_monitors.serverless: 2 functions without the Lambda "
+                           "Insights extension layer get no Lambda Insights alarms (memory "
+                           "utilization, init duration): infer-fraud, infer-z-alike. To enable"), line
     markdown = obsctl("plan", path, "--format", "markdown").stdout
-    assert "ℹ️ **Note:** `lambda_monitors.serverless`: 2 functions have no Lambda Insights" in markdown
+    assert "ℹ️ **Note:** `lambda_monitors.serverless`: 2 functions without the Lambda Insights" in markdown
 
     # A note is no change: after apply the plan is empty and still says it.
     apply_ok(obsctl, path)
@@ -150,6 +150,7 @@ def test_the_plan_notes_functions_without_the_insights_layer_in_every_format(
     assert empty.exit_code == 0, empty.stdout
     assert empty.stdout.splitlines()[0] == "No changes. AWS matches the configuration."
     assert empty.stdout.splitlines()[1].startswith("Note: lambda_monitors.serverless: 2 functions")
+    assert len(empty.stdout.splitlines()) == 2
 
 
 def test_no_note_when_no_insights_threshold_is_set(obsctl, write_config, lam):

@@ -63,8 +63,8 @@ def how_to_enable(region: str, partition: str = "aws") -> str:
     """What the app's deployment changes to give a function Lambda Insights (obsctl never
     changes functions)."""
     layer = f"arn:{partition}:lambda:{region}:{publisher(region)}:layer:LambdaInsightsExtension"
-    return (f"to enable it, the app's deployment adds the layer {layer}:<version> "
-            f"(LambdaInsightsExtension-Arm64 for arm64; versions in the CloudWatch user guide, "
-            f"\"Available versions of the Lambda Insights extension\") and attaches the managed "
-            f"policy {EXECUTION_ROLE_POLICY} to the function's execution role; obsctl does not "
-            "change functions")
+    return (f"To enable Lambda Insights, the app's deployment adds the layer {layer}:<version> "
+            "(LambdaInsightsExtension-Arm64 for arm64 functions; versions in the CloudWatch user "
+            "guide, \"Available versions of the Lambda Insights extension\") and attaches the "
+            f"managed policy {EXECUTION_ROLE_POLICY} to the function's execution role; obsctl "
+            "does not change functions.")

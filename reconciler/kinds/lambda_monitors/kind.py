@@ -119,10 +119,9 @@ def _without_insights(functions: list[str], aws) -> str:
     if count > NOTE_NAMES_LISTED:
         listed += f" and {count - NOTE_NAMES_LISTED} more"
     scope = aws.scope
-    which = "function has" if count == 1 else "functions have"
-    them = "it" if count == 1 else "them"
-    return (f"{count} {which} no Lambda Insights extension layer, so no Lambda Insights alarms "
-            f"(memory utilization, init duration) for {them}: {listed}; "
+    which = "function" if count == 1 else "functions"
+    return (f"{count} {which} without the Lambda Insights extension layer get no Lambda "
+            f"Insights alarms (memory utilization, init duration): {listed}. "
             f"{how_to_enable(scope.region, scope.partition)}")
 
 
