@@ -119,3 +119,15 @@ def test_unknown_credentials_are_refused_while_enforcing(enforced):
     with pytest.raises(ClientError) as raised:
         _client(enforced, "cloudwatch", ADMIN).describe_alarms()
     assert raised.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+
+def test_get_requests_without_a_body_are_signed_over_the_empty_payload(enforced):
+    """Lambda's ListFunctions is a GET with no body: moto checked its signature over the
+    request's headers (its stand-in for form data) and refused every such call."""
+    allowed = _client(enforced, "lambda", _user(enforced, "lambda-reader", [{
+        "Effect": "Allow", "Action": ["lambda:ListFunctions"], "Resource": "*"}]))
+    assert allowed.list_functions()["Functions"] == []
+    assert allowed.list_functions(MaxItems=50)["Functions"] == []  # a query string, no body
+    refused = _client(enforced, "lambda", _user(enforced, "lambda-none", [{
+        "Effect": "Allow", "Action": ["sns:ListTopics"], "Resource": "*"}]))
+    assert "lambda:ListFunctions" in _denied(refused, "list_functions")
