@@ -20,7 +20,7 @@ PLAN = """Stack ml-prod (us-east-1):
       + threshold = 500000
 
 Plan: 2 to create, 0 to update, 0 to delete.
-Note: lambda_monitors.serverless: 1 function without the Lambda Insights extension layer""".splitlines()
+Note: lambda_monitors.serverless: 1 function without the Lambda Insights extension layer gets""".splitlines()
 
 
 def test_the_plan_shows_one_line_per_resource_and_the_summary():
@@ -29,7 +29,7 @@ def test_the_plan_shows_one_line_per_resource_and_the_summary():
         "  # topics/ml-oncall will be created",
         "  # alarms/churn-latency-p90 will be created (from endpoint_monitors.all[churn])",
         "Plan: 2 to create, 0 to update, 0 to delete.",
-        "Note: lambda_monitors.serverless: 1 function without the Lambda Insights extension layer",
+        "Note: lambda_monitors.serverless: 1 function without the Lambda Insights extension layer gets",
     ]
 
 

@@ -105,3 +105,17 @@ def test_generated_name_globs_cover_exactly_the_shapes_for_cross_stack_checks():
 def test_no_monitors_means_no_discovery():
     assert LambdaMonitors().generate(None, stack_of({}), None) == {}
     assert LambdaMonitors().plan_notes(None, stack_of({})) == []
+
+
+def test_the_note_names_the_functions_and_counts_them():
+    from reconciler.aws import Scope
+    from reconciler.kinds.lambda_monitors.kind import _without_insights
+
+    aws = SimpleNamespace(scope=Scope(region="eu-south-1", account_id="123456789012"))
+    one = _without_insights(["infer-a"], aws)
+    assert one.startswith("1 function without the Lambda Insights extension layer gets no Lambda "
+                          "Insights alarms (memory utilization, init duration): infer-a. To enable")
+    assert "arn:aws:lambda:eu-south-1:339249233099:layer:LambdaInsightsExtension:<version>" in one
+    many = _without_insights([f"f{i:02}" for i in range(25)], aws)
+    assert many.startswith("25 functions without the Lambda Insights extension layer get no")
+    assert "f18, f19 and 5 more. To enable" in many

@@ -119,8 +119,8 @@ def _without_insights(functions: list[str], aws) -> str:
     if count > NOTE_NAMES_LISTED:
         listed += f" and {count - NOTE_NAMES_LISTED} more"
     scope = aws.scope
-    which = "function" if count == 1 else "functions"
-    return (f"{count} {which} without the Lambda Insights extension layer get no Lambda "
+    which, get = ("function", "gets") if count == 1 else ("functions", "get")
+    return (f"{count} {which} without the Lambda Insights extension layer {get} no Lambda "
             f"Insights alarms (memory utilization, init duration): {listed}. "
             f"{how_to_enable(scope.region, scope.partition)}")
 
