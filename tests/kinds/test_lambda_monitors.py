@@ -9,10 +9,12 @@ import io
 import json
 import zipfile
 
+import jsonschema
 import pytest
 
 from tests.helpers import (addresses, apply_ok, assert_converged, assert_no_changes, change,
                            field_diffs, plan_json)
+from tests.render.test_renderers import PLAN_SCHEMA
 
 ROLE = "arn:aws:iam::123456789012:role/lambda"
 INSIGHTS_X86 = "arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:53"
@@ -134,6 +136,9 @@ def test_the_plan_notes_functions_without_the_insights_layer_in_every_format(
     assert "CloudWatchLambdaInsightsExecutionRolePolicy" in note["message"]
     assert "infer-arm-memory-utilization" in {c["name"] for c in doc["changes"]}
     assert "infer-z-alike-memory-utilization" not in {c["name"] for c in doc["changes"]}
+    jsonschema.validate(doc, PLAN_SCHEMA)
+    # Notes come with the kinds they are about: a plan of topics only has none.
+    assert plan_json(obsctl, path, "--target", "topics/ml-oncall")["notes"] == []
 
     text = obsctl("plan", path)
     assert text.exit_code == 0
