@@ -202,7 +202,8 @@ def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
     kinds = selected_kinds(options)
     state = read_state(stack, aws, kinds, options.prune)
     _check_generated_references(stack, state)
-    plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest)
+    plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest,
+                     notes=_notes(stack, aws, kinds))
     for kind in kinds:
         state.desired[kind.name] = kind.settle(aws, stack, state.desired[kind.name],
                                                state.live[kind.name], partial(_prunes, options))
@@ -228,6 +229,13 @@ def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
                 plan.changes.append(change)
     plan.unmanaged_owned.sort()
     return plan, state
+
+
+def _notes(stack: Stack, aws: AwsContext, kinds: list[Kind]) -> list:
+    """The generators' notes, when the plan covers a kind they generate (--target)."""
+    selected = {k.name for k in kinds}
+    return [note for generator in KINDS.values() if set(generator.generates) & selected
+            for note in generator.plan_notes(aws, stack)]
 
 
 def _prunes(options: PlanOptions, kind: str, name: str) -> bool:

@@ -92,6 +92,18 @@ class Kept:
         return address(self.kind, self.name)
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something a plan tells that is no change: what a preset found and cannot monitor, and
+    how the user (not obsctl) can fix it, e.g. Lambda functions without the Lambda Insights
+    extension."""
+
+    stack: str
+    source: str  # the config entry it is about, e.g. "lambda_monitors.serverless"
+    message: str
+    subjects: tuple[str, ...] = ()  # what it names (function names), for JSON consumers
+
+
 @dataclass
 class StackPlan:
     stack: str
@@ -103,6 +115,7 @@ class StackPlan:
     # Addresses of resources the stack owns that the config no longer has, left alone because
     # the plan was made without --prune (with it, they are deletes).
     unmanaged_owned: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +133,10 @@ class Plan:
     @property
     def kept(self) -> list[Kept]:
         return [k for s in self.stacks for k in s.kept]
+
+    @property
+    def notes(self) -> list[Note]:
+        return [n for s in self.stacks for n in s.notes]
 
     @property
     def data_loss(self) -> list[Change]:

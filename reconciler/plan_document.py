@@ -13,6 +13,7 @@ lists: a field added to Change for internal use does not leak into it.
                    "fields": [{"path", "before", "after"}], "origin", "reason",
                    "fingerprint", "cause", "attribution", "data_loss"}],
       "kept":    [{"stack", "kind", "name", "address", "reason"}],
+      "notes":   [{"stack", "source", "message", "subjects"}],
       "summary": {"create", "update", "delete", "conflict"}
     }
 
@@ -26,7 +27,7 @@ When FORMAT_VERSION changes (write it down in the README's "Plans" section too):
 - a field removed or renamed, or a meaning changed: major bump (2.0), with the schema's
   `format_version` pattern.
 History: 1.0 the plan; 1.1 the failure document; 2.0 `address` of a name starting with `/`
-reads `KIND:NAME` (`log_groups:/aws/...`), no longer `KIND//NAME`.
+reads `KIND:NAME` (`log_groups:/aws/...`), no longer `KIND//NAME`; 2.1 `notes`.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reconciler.diagnostics import Diagnostic
-from reconciler.plan import Change, FieldChange, Kept, Plan, StackPlan
+from reconciler.plan import Change, FieldChange, Kept, Note, Plan, StackPlan
 
-FORMAT_VERSION = "2.0"
+FORMAT_VERSION = "2.1"
 
 
 def plan_document(plan: Plan) -> dict:
@@ -45,6 +46,7 @@ def plan_document(plan: Plan) -> dict:
         "stacks": [stack_document(s) for s in plan.stacks],
         "changes": [change_document(c) for c in plan.changes],
         "kept": [kept_document(k) for k in plan.kept],
+        "notes": [note_document(n) for n in plan.notes],
         "summary": plan.counts(),
     }
 
@@ -80,6 +82,11 @@ def field_document(field: FieldChange) -> dict:
 def kept_document(kept: Kept) -> dict:
     return {"stack": kept.stack, "kind": kept.kind, "name": kept.name,
             "address": kept.address, "reason": kept.reason}
+
+
+def note_document(note: Note) -> dict:
+    return {"stack": note.stack, "source": note.source, "message": note.message,
+            "subjects": list(note.subjects)}
 
 
 def failure_document(problems: Iterable[Diagnostic | str],

@@ -40,9 +40,10 @@ def run(step: str, *args: str, env: dict, expect: int = 0,
 
 
 def plan_headers(lines: list[str]) -> list[str]:
-    """One line per resource (`# alarms/x will be created`), the stacks and the summary."""
+    """One line per resource (`# alarms/x will be created`), the stacks, the summary and the
+    notes (functions a lambda monitor cannot fully watch)."""
     return [line for line in lines
-            if line.startswith(("Stack ", "  # ", "Plan:", "No changes")) or "conflict" in line]
+            if line.startswith(("Stack ", "  # ", "Plan:", "No changes", "Note:")) or "conflict" in line]
 
 
 def apply_summary(lines: list[str]) -> list[str]:

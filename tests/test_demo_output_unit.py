@@ -19,7 +19,8 @@ PLAN = """Stack ml-prod (us-east-1):
   + alarms/churn-latency-p90
       + threshold = 500000
 
-Plan: 2 to create, 0 to update, 0 to delete.""".splitlines()
+Plan: 2 to create, 0 to update, 0 to delete.
+Note: lambda_monitors.serverless: 1 function without the Lambda Insights extension layer gets""".splitlines()
 
 
 def test_the_plan_shows_one_line_per_resource_and_the_summary():
@@ -28,6 +29,7 @@ def test_the_plan_shows_one_line_per_resource_and_the_summary():
         "  # topics/ml-oncall will be created",
         "  # alarms/churn-latency-p90 will be created (from endpoint_monitors.all[churn])",
         "Plan: 2 to create, 0 to update, 0 to delete.",
+        "Note: lambda_monitors.serverless: 1 function without the Lambda Insights extension layer gets",
     ]
 
 

@@ -10,6 +10,11 @@ Other operations keep moto's "*".
 
 moto also names actions after the signing name of the service (`monitoring:PutMetricAlarm`,
 `tagging:GetResources`); IAM policies use the service prefix (`cloudwatch:`, `tag:`).
+
+moto checks a request's signature over its form data when it has no body, and takes the
+query string, or else the headers, for that form data: every GET without a body (Lambda's
+ListFunctions) failed with SignatureDoesNotMatch. SigV4 signs the payload as sent, so a GET,
+HEAD or DELETE is checked over its raw body, empty or not (a form POST's body is its form).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 import warnings
 from typing import Any, Callable
 
+from botocore.awsrequest import AWSRequest
 from moto import settings
 from werkzeug.exceptions import HTTPException
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -30,7 +36,8 @@ from ._common import original, patch
 
 # moto modules whose refusals are answered in the service's own protocol, and the code AWS
 # gives an access denial there (SNS: AuthorizationError; JSON services: AccessDeniedException).
-_DENIAL_CODES = {"applicationautoscaling": "AccessDeniedException", "cloudwatch": "AccessDenied",
+_DENIAL_CODES = {"applicationautoscaling": "AccessDeniedException",
+                 "awslambda": "AccessDeniedException", "cloudwatch": "AccessDenied",
                  "events": "AccessDeniedException", "logs": "AccessDeniedException",
                  "resourcegroupstaggingapi": "AccessDeniedException",
                  "sagemaker": "AccessDeniedException", "sns": "AuthorizationError"}
@@ -204,6 +211,14 @@ def _init_request(self, *args: Any, **kwargs: Any) -> None:
     self._action = f"{_IAM_PREFIX.get(prefix, prefix)}:{action}"
 
 
+def _signed_request(self) -> AWSRequest:
+    request = original(IAMRequestBase, "_create_aws_request")(self)
+    if self._method in ("GET", "HEAD", "DELETE"):
+        request.data = self._body or b""  # what the client signed: the payload as sent
+    return request
+
+
 def install() -> None:
     patch(ActionAuthenticatorMixin, "_authenticate_and_authorize_normal_action", _authorize)
     patch(IAMRequestBase, "__init__", _init_request)
+    patch(IAMRequestBase, "_create_aws_request", _signed_request)

@@ -1,14 +1,18 @@
-"""Demo data for ``serve(seed=True)``: the SageMaker endpoints the examples monitor, and the S3
-buckets they write to (``obsctl export-logs`` can export to LOG_EXPORT_BUCKET).
+"""Demo data for ``serve(seed=True)``: the SageMaker endpoints and Lambda functions the examples
+monitor, and the S3 buckets they write to (``obsctl export-logs`` can export to LOG_EXPORT_BUCKET).
 
 Created through the emulator's own API with boto3 (so it is exactly what a client would
 see): for each endpoint a model, an endpoint config with one ``AllTraffic`` variant, and the
 endpoint. moto marks endpoints InService at once. The prod endpoints capture their requests
-and responses to S3 (DataCaptureConfig), as Model Monitor requires; staging does not."""
+and responses to S3 (DataCaptureConfig), as Model Monitor requires; staging does not. The
+serverless inference functions (examples/ml-platform/serverless.yaml) are one with AWS's Lambda
+Insights extension layer and one without, which the plan names."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import boto3
 
@@ -23,6 +27,12 @@ LOG_ARCHIVE_BUCKET = "obsctl-demo-log-archive"
 LOG_ARCHIVE_STREAM = "ml-platform-log-archive"
 FIREHOSE_ROLE = "arn:aws:iam::123456789012:role/obsctl-demo-firehose"
 LOG_EXPORT_BUCKET = "obsctl-demo-log-exports"
+LAMBDA_ROLE_NAME = "obsctl-demo-lambda"
+# Function name -> its layers: AWS's published Lambda Insights extension (x86-64), or none.
+FUNCTIONS = {
+    "infer-churn": [f"arn:aws:lambda:{REGION}:580247275435:layer:LambdaInsightsExtension:53"],
+    "infer-fraud": [],
+}
 
 
 def seed(endpoint_url: str, region: str = REGION) -> list[str]:
@@ -57,6 +67,8 @@ def seed(endpoint_url: str, region: str = REGION) -> list[str]:
         sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
     _seed_log_archive(endpoint_url, region)
     _seed_log_export_bucket(s3, region)
+    if region == REGION:  # the Insights layer ARNs above are this Region's
+        _seed_functions(endpoint_url, region)
     return list(ENDPOINTS)
 
 
@@ -105,3 +117,29 @@ def _seed_log_export_bucket(s3, region: str) -> None:
             {"Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
              "Resource": f"arn:aws:s3:::{LOG_EXPORT_BUCKET}/*",
              "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]}))
+
+
+def _seed_functions(endpoint_url: str, region: str) -> None:
+    """The serverless inference functions: a role to run as and a zip of a handler (moto's
+    CreateFunction wants both)."""
+    clients = {service: boto3.client(service, endpoint_url=endpoint_url, region_name=region,
+                                     aws_access_key_id="testing", aws_secret_access_key="testing")
+               for service in ("iam", "lambda")}
+    existing = {f["FunctionName"] for f in clients["lambda"].list_functions()["Functions"]}
+    if set(FUNCTIONS) <= existing:
+        return
+    try:
+        role = clients["iam"].get_role(RoleName=LAMBDA_ROLE_NAME)["Role"]["Arn"]
+    except clients["iam"].exceptions.NoSuchEntityException:
+        role = clients["iam"].create_role(RoleName=LAMBDA_ROLE_NAME, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {'score': 0.5}\n")
+    for name, layers in FUNCTIONS.items():
+        if name not in existing:
+            clients["lambda"].create_function(
+                FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
+                Code={"ZipFile": code.getvalue()}, Layers=layers, MemorySize=1024, Timeout=30)

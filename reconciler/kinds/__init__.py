@@ -20,8 +20,9 @@ def _register(*kinds: Kind) -> dict[str, Kind]:
 
 def _load() -> dict[str, Kind]:
     from reconciler.kinds import (alarms, composite_alarms, dashboards, endpoint_monitors,
-                                  event_rules, log_groups, metric_filters, model_monitors, queries,
-                                  scaling_policies, subscription_filters, topics)
+                                  event_rules, lambda_monitors, log_groups, metric_filters,
+                                  model_monitors, queries, scaling_policies, subscription_filters,
+                                  topics)
 
     return _register(
         topics.Topics(),
@@ -36,6 +37,7 @@ def _load() -> dict[str, Kind]:
         queries.Queries(),
         model_monitors.ModelMonitors(),
         endpoint_monitors.EndpointMonitors(),
+        lambda_monitors.LambdaMonitors(),
     )
 
 

@@ -17,8 +17,9 @@ from reconciler.diagnostics import did_you_mean
 if TYPE_CHECKING:
     from reconciler.config.stack import Stack
 
-_NOT_GENERATED = ("; no endpoint or model monitor generates it either (endpoint monitors "
-                  "generate alarms only for the endpoints and variants that exist)")
+_NOT_GENERATED = ("; no endpoint, lambda or model monitor generates it either (endpoint and "
+                  "lambda monitors generate alarms only for the endpoints, variants and functions "
+                  "that exist; Lambda Insights alarms only for functions with its layer)")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from reconciler.ownership import owner_of
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
     from reconciler.config.stack import Stack
-    from reconciler.plan import Change
+    from reconciler.plan import Change, Note
 
 
 @dataclass
@@ -222,6 +222,12 @@ class Kind(ABC):
         Runs at plan time, so it may read AWS (discovery); each Desired carries an `origin`.
         """
         return {}
+
+    def plan_notes(self, aws: "AwsContext", stack: "Stack") -> list["Note"]:
+        """What the plan should tell that is no change (functions a preset found but cannot
+        fully monitor, and how to fix that outside obsctl). Runs after `generate`, whose
+        discovery it reads again through `aws.read_once` (no further AWS call)."""
+        return []
 
     def to_config(self, live: Live, refs: "ImportRefs") -> tuple[tuple[str, ...], dict]:
         """The config entry a person would write for `live` (short forms, no defaults spelled

@@ -15,8 +15,8 @@ from reconciler.plan import leaf_fields
 from reconciler.render.escape import html_code, md_code, md_fence, md_text, visible
 from reconciler.render.field_diff import DiffLine, field_lines
 from reconciler.render.values import (CAUSES, attribution_line, conflicts_line, data_loss_line,
-                                      destroys_data, drifted, kept_line, left_behind, plural,
-                                      show, summary_line)
+                                      destroys_data, drifted, kept_line, left_behind,
+                                      note_lines, plural, show, summary_line)
 
 # GitHub rejects comments over 65,536 characters; leave room for the note.
 MAX_COMMENT_CHARS = 60_000
@@ -32,11 +32,12 @@ def render(document: dict) -> str:
         return "### obsctl plan\n\n**No stack to plan**: no config file under the paths changed.\n"
     changes = document["changes"]
     left = "".join(f"{line}\n\n" for line in left_behind(document, "`--prune`", md_code))
+    notes = _notes(document)
     if not changes:
         if left:
-            return title + "**No changes.**\n\n" + left + _kept(document)
-        return title + "**No changes.** AWS matches the configuration.\n" + _kept(document)
-    out = title + f"**{summary_line(document['summary'])}**\n\n" + left
+            return title + "**No changes.**\n\n" + left + _kept(document) + notes
+        return title + "**No changes.** AWS matches the configuration.\n" + _kept(document) + notes
+    out = title + f"**{summary_line(document['summary'])}**\n\n" + left + notes
     if document["summary"]["conflict"]:
         out += f"⛔ {conflicts_line(document['summary']['conflict'])}\n\n"
     out += _data_loss(destroys_data(changes)) + _kept(document)
@@ -81,6 +82,11 @@ def _kept(document: dict) -> str:
     if len(kept) > 20:
         lines.append(f"- and {len(kept) - 20} more\n")
     return "".join(lines) + "\n"
+
+
+def _notes(document: dict) -> str:
+    lines = note_lines(document, md_code, md_code, md_text)
+    return "".join(f"ℹ️ **Note:** {line}\n\n" for line in lines)
 
 
 def _fit(prefix: str, parts: list[str]) -> int:

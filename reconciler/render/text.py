@@ -18,7 +18,8 @@ from reconciler.plan import leaf_fields
 from reconciler.render.escape import visible
 from reconciler.render.field_diff import DiffLine, field_lines
 from reconciler.render.values import (CAUSES, attribution_line, data_loss_line, destroys_data,
-                                      drifted, left_behind, plural, show, summary_line)
+                                      drifted, left_behind, note_lines, plural, show,
+                                      summary_line)
 from reconciler.render.values import conflicts_line, kept_line
 
 _VERB = {"create": "will be created", "update": "will be updated in place",
@@ -44,10 +45,11 @@ def render(document: dict, color: bool = False) -> str:
 def _lines(document: dict) -> list[str]:
     changes, kept = document["changes"], document.get("kept", [])
     left = left_behind(document)
+    notes = [f"Note: {line}" for line in note_lines(document)]
     if not changes and not kept:
         if left:  # AWS holds more than the config: not "matches"
-            return ["No changes.", *left]
-        return ["No changes. AWS matches the configuration."]
+            return ["No changes.", *left, *notes]
+        return ["No changes. AWS matches the configuration.", *notes]
     lines: list[str] = []
     for stack in document["stacks"]:
         stack_changes = [c for c in changes if c["stack"] == stack["stack"]]
@@ -71,7 +73,7 @@ def _lines(document: dict) -> list[str]:
         lines.append(conflicts_line(counts["conflict"]))
     if kept:
         lines.append(f"{len(kept)} kept: {kept_line(len(kept))}.")
-    return lines
+    return lines + notes
 
 
 def _data_loss_lines(changes: list[dict]) -> list[str]:

@@ -80,6 +80,17 @@ def left_behind(document: dict, flag: str = "--prune", name=str) -> list[str]:
     return lines
 
 
+def note_lines(document: dict, name=str, code=str, text=str) -> list[str]:
+    """One line per note of the plan (not changes: what a preset cannot monitor and how to fix
+    it); `name`, `code` and `text` show a stack name, the note's source and its prose."""
+    stacks = document["stacks"]
+    lines = []
+    for note in document.get("notes", []):
+        where = f"Stack {name(note['stack'])}, " if len(stacks) > 1 else ""
+        lines.append(f"{where}{code(note['source'])}: {text(note['message'])}")
+    return lines
+
+
 CAUSES = {"drift": "drifted: changed outside obsctl since the last apply",
           "config+drift": "config changed, and AWS also changed outside obsctl"}
 

@@ -29,7 +29,7 @@ def test_refused_prune_as_json_is_a_failure_document(obsctl, write_config, boto)
     result = obsctl("plan", emptied, "--prune", "--format", "json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["error"] is True and document["format_version"] == "2.0"
+    assert document["error"] is True and document["format_version"] == "2.1"
     [problem] = document["errors"]
     first, *listed = problem["message"].splitlines()
     assert first.startswith("stack 's': refusing to delete 25 of 25 owned resources")

@@ -148,3 +148,15 @@ def test_troubleshooting_calls_are_authorized_on_their_alarm_and_log_group(enfor
                                         **window)
     assert "logs:CreateExportTask" in _denied(logs, "create_export_task", logGroupName="/app/b1",
                                               fromTime=0, to=60, destination="bucket")
+
+
+def test_get_requests_without_a_body_are_signed_over_the_empty_payload(enforced):
+    """Lambda's ListFunctions is a GET with no body: moto checked its signature over the
+    request's headers (its stand-in for form data) and refused every such call."""
+    allowed = _client(enforced, "lambda", _user(enforced, "lambda-reader", [{
+        "Effect": "Allow", "Action": ["lambda:ListFunctions"], "Resource": "*"}]))
+    assert allowed.list_functions()["Functions"] == []
+    assert allowed.list_functions(MaxItems=50)["Functions"] == []  # a query string, no body
+    refused = _client(enforced, "lambda", _user(enforced, "lambda-none", [{
+        "Effect": "Allow", "Action": ["sns:ListTopics"], "Resource": "*"}]))
+    assert "lambda:ListFunctions" in _denied(refused, "list_functions")

@@ -53,6 +53,13 @@ def test_seeded_emulator_has_demo_endpoints_and_stops_cleanly():
         s3 = boto3.client("s3", endpoint_url=emu.endpoint_url, region_name="us-east-1",
                           aws_access_key_id="testing", aws_secret_access_key="testing")
         s3.head_bucket(Bucket="obsctl-demo-data-capture")
+        lam = boto3.client("lambda", endpoint_url=emu.endpoint_url, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        layers = {f["FunctionName"]: [layer["Arn"] for layer in f.get("Layers", [])]
+                  for f in lam.list_functions()["Functions"]}
+        assert layers == {  # serverless inference: one with Lambda Insights, one without
+            "infer-churn": ["arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:53"],
+            "infer-fraud": []}
     assert not _alive(pid)
 
 

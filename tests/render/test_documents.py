@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import jsonschema
 
 from reconciler.diagnostics import Diagnostic, Location
-from reconciler.plan import Action, Change, FieldChange, Kept, Plan, StackPlan
+from reconciler.plan import Action, Change, FieldChange, Kept, Note, Plan, StackPlan
 from reconciler.plan_document import FORMAT_VERSION, failure_document, plan_document
 from reconciler.render import RENDERERS, json_plan, markdown, text
 from reconciler.render.failure import render_failure
@@ -32,14 +32,17 @@ def test_document_has_exactly_the_public_fields():
     change = ChangeWithInternals("s", "alarms", "a", Action.UPDATE, {"t": 1}, {"t": 2},
                                  fields=[FieldChange("t", 1, 2)])
     plan = Plan([StackPlan("s", "us-east-1", [change], kept=[Kept("s", "topics", "t", "why")],
-                           live_fingerprints={"alarms/a": "fp"}, unmanaged_owned=["x/y"])])
+                           live_fingerprints={"alarms/a": "fp"}, unmanaged_owned=["x/y"],
+                           notes=[Note("s", "lambda_monitors.m", "says", ("f",))])])
     document = plan_document(plan)
-    assert set(document) == {"format_version", "stacks", "changes", "kept", "summary"}
+    assert set(document) == {"format_version", "stacks", "changes", "kept", "notes", "summary"}
     assert document["stacks"] == [{"stack": "s", "region": "us-east-1", "config_digest": None,
                                    "unmanaged_owned": ["x/y"]}]
     assert set(document["changes"][0]) == CHANGE_KEYS
     assert document["kept"] == [{"stack": "s", "kind": "topics", "name": "t",
                                  "address": "topics/t", "reason": "why"}]
+    assert document["notes"] == [{"stack": "s", "source": "lambda_monitors.m", "message": "says",
+                                  "subjects": ["f"]}]
     jsonschema.validate(json.loads(json_plan.render(document)), PLAN_SCHEMA)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import re
 
-from reconciler.plan import Action, Change, FieldChange, Kept, Plan, StackPlan
+from reconciler.plan import Action, Change, FieldChange, Kept, Note, Plan, StackPlan
 from reconciler.plan_document import plan_document
 from reconciler.render import RENDERERS, markdown, text
 from reconciler.render.values import show_pair
@@ -39,7 +39,8 @@ def hostile_plan() -> Plan:
                reason=FENCE_BREAKER, data_loss=True),
     ]
     kept = [Kept("ml|prod`", "topics", "t<!--", f"declared by {FAKE_EMPTY_PLAN}")]
-    return Plan([StackPlan("ml|prod`", "us-east-1", changes, kept=kept),
+    notes = [Note("ml|prod`", COMMENT_OPENER, f"functions {MARKUP}: {FENCE_BREAKER}", (MARKUP,))]
+    return Plan([StackPlan("ml|prod`", "us-east-1", changes, kept=kept, notes=notes),
                  StackPlan(COMMENT_OPENER, "eu-west-1", [])])
 
 
@@ -57,6 +58,7 @@ def test_markdown_keeps_hostile_strings_as_text():
         assert parsed.text.count(address) >= 2, address  # in its row and its details block
     assert "declared by q\\n\\n**No changes.**" in parsed.text  # the kept reason, as written
     assert "owned by " + COMMENT_OPENER in parsed.text
+    assert f"functions {MARKUP}: " in parsed.text  # the note's prose, as written
 
 
 def test_markdown_rows_are_one_line_each_and_cells_stay_in_their_column():
@@ -88,7 +90,8 @@ def test_text_writes_control_characters_out():
                origin="o\r", attribution={"status": "found", "username": "u\x1b[A",
                                           "event_time": "t", "event_name": "e\u202e"}),
         Change("s" + ESCAPE, "alarms", "new\nline", Action.CREATE, None, {"tag\x1b": "v\x1b"}),
-    ], kept=[Kept("s" + ESCAPE, "topics", "t", "declared by \x1b[31m")])])
+    ], kept=[Kept("s" + ESCAPE, "topics", "t", "declared by \x1b[31m")],
+       notes=[Note("s" + ESCAPE, "lambda_monitors.m\x1b", "f\x1b[2J", ("f\x1b",))])])
     out = RENDERERS["text"](plan)
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", out), repr(out)
     assert "Stack s\\x1b[2J\\x1b[1;1H (us-east-1):" in out
@@ -98,6 +101,7 @@ def test_text_writes_control_characters_out():
     assert "declared by \\x1b[31m" in out
     assert "(from o\\r): r\\x9b1m" in out
     assert "changed by u\\x1b[A at t (e\\u202e)" in out
+    assert "Note: lambda_monitors.m\\x1b: f\\x1b[2J" in out
 
 
 def test_text_colours_like_terraform_only_when_asked():
