@@ -235,8 +235,7 @@ class LogAnomalyDetectors(Kind):
 
     def read_live(self, aws, stack, owned_only=True, name_prefix=""):
         if not owned_only:
-            raise ObsctlError("log anomaly detectors are imported with their log group: "
-                              "obsctl import --kind log_groups")
+            self.to_config(None, None)
         owned_groups = {log_group_of(arn) for arn, tags in read_owned_tags(aws, "logs:log-group").items()
                         if is_owned_by(tags, stack.name)}
         groups = set(stack.section("log_groups")) | owned_groups
@@ -257,6 +256,11 @@ class LogAnomalyDetectors(Kind):
                 live[name] = to_live(name, group, item, tags,
                                      duplicate_of=group if group in declared else None)
         return live
+
+    def to_config(self, live, refs):
+        # Written inside their log group's entry, so that `--adopt` tags the group too.
+        raise ObsctlError("log anomaly detectors are imported with their log group: "
+                          "obsctl import --kind log_groups")
 
     def cloudtrail_names(self, change, live):
         return [live.identity["arn"]] if live else [change.name]

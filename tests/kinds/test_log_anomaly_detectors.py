@@ -4,6 +4,7 @@ emulator: create, converge, update in place, replace, drift, prune, ownership, r
 from __future__ import annotations
 
 import pytest
+from ruamel.yaml import YAML
 
 from tests.helpers import (addresses, apply_ok, assert_converged, assert_no_changes, change,
                            field_diffs, plan_json, summary, without_marker)
@@ -201,3 +202,49 @@ def test_bad_values_are_refused_with_zero_writes(obsctl, write_config, entry, me
         assert f"stack.yaml:4:" in result.stderr
         assert f"log_groups./ml/churn.{message}" in result.stderr, result.stderr
         assert not result.calls, result.calls
+
+
+def test_import_writes_the_detector_with_its_log_group_and_adopt_owns_both(obsctl, write_config,
+                                                                           boto, tmp_path):
+    logs = boto("logs")
+    logs.create_log_group(logGroupName="/legacy/app", tags={"tier": "gold"})
+    paused = logs.create_log_anomaly_detector(
+        logGroupArnList=[group_arn(boto, "/legacy/app")], detectorName="legacy-app-anomalies",
+        evaluationFrequency="TEN_MIN", filterPattern="ERROR", anomalyVisibilityTime=45,
+        tags={"tier": "gold"})["anomalyDetectorArn"]
+    logs.update_log_anomaly_detector(anomalyDetectorArn=paused, enabled=False)
+    logs.create_log_group(logGroupName="/legacy/quiet")
+    logs.create_log_anomaly_detector(logGroupArnList=[group_arn(boto, "/legacy/quiet")],
+                                     evaluationFrequency="FIVE_MIN", detectorName="/legacy/quiet")
+    logs.create_log_group(logGroupName="/legacy/theirs")
+    logs.create_log_anomaly_detector(logGroupArnList=[group_arn(boto, "/legacy/theirs")],
+                                     tags={"obsctl:stack": "someone-else"})
+    config = write_config("stack: adopted\n", name="monitoring/stack.yaml")
+    out = tmp_path / "monitoring/groups.yaml"
+
+    result = obsctl("import", config, "--kind", "log_groups", "--name-prefix", "/legacy/",
+                    "--output", str(out), "--adopt")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.calls["logs.ListLogAnomalyDetectors"] == 1
+    written = YAML(typ="safe").load(out.read_text())
+    assert written["log_groups"] == {
+        "/legacy/app": {"retention_days": "never", "tags": {"tier": "gold"}, "anomaly_detection": {
+            "evaluation_frequency": "TEN_MIN", "filter_pattern": "ERROR",
+            "anomaly_visibility_time": 45, "detector_name": "legacy-app-anomalies",
+            "enabled": False}},
+        "/legacy/quiet": {"retention_days": "never",
+                          "anomaly_detection": {"evaluation_frequency": "FIVE_MIN"}},
+        # Another stack's detector is not written: the group alone is imported.
+        "/legacy/theirs": {"retention_days": "never"}}
+    # The groups and the two untagged detectors now carry the owner tag.
+    assert "~ log_anomaly_detectors:/legacy/app: updated" in result.stdout
+    assert "~ log_anomaly_detectors:/legacy/quiet: updated" in result.stdout
+    assert_no_changes(obsctl, str(tmp_path / "monitoring"))
+    assert only_detector(boto, "/legacy/app")["anomalyDetectorArn"] == paused
+
+
+def test_detectors_alone_point_at_the_log_group_import(obsctl):
+    refused = obsctl("import", "--kind", "log_anomaly_detectors", "--stack", "mine")
+    assert refused.exit_code == 1
+    assert "obsctl import --kind log_groups" in refused.stderr
+    assert refused.calls["logs.ListLogAnomalyDetectors"] == 0
