@@ -45,7 +45,7 @@ from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import desired_tags, for_each, list_tags, read_owned_tags, sync_tags
 from reconciler.kinds.filter_pattern import FilterPattern
 from reconciler.kinds.subscription_filters import log_group_of
-from reconciler.ownership import is_owned_by, owner_of
+from reconciler.ownership import APPLIED_TAG, is_owned_by, owner_of
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext
@@ -244,7 +244,9 @@ class LogAnomalyDetectors(Kind):
         declared = set(self.declared_names(stack))
         live = {}
         for group, found in detectors_by_group(aws, groups).items():
-            ours = [(item, tags) for item, tags in found if is_owned_by(tags, stack.name)]
+            # The one to keep: one obsctl finished writing (it carries the marker), oldest first.
+            ours = sorted(((item, tags) for item, tags in found if is_owned_by(tags, stack.name)),
+                          key=lambda pair: APPLIED_TAG not in pair[1])
             if not ours:
                 if group in declared:  # someone else's: a conflict, never a second detector
                     live[group] = to_live(group, group, *found[0])

@@ -248,3 +248,25 @@ def test_detectors_alone_point_at_the_log_group_import(obsctl):
     assert refused.exit_code == 1
     assert "obsctl import --kind log_groups" in refused.stderr
     assert refused.calls["logs.ListLogAnomalyDetectors"] == 0
+
+
+def test_defaults_only_converge_although_aws_picks_the_frequency(obsctl, write_config, boto):
+    path = write_config("stack: test\nlog_groups:\n  /ml/churn:\n    anomaly_detection: {}\n")
+    apply_ok(obsctl, path)
+    assert only_detector(boto)["evaluationFrequency"]  # AWS's choice, left unmanaged
+    assert_converged(obsctl, path)
+
+
+def test_a_second_detector_of_the_stack_on_one_group_is_deleted(obsctl, applied, boto):
+    logs = boto("logs")
+    kept = only_detector(boto)["anomalyDetectorArn"]
+    extra = logs.create_log_anomaly_detector(
+        logGroupArnList=[group_arn(boto, "/ml/churn")],
+        tags={"obsctl:stack": "test"})["anomalyDetectorArn"]  # e.g. a create retried by hand
+    doc = plan_json(obsctl, applied, "--detailed-exitcode", exit_codes=(2,))
+    extra_address = f"{ADDRESS}#{extra.rsplit(':', 1)[1]}"
+    assert addresses(doc) == [extra_address]
+    assert change(doc, extra_address)["action"] == "delete"
+    apply_ok(obsctl, applied)
+    assert [d["anomalyDetectorArn"] for d in detectors(boto)] == [kept]
+    assert_no_changes(obsctl, applied)
