@@ -3,6 +3,7 @@ emulator: create, converge, update in place, replace, drift, prune, ownership, r
 
 from __future__ import annotations
 
+import boto3
 import pytest
 from ruamel.yaml import YAML
 
@@ -270,3 +271,18 @@ def test_a_second_detector_of_the_stack_on_one_group_is_deleted(obsctl, applied,
     apply_ok(obsctl, applied)
     assert [d["anomalyDetectorArn"] for d in detectors(boto)] == [kept]
     assert_no_changes(obsctl, applied)
+
+
+def test_explain_drift_names_who_paused_the_detector(obsctl, applied, boto, aws):
+    iam = boto("iam")
+    iam.create_user(UserName="alice")
+    key = iam.create_access_key(UserName="alice")["AccessKey"]
+    console = boto3.client("logs", region_name="us-east-1", endpoint_url=aws.endpoint_url,
+                           aws_access_key_id=key["AccessKeyId"],
+                           aws_secret_access_key=key["SecretAccessKey"])
+    console.update_log_anomaly_detector(anomalyDetectorArn=only_detector(boto)["anomalyDetectorArn"],
+                                        enabled=False)
+    doc = plan_json(obsctl, applied, "--explain-drift", "--detailed-exitcode", exit_codes=(2,))
+    attribution = change(doc, ADDRESS)["attribution"]
+    assert attribution["status"] == "found", attribution
+    assert (attribution["username"], attribution["event_name"]) == ("alice", "UpdateLogAnomalyDetector")
