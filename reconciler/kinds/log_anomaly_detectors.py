@@ -177,6 +177,8 @@ def list_detectors(aws: "AwsContext") -> list[dict]:
 
 def detectors_by_group(aws: "AwsContext", groups: set[str]) -> dict[str, list[tuple[dict, dict]]]:
     """(detector, its tags) of each of `groups` that has detectors, oldest first."""
+    if not groups:
+        return {}
     found = sorted((item for item in list_detectors(aws) if watched_group(item) in groups),
                    key=lambda item: (item.get("creationTimeStamp", 0), item["anomalyDetectorArn"]))
     tags = for_each(found, lambda item: list_tags(aws, item["anomalyDetectorArn"]))
@@ -202,6 +204,12 @@ def importable(aws: "AwsContext", stack: "Stack", groups: set[str]) -> dict[str,
         if candidates:
             chosen[group] = to_live(group, group, *candidates[0])
     return chosen
+
+
+def _refuse_import():
+    # Written inside their log group's entry, so that `--adopt` tags the group too.
+    raise ObsctlError("log anomaly detectors are imported with their log group: "
+                      "obsctl import --kind log_groups")
 
 
 class LogAnomalyDetectors(Kind):
@@ -235,7 +243,7 @@ class LogAnomalyDetectors(Kind):
 
     def read_live(self, aws, stack, owned_only=True, name_prefix=""):
         if not owned_only:
-            self.to_config(None, None)
+            _refuse_import()
         owned_groups = {log_group_of(arn) for arn, tags in read_owned_tags(aws, "logs:log-group").items()
                         if is_owned_by(tags, stack.name)}
         groups = set(stack.section("log_groups")) | owned_groups
@@ -260,9 +268,7 @@ class LogAnomalyDetectors(Kind):
         return live
 
     def to_config(self, live, refs):
-        # Written inside their log group's entry, so that `--adopt` tags the group too.
-        raise ObsctlError("log anomaly detectors are imported with their log group: "
-                          "obsctl import --kind log_groups")
+        _refuse_import()
 
     def cloudtrail_names(self, change, live):
         return [live.identity["arn"]] if live else [change.name]
