@@ -55,7 +55,8 @@ def import_kind(kind_name: str, prefix: str, stack: Stack, aws: AwsContext,
     return Imported(
         yaml_text=_dump(document, kind_name, prefix),
         addresses=[address(kind_name, name) for name in kept],
-        unowned=[address(kind_name, name) for name in kept if lives[name].owner is None],
+        unowned=[address(kind_name, name) for name in kept if lives[name].owner is None]
+        + [address(*part) for name in kept for part in kind.adopted_with(lives[name])],
         skipped=[f"{address(kind_name, _printable(name))}: {owners[name]}"
                  for name in sorted(owners)],
     )

@@ -4,9 +4,10 @@ the resource a request acts on, as AWS does, instead of "*".
 moto evaluates most requests against the resource "*": a policy that allows PutMetricAlarm
 only on `alarm:a-*` would be denied every alarm, although AWS allows `a-1`. For the write
 operations whose resource type the Service Authorization Reference lists (alarms, dashboards,
-log groups, topics, rules, monitoring schedules, job definitions), and for the troubleshooting
-commands' SetAlarmState, StartQuery and CreateExportTask, the ARN of the resource is derived from the request parameters and each one is checked (DeleteAlarms names several).
-Other operations keep moto's "*".
+log groups, log anomaly detectors, topics, rules, monitoring schedules, job definitions), and for
+the troubleshooting commands' SetAlarmState, StartQuery and CreateExportTask, the ARN of the
+resource is derived from the request parameters and each one is checked (DeleteAlarms names
+several). Other operations keep moto's "*".
 
 moto also names actions after the signing name of the service (`monitoring:PutMetricAlarm`,
 `tagging:GetResources`); IAM policies use the service prefix (`cloudwatch:`, `tag:`).
@@ -135,6 +136,12 @@ RESOURCES: dict[str, dict[str, Callable[[_Request], list[str]]]] = {
             "PutSubscriptionFilter", "DeleteSubscriptionFilter", "CreateExportTask")},
         "StartQuery": _queried_log_groups,
         "TagResource": _given("resourceArn"), "UntagResource": _given("resourceArn"),
+        # An anomaly detector is created on the log group it watches (the group's ARN, with or
+        # without `:*`); it is updated and deleted as itself.
+        "CreateLogAnomalyDetector": lambda r: [arn.removesuffix(":*")
+                                               for arn in r.names("logGroupArnList")],
+        "UpdateLogAnomalyDetector": _given("anomalyDetectorArn"),
+        "DeleteLogAnomalyDetector": _given("anomalyDetectorArn"),
     },
     "sns": {
         "CreateTopic": _topic_by_name,

@@ -20,15 +20,16 @@ def _register(*kinds: Kind) -> dict[str, Kind]:
 
 def _load() -> dict[str, Kind]:
     from reconciler.kinds import (alarms, composite_alarms, dashboards, endpoint_monitors,
-                                  event_rules, lambda_monitors, log_groups, metric_filters,
-                                  model_monitors, queries, scaling_policies, subscription_filters,
-                                  topics)
+                                  event_rules, lambda_monitors, log_anomaly_detectors, log_groups,
+                                  metric_filters, model_monitors, queries, scaling_policies,
+                                  subscription_filters, topics)
 
     return _register(
         topics.Topics(),
         log_groups.LogGroups(),
         metric_filters.MetricFilters(),
         subscription_filters.SubscriptionFilters(),
+        log_anomaly_detectors.LogAnomalyDetectors(),
         scaling_policies.ScalingPolicies(),
         event_rules.EventRules(),
         alarms.Alarms(),

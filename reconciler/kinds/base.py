@@ -235,6 +235,11 @@ class Kind(ABC):
         `read_live(..., owned_only=False)`."""
         raise NotImplementedError(f"obsctl import does not support {self.name} yet")
 
+    def adopted_with(self, live: Live) -> list[tuple[str, str]]:
+        """(kind, name) of the untagged resources of other kinds that an import writes inside
+        `live`'s entry (a log group's anomaly detector): `import --adopt` tags them too."""
+        return []
+
     def cloudtrail_names(self, change: "Change", live: Live | None) -> list[str]:
         """The CloudTrail ResourceName values under which AWS logs this kind's writes to the
         changed resource (drift attribution, reconciler/drift.py). Default: its name."""

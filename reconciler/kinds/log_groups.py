@@ -1,4 +1,5 @@
-"""CloudWatch Logs log groups: retention, KMS key and tags (metric filters are their own kind).
+"""CloudWatch Logs log groups: retention, KMS key and tags (metric and subscription filters and
+anomaly detectors are their own kinds).
 
 What an omitted field means — obsctl manages only what the config writes down:
 - `retention_days` omitted: retention is not managed; whatever the group has stays, and no
@@ -31,6 +32,9 @@ from reconciler.kinds.base import Kind, Live
 from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
                                      stack_part, sync_tags)
 from reconciler.kinds.filter_pattern import MAX_REGEX_PATTERNS_PER_LOG_GROUP, uses_regex
+from reconciler.kinds.log_anomaly_detectors import KIND as DETECTORS
+from reconciler.kinds.log_anomaly_detectors import AnomalyDetectionConfig, detection_config
+from reconciler.kinds.log_anomaly_detectors import importable as importable_detectors
 from reconciler.kinds.metric_filters import MetricFilterMap, filter_config
 from reconciler.kinds.subscription_filters import SubscriptionFilterMap, comparable_filter, read_group
 from reconciler.kinds.subscription_filters import filter_config as subscription_config
@@ -100,6 +104,8 @@ class LogGroupConfig(StrictModel):
     """Metric filters of this log group, keyed by filter name."""
     subscription_filters: SubscriptionFilterMap = {}
     """Subscription filters of this log group (at most 2), keyed by filter name."""
+    anomaly_detection: AnomalyDetectionConfig | None = None
+    """CloudWatch Logs anomaly detector on this log group (its own kind); default none."""
 
     @model_validator(mode="after")
     def _regex_quota(self):
@@ -139,6 +145,7 @@ class LogGroupIdentity(TypedDict):
     # import writes inside the group's entry.
     metric_filters: NotRequired[dict[str, dict]]
     subscription_filters: NotRequired[dict[str, dict]]
+    anomaly_detector: NotRequired[Live]  # the one the import writes, if any
 
 
 class LogGroups(Kind):
@@ -208,7 +215,13 @@ class LogGroups(Kind):
                                                       item["destinationArn"], item.get("roleArn"),
                                                       item.get("distribution"))
                 for item in filters}
+        for name, detector in importable_detectors(aws, stack, set(groups)).items():
+            groups[name].identity["anomaly_detector"] = detector
         return groups
+
+    def adopted_with(self, live):
+        detector = live.identity.get("anomaly_detector")
+        return [(DETECTORS, live.name)] if detector and detector.owner is None else []
 
     def to_config(self, live, refs):
         # `never` is spelled out: a log group without `retention_days` leaves retention as
@@ -225,6 +238,9 @@ class LogGroups(Kind):
         if subscriptions:
             entry["subscription_filters"] = {name: subscription_config(spec)
                                              for name, spec in sorted(subscriptions.items())}
+        if live.identity.get("anomaly_detector"):
+            entry["anomaly_detection"] = detection_config(live.identity["anomaly_detector"].spec,
+                                                          live.name)
         return ("log_groups", live.name), entry
 
     def create(self, aws, desired):

@@ -199,3 +199,15 @@ def test_reset_forgets_the_history(emu):
     _put_alarm(_client(emu, "cloudwatch"))
     emu.reset()
     assert _client(emu, "cloudtrail").lookup_events()["Events"] == []
+
+
+def test_anomaly_detector_writes_are_events_of_the_detector(emu):
+    logs = _client(emu, "logs")
+    logs.create_log_group(logGroupName="/ml/churn")
+    group = f"arn:aws:logs:{REGION}:123456789012:log-group:/ml/churn"
+    detector = logs.create_log_anomaly_detector(logGroupArnList=[group])["anomalyDetectorArn"]
+    logs.update_log_anomaly_detector(anomalyDetectorArn=detector, enabled=False)
+    events = _by_resource(_client(emu, "cloudtrail"), detector)
+    assert [e["EventName"] for e in events] == ["UpdateLogAnomalyDetector"]
+    assert {"ResourceType": "AWS::Logs::LogAnomalyDetector", "ResourceName": detector} in \
+        events[0]["Resources"]

@@ -160,3 +160,34 @@ def test_get_requests_without_a_body_are_signed_over_the_empty_payload(enforced)
     refused = _client(enforced, "lambda", _user(enforced, "lambda-none", [{
         "Effect": "Allow", "Action": ["sns:ListTopics"], "Resource": "*"}]))
     assert "lambda:ListFunctions" in _denied(refused, "list_functions")
+
+
+def test_anomaly_detectors_are_authorized_on_their_log_group_then_on_the_detector(enforced):
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
+    set_enforcement(enforced.endpoint_url, False)
+    try:
+        admin = _client(enforced, "logs", ADMIN)
+        for name in ("/ml/churn", "/other/app"):
+            admin.create_log_group(logGroupName=name)
+        other = admin.create_log_anomaly_detector(
+            logGroupArnList=[f"{group}/other/app"])["anomalyDetectorArn"]
+    finally:
+        set_enforcement(enforced.endpoint_url, True)
+    credentials = _user(enforced, "detectors-ml", [{
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogAnomalyDetector", "logs:UpdateLogAnomalyDetector",
+                   "logs:DeleteLogAnomalyDetector"],
+        "Resource": [f"{group}/ml/*", f"arn:aws:logs:{REGION}:{ACCOUNT}:anomaly-detector:*"]}])
+    logs = _client(enforced, "logs", credentials)
+    # CreateLogAnomalyDetector: the log group it watches (Service Authorization Reference).
+    arn = logs.create_log_anomaly_detector(logGroupArnList=[f"{group}/ml/churn"])["anomalyDetectorArn"]
+    message = _denied(logs, "create_log_anomaly_detector", logGroupArnList=[f"{group}/other/app"])
+    assert f"on resource: {group}/other/app because" in message
+    # Update and Delete: the detector.
+    logs.update_log_anomaly_detector(anomalyDetectorArn=arn, enabled=False)
+    logs.delete_log_anomaly_detector(anomalyDetectorArn=arn)
+    narrow = _client(enforced, "logs", _user(enforced, "detectors-none", [{
+        "Effect": "Allow", "Action": ["logs:DeleteLogAnomalyDetector"],
+        "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:anomaly-detector:nope"}]))
+    assert f"on resource: {other} because" in _denied(narrow, "delete_log_anomaly_detector",
+                                                      anomalyDetectorArn=other)
