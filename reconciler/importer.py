@@ -111,6 +111,7 @@ def fold_defaults(entry: dict, default: dict, kind: Kind, name: str) -> dict:
     out, and what it would change spelled out (AWS defaults included, e.g.
     `treat_missing_data: missing` under a default of `notBreaching`). Checked: merging
     `default` back in validates to the same entry as `entry` alone."""
+    default = {k: v for k, v in default.items() if k not in kind.defaults_ignored(entry)}
     if not default:
         return entry
     model = kind.entry_model

@@ -231,7 +231,8 @@ def _merge_document(draft: Draft, document: SourceDocument, sections: set[str]) 
 
 
 def _apply_defaults(draft: Draft, registered: tuple[ConfigKind, ...]) -> None:
-    """Deep-merge `defaults.<key>` into every entry of its kind's section (the entry wins)."""
+    """Deep-merge `defaults.<key>` into every entry of its kind's section (the entry wins),
+    but for the keys that do not apply to the entry's form (`Kind.defaults_ignored`)."""
     defaults = draft.data.get("defaults")
     if not isinstance(defaults, dict):
         return
@@ -246,7 +247,9 @@ def _apply_defaults(draft: Draft, registered: tuple[ConfigKind, ...]) -> None:
                            if path[:2] == origin and len(path) > 2}
         for name, entry in section.items():
             if isinstance(entry, dict):
-                section[name] = _merge_default(default, entry, (), (kind.section, name),
+                ignored = kind.defaults_ignored(entry)
+                applying = {k: v for k, v in default.items() if k not in ignored}
+                section[name] = _merge_default(applying, entry, (), (kind.section, name),
                                                origin, default_sources, draft)
 
 

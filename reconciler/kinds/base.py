@@ -140,6 +140,11 @@ class Kind(ABC):
         """Cross-entry checks that need the whole stack (references); no AWS access."""
         return []
 
+    def defaults_ignored(self, entry: dict) -> frozenset[str]:
+        """Keys of `defaults.<defaults_key>` that do not apply to this (raw) entry's form and
+        are left out of it, so a stack-wide default never makes an entry invalid."""
+        return frozenset()
+
     def declared_names(self, stack: "Stack") -> dict[str, Location | None]:
         """The names of the resources of this kind that the stack declares (the keys of
         `desired`), and where; read from the config alone, for checks across stacks."""

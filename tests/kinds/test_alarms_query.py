@@ -180,3 +180,27 @@ def test_a_hostile_query_is_escaped_in_every_plan_format(obsctl, write_config):
     markdown = obsctl("plan", path, "--format", "markdown").stdout
     assert "````diff" in markdown  # a fence longer than the query's own ``` run
     assert "\n</details>" not in markdown.split("````diff")[1].split("````")[0]
+
+
+def test_a_stack_wide_unit_default_leaves_query_alarms_alone(obsctl, write_config, boto, tmp_path):
+    """`defaults.alarm.unit` is for metric alarms: a query alarm has no unit, and the default
+    must not make it invalid, neither on load nor when import folds the defaults out."""
+    stack = "stack: test\ndefaults:\n  alarm: {unit: Microseconds, treat_missing_data: notBreaching}\n"
+    path = write_config(stack + CONFIG.removeprefix("\nstack: test\n") + """
+  churn-latency:
+    metric: {namespace: AWS/SageMaker, name: ModelLatency, stat: p90, period: 60}
+    when: "> 500000"
+""")
+    assert obsctl("apply", path, "--auto-approve").exit_code == 0
+    assert "Unit" not in describe(boto)
+    assert describe(boto, "churn-latency")["Unit"] == "Microseconds"
+    assert describe(boto)["TreatMissingData"] == "notBreaching"  # the other defaults apply
+    assert_converged(obsctl, path)
+
+    config = write_config(stack, name="imported/stack.yaml")
+    out = str(tmp_path / "imported" / "alarms.yaml")
+    result = obsctl("import", config, "--kind", "alarms", "--name-prefix", "fleet-",
+                    "--output", out)
+    assert result.exit_code == 0, result.stderr
+    imported = YAML(typ="safe").load(Path(out).read_text())["alarms"]["fleet-max-latency"]
+    assert "unit" not in imported and "treat_missing_data" not in imported

@@ -49,6 +49,10 @@ class Alarms(Kind):
     defaults_key = "alarm"
     depends_on = ("topics", "scaling_policies")
 
+    def defaults_ignored(self, entry):
+        # A Metrics Insights query has no unit: `defaults.alarm.unit` is for metric alarms.
+        return frozenset({"unit"}) if "query" in entry else frozenset()
+
     def check(self, stack):
         return [diagnostic for name, alarm in stack.section("alarms").items()
                 for diagnostic in action_diagnostics(stack, ("alarms", name), alarm.actions,
