@@ -131,9 +131,13 @@ def used_kinds(stack: "Stack", kinds: dict[str, "Kind"]) -> list["Kind"]:
 
 
 def policy(stacks: list["Stack"], kinds: dict[str, "Kind"], apply: bool,
-           explain_drift: bool = False) -> dict:
-    """The IAM policy document that lets obsctl plan (or apply) `stacks`."""
+           explain_drift: bool = False, prune: bool = False) -> dict:
+    """The IAM policy document that lets obsctl plan (or apply) `stacks`. With `prune`, the
+    reads of every kind: `plan --prune` reads each kind, to find the stack's resources of
+    kinds its config no longer uses."""
     reads: set[str] = set(COMMON_READ) | (set(EXPLAIN_DRIFT_READ) if explain_drift else set())
+    if prune:
+        reads.update(action for kind in kinds.values() for action in kind.iam_read)
     unscoped: set[str] = set()
     scoped: dict[str, tuple[set[str], set[str]]] = {}  # kind -> (actions, resources)
     for stack in stacks:

@@ -21,19 +21,24 @@ from reconciler.kinds import KINDS
                    "calls (test-alarm may set the state of the stacks' alarms only).")
 @click.option("--explain-drift", is_flag=True,
               help="Also allow `plan --explain-drift` (cloudtrail:LookupEvents).")
+@click.option("--prune", is_flag=True,
+              help="Also allow `plan --prune` / `apply --prune`: the reads of every kind "
+                   "(they look for the stack's resources of kinds the config no longer uses).")
 @click.option("--format", "output_format", type=click.Choice(["json"]), default="json",
               help="The policy document as JSON (the only format).")
 @stats_option
 @reports_errors
-def iam_policy_command(paths, purpose, explain_drift, output_format):
+def iam_policy_command(paths, purpose, explain_drift, prune, output_format):
     """Print the IAM policy that `obsctl plan` or `obsctl apply` needs; no AWS calls."""
-    if explain_drift and purpose not in ("plan", "apply"):
-        raise click.UsageError("--explain-drift goes with --for plan or --for apply.")
+    if (explain_drift or prune) and purpose not in ("plan", "apply"):
+        flag = "--explain-drift" if explain_drift else "--prune"
+        raise click.UsageError(f"{flag} goes with --for plan or --for apply.")
     stacks = load_stacks(list(paths) or ["."], KINDS)
     if purpose in iam.COMMANDS:
         document = iam.command_policy(purpose, stacks, KINDS)
     else:
-        document = iam.policy(stacks, KINDS, apply=purpose == "apply", explain_drift=explain_drift)
+        document = iam.policy(stacks, KINDS, apply=purpose == "apply", explain_drift=explain_drift,
+                              prune=prune)
     click.echo(iam.render(document), nl=False)
     for role in iam.assumed_roles(stacks):
         click.echo(f"note: obsctl assumes {role}: attach this policy to that role; the identity "

@@ -156,3 +156,27 @@ def test_a_stack_that_assumes_a_role_gets_a_note_on_stderr(tmp_path):
     assert statements["ObsctlWriteTopics"]["Resource"] == ["arn:aws:sns:eu-west-1:111122223333:pager"]
     assert printed.stderr.startswith("note: obsctl assumes arn:aws:iam::111122223333:role/obsctl: "
                                      "attach this policy to that role")
+
+
+def test_plan_prune_needs_and_gets_the_reads_of_every_kind(enforced, stack):
+    """`plan --prune` reads every kind (the stack may own resources of kinds its config no
+    longer uses): the plain plan policy lacks those reads; `--prune` adds them."""
+    enforced.reset()
+    plain = policy_for(stack, "plan")
+    printed = obsctl("iam-policy", stack, "--for", "plan", "--prune")
+    assert printed.exit_code == 0, printed.stderr
+    with_prune = json.loads(printed.stdout)
+    assert allowed_actions(plain) < allowed_actions(with_prune)
+    set_enforcement(enforced.endpoint_url, False)
+    try:
+        narrow = user_with_policy(enforced.endpoint_url, "obsctl-plan-narrow", plain)
+        wide = user_with_policy(enforced.endpoint_url, "obsctl-plan-prune", with_prune)
+    finally:
+        set_enforcement(enforced.endpoint_url, True)
+    run = {"endpoint_url": enforced.endpoint_url}
+
+    refused = obsctl("plan", stack, "--prune", credentials=narrow, **run)
+    assert refused.exit_code == 1 and "is not authorized to perform" in refused.stderr
+    planned = obsctl("plan", stack, "--prune", "--detailed-exitcode", credentials=wide, **run)
+    assert planned.exit_code == 2, planned.stderr
+    assert iam_actions(planned.calls) <= allowed_actions(with_prune)
