@@ -174,6 +174,20 @@ def test_a_list_monitors_the_functions_that_exist(obsctl, write_config, lam):
         ("create", name, ORIGIN.format(function))
         for function in ("infer-churn", "etl-nightly")
         for name in alarms_of(function, ("error-rate", "duration-p90", "memory-utilization"))}
+    # the name no function has is said, not silent: most often a typo
+    [missing] = [n for n in doc["notes"] if "listed function" in n["message"]]
+    assert missing["subjects"] == ["infer-gone"]
+    assert missing["message"] == ("1 listed function does not exist here: infer-gone; it gets "
+                                  "alarms once it exists")
+
+
+def test_a_glob_that_matches_no_function_is_a_note(obsctl, write_config, lam):
+    seed(lam)
+    path = write_config(CONFIG.replace('{match: "infer-*"}', '{match: "infre-*"}'))
+    result = obsctl("plan", path)
+    assert result.exit_code == 0, result.stderr
+    assert "Note: lambda_monitors.serverless: no function matches 'infre-*' here: nothing is " \
+           "monitored yet" in result.stdout
 
 
 def test_a_changed_threshold_is_an_update_of_every_function(obsctl, write_config, lam):

@@ -98,26 +98,50 @@ class LambdaMonitors(Preset):
         return {"alarms": alarms}
 
     def plan_notes(self, aws, stack):
-        monitors = {name: config for name, config in stack.section(self.section).items()
-                    if config.wants_insights}
+        monitors = stack.section(self.section)
         if not monitors:
             return []
         functions = list_functions(aws)
         notes = []
         for name, config in monitors.items():
+            source = f"{self.section}.{name}"
+            unmatched = _unmatched(config, functions)
+            if unmatched is not None:
+                notes.append(Note(stack.name, source, unmatched[0], unmatched[1]))
             without = sorted(f for f, insights in functions.items()
                              if not insights and matches(config, f))
-            if without:
-                notes.append(Note(stack.name, f"{self.section}.{name}",
-                                  _without_insights(without, aws), tuple(without)))
+            if config.wants_insights and without:
+                notes.append(Note(stack.name, source, _without_insights(without, aws),
+                                  tuple(without)))
         return notes
 
 
+def _unmatched(config, functions: dict[str, bool]) -> tuple[str, tuple[str, ...]] | None:
+    """A listed name no function has, or a glob no function matches: most often a typo, and
+    silent otherwise (such a function gets alarms once it exists, in the next plan)."""
+    if isinstance(config.functions, list):
+        missing = tuple(f for f in config.functions if f not in functions)
+        if not missing:
+            return None
+        which, then = (("function does", "it gets alarms once it exists") if len(missing) == 1
+                       else ("functions do", "they get alarms once they exist"))
+        return (f"{len(missing)} listed {which} not exist here: {_listed(list(missing))}; "
+                f"{then}", missing)
+    if any(matches(config, f) for f in functions):
+        return None
+    return (f"no function matches {config.functions.match!r} here: nothing is monitored yet",
+            ())
+
+
+def _listed(names: list[str]) -> str:
+    listed = ", ".join(names[:NOTE_NAMES_LISTED])
+    if len(names) > NOTE_NAMES_LISTED:
+        listed += f" and {len(names) - NOTE_NAMES_LISTED} more"
+    return listed
+
+
 def _without_insights(functions: list[str], aws) -> str:
-    count = len(functions)
-    listed = ", ".join(functions[:NOTE_NAMES_LISTED])
-    if count > NOTE_NAMES_LISTED:
-        listed += f" and {count - NOTE_NAMES_LISTED} more"
+    count, listed = len(functions), _listed(functions)
     scope = aws.scope
     which, get = ("function", "gets") if count == 1 else ("functions", "get")
     return (f"{count} {which} without the Lambda Insights extension layer {get} no Lambda "
