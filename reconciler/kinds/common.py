@@ -8,6 +8,7 @@ of the comparable form, and an apply never tries to untag them.
 
 from __future__ import annotations
 
+import fnmatch
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
@@ -243,3 +244,35 @@ def as_number(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+# --- presets' discovery ---------------------------------------------------------------------
+
+NOTE_NAMES_LISTED = 20  # names a plan note spells out; its `subjects` has them all
+
+
+def listed_names(names: list[str]) -> str:
+    """`a, b, c`, and `and N more` past NOTE_NAMES_LISTED."""
+    shown = ", ".join(names[:NOTE_NAMES_LISTED])
+    if len(names) > NOTE_NAMES_LISTED:
+        shown += f" and {len(names) - NOTE_NAMES_LISTED} more"
+    return shown
+
+
+def undiscovered(wanted: list[str] | str, found: Iterable[str],
+                 what: str) -> tuple[str, tuple[str, ...]] | None:
+    """A preset's names that no `what` (function, endpoint) has, or its glob that none
+    matches: the message of a plan note and its subjects, or None. Silent otherwise, and most
+    often a typo (such a resource gets its alarms once it exists, in the next plan)."""
+    found = list(found)
+    if isinstance(wanted, str):
+        if any(fnmatch.fnmatchcase(name, wanted) for name in found):
+            return None
+        return f"no {what} matches {wanted!r} here: nothing is monitored yet", ()
+    missing = tuple(name for name in wanted if name not in set(found))
+    if not missing:
+        return None
+    which, then = ((f"{what} does", "it gets alarms once it exists") if len(missing) == 1
+                   else (f"{what}s do", "they get alarms once they exist"))
+    return (f"{len(missing)} listed {which} not exist here: {listed_names(list(missing))}; "
+            f"{then}", missing)

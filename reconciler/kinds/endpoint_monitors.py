@@ -84,13 +84,13 @@ from reconciler.kinds.alarms import AlarmConfig, AnomalyBand, action_diagnostics
 from reconciler.kinds.alarms import desired_spec as alarm_spec
 from reconciler.kinds.base import Desired, Preset
 from reconciler.kinds.common import (as_number, describe_endpoint, desired_tags, endpoint_names,
-                                     for_each)
+                                     for_each, undiscovered)
 from reconciler.kinds.dashboards import (AlarmStatusWidget, Annotations, DashboardConfig,
                                          DashboardMetric, HorizontalAnnotation, MetricWidget,
                                          comparable_body, render_body)
 from reconciler.kinds.log_groups import LogGroupConfig, Retention
 from reconciler.kinds.log_groups import desired_spec as log_group_spec
-from reconciler.plan import address
+from reconciler.plan import Note, address
 
 INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
@@ -407,6 +407,20 @@ class EndpointMonitors(Preset):
     def may_generate(self, stack, kind, name):
         return kind == "alarms" and any(may_name_alarm(config, name)
                                         for config in stack.section(self.section).values())
+
+    def plan_notes(self, aws, stack):
+        monitors = stack.section(self.section)
+        if not monitors:
+            return []
+        listed = list_endpoint_names(aws)  # read once per run: generate listed it already
+        notes = []
+        for name, config in monitors.items():
+            wanted = (config.endpoints.match if isinstance(config.endpoints, EndpointMatch)
+                      else config.endpoints)
+            unmatched = undiscovered(wanted, listed, "endpoint")
+            if unmatched is not None:
+                notes.append(Note(stack.name, f"{self.section}.{name}", *unmatched))
+        return notes
 
     def generate(self, aws, stack, scope):
         monitors = stack.section(self.section)

@@ -154,6 +154,20 @@ def test_a_list_of_names_monitors_those_that_exist(obsctl, write_config, boto):
     plan = json_plan(obsctl, path)
     endpoints = {c["origin"] for c in plan["changes"] if c["origin"]}
     assert endpoints == {ORIGIN.format("prod-churn"), ORIGIN.format("staging-churn")}
+    # the name no endpoint has is said, not silent: most often a typo
+    [note] = plan["notes"]
+    assert (note["source"], note["subjects"]) == ("endpoint_monitors.all-prod-endpoints", ["prod-gone"])
+    assert note["message"].startswith("1 listed endpoint does not exist here: prod-gone;")
+
+
+def test_a_glob_that_matches_no_endpoint_is_a_note_in_every_format(obsctl, write_config, boto):
+    seed(boto)
+    path = write_config(CONFIG.replace('{match: "prod-*"}', '{match: "prdo-*"}'))
+    text = obsctl("plan", path)
+    assert text.exit_code == 0, text.stderr
+    assert ("Note: endpoint_monitors.all-prod-endpoints: no endpoint matches 'prdo-*' here: nothing is "
+            "monitored yet") in text.stdout
+    assert "no endpoint matches" in obsctl("plan", path, "--format", "markdown").stdout
 
 
 def test_drift_on_a_generated_alarm_shows_the_field_and_origin(obsctl, write_config, boto):

@@ -10,14 +10,12 @@ from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.alarms import action_diagnostics
 from reconciler.kinds.alarms import desired_spec as alarm_spec
 from reconciler.kinds.base import Desired, Preset
-from reconciler.kinds.common import desired_tags
+from reconciler.kinds.common import desired_tags, listed_names, undiscovered
 from reconciler.kinds.lambda_monitors.insights import has_insights, how_to_enable
-from reconciler.kinds.lambda_monitors.model import (LambdaMonitorConfig, MonitorName,
-                                                    alarm_configs, function_globs, matches,
-                                                    may_name_alarm, suffixes)
+from reconciler.kinds.lambda_monitors.model import (FunctionMatch, LambdaMonitorConfig,
+                                                    MonitorName, alarm_configs, function_globs,
+                                                    matches, may_name_alarm, suffixes)
 from reconciler.plan import Note, address
-
-NOTE_NAMES_LISTED = 20  # function names a note spells out; `subjects` has them all
 
 
 def list_functions(aws) -> dict[str, bool]:
@@ -105,9 +103,11 @@ class LambdaMonitors(Preset):
         notes = []
         for name, config in monitors.items():
             source = f"{self.section}.{name}"
-            unmatched = _unmatched(config, functions)
+            wanted = (config.functions.match if isinstance(config.functions, FunctionMatch)
+                      else config.functions)
+            unmatched = undiscovered(wanted, functions, "function")
             if unmatched is not None:
-                notes.append(Note(stack.name, source, unmatched[0], unmatched[1]))
+                notes.append(Note(stack.name, source, *unmatched))
             without = sorted(f for f, insights in functions.items()
                              if not insights and matches(config, f))
             if config.wants_insights and without:
@@ -116,32 +116,8 @@ class LambdaMonitors(Preset):
         return notes
 
 
-def _unmatched(config, functions: dict[str, bool]) -> tuple[str, tuple[str, ...]] | None:
-    """A listed name no function has, or a glob no function matches: most often a typo, and
-    silent otherwise (such a function gets alarms once it exists, in the next plan)."""
-    if isinstance(config.functions, list):
-        missing = tuple(f for f in config.functions if f not in functions)
-        if not missing:
-            return None
-        which, then = (("function does", "it gets alarms once it exists") if len(missing) == 1
-                       else ("functions do", "they get alarms once they exist"))
-        return (f"{len(missing)} listed {which} not exist here: {_listed(list(missing))}; "
-                f"{then}", missing)
-    if any(matches(config, f) for f in functions):
-        return None
-    return (f"no function matches {config.functions.match!r} here: nothing is monitored yet",
-            ())
-
-
-def _listed(names: list[str]) -> str:
-    listed = ", ".join(names[:NOTE_NAMES_LISTED])
-    if len(names) > NOTE_NAMES_LISTED:
-        listed += f" and {len(names) - NOTE_NAMES_LISTED} more"
-    return listed
-
-
 def _without_insights(functions: list[str], aws) -> str:
-    count, listed = len(functions), _listed(functions)
+    count, listed = len(functions), listed_names(functions)
     scope = aws.scope
     which, get = ("function", "gets") if count == 1 else ("functions", "get")
     return (f"{count} {which} without the Lambda Insights extension layer {get} no Lambda "
