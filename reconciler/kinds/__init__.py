@@ -20,7 +20,8 @@ def _register(*kinds: Kind) -> dict[str, Kind]:
 
 def _load() -> dict[str, Kind]:
     from reconciler.kinds import (alarms, composite_alarms, dashboards, endpoint_monitors,
-                                  event_rules, log_groups, metric_filters, model_monitors, queries,
+                                  event_rules, log_groups, metric_filters, model_monitors,
+                                  observability_links, observability_sinks, queries,
                                   scaling_policies, subscription_filters, topics)
 
     return _register(
@@ -36,6 +37,8 @@ def _load() -> dict[str, Kind]:
         queries.Queries(),
         model_monitors.ModelMonitors(),
         endpoint_monitors.EndpointMonitors(),
+        observability_sinks.ObservabilitySinks(),
+        observability_links.ObservabilityLinks(),
     )
 
 
