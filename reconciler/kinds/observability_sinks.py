@@ -28,10 +28,10 @@ answers ConflictException, which delete turns into one line naming what to do.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from botocore.exceptions import ClientError
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag
 
 from reconciler.config.fields import AccountId, StrictModel, Tags
 from reconciler.diagnostics import ObsctlError
@@ -60,11 +60,33 @@ class Organization(StrictModel):
     """The organization's ID (o-...), matched by the policy condition aws:PrincipalOrgID."""
 
 
+def _quoted(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"write the account ID {value} in quotes: YAML reads it as a number "
+                         "(and drops leading zeros)")
+    return value
+
+
+def _sources_form(value) -> str | None:
+    """Which form `source_accounts` is written in, so errors come from that form only."""
+    if isinstance(value, (dict, Organization)):
+        return "Organization"
+    return "Accounts" if isinstance(value, list) else None
+
+
+SourceAccounts = Annotated[
+    Union[Annotated[Organization, Tag("Organization")],
+          Annotated[list[Annotated[AccountId, BeforeValidator(_quoted)]], Field(min_length=1),
+                    Tag("Accounts")]],
+    Discriminator(_sources_form, custom_error_type="source_accounts_form",
+                  custom_error_message='give a list of account IDs or {organization_id: "o-..."}')]
+
+
 class SinkConfig(StrictModel):
     """A CloudWatch cross-account observability sink in the monitoring account, and the
     sink policy saying which source accounts may link to it with which resource types."""
 
-    source_accounts: Annotated[list[AccountId], Field(min_length=1)] | Organization
+    source_accounts: SourceAccounts
     """The source accounts that may link: a list of 12-digit account IDs (quoted), or
     {organization_id: o-...} for every account of an organization."""
     resource_types: ResourceTypes

@@ -124,3 +124,13 @@ def test_sinks_and_links_show_in_tagging_api_and_reset_clears_them(emu, oam, emu
     assert [r["ResourceARN"] for r in found] == [sink_arn]
     emu.reset()
     assert oam.list_sinks()["Items"] == []
+
+
+def test_a_sink_id_follows_from_account_region_and_name(oam, source_client):
+    """AWS's sink IDs are random; the emulator's are derived (a config for a fresh emulator can
+    name a sink's ARN before another stack of the run creates it)."""
+    first = oam.create_sink(Name="central")["Arn"]
+    oam.delete_sink(Identifier=first)
+    assert oam.create_sink(Name="central")["Arn"] == first
+    elsewhere = source_client("oam").create_sink(Name="central")["Arn"]
+    assert elsewhere != first and elsewhere.split("/")[-1] != first.split("/")[-1]
