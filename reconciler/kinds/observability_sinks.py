@@ -13,12 +13,12 @@ one statement allowing `oam:CreateLink` and `oam:UpdateLink` on "*", for the lis
 `ForAnyValue:StringEquals` on `aws:PrincipalOrgID`), limited to the resource types by
 `ForAllValues:StringEquals` on `oam:ResourceTypes`.
 
-Comparable form: {"source_accounts": sorted IDs or None, "organization_id": ID or None,
-"resource_types": sorted, "tags"}, read back from the live policy. A live policy of any other
-shape (edited by hand: more statements, other actions) cannot be read into those fields: its
-form is then {"policy": the policy as compact JSON, the fields None}, which differs from every
-config, so the plan shows it and apply writes obsctl's policy over it. No policy at all (a
-create that failed half way) reads as all None: apply puts it.
+Comparable form: {"source_accounts": sorted IDs, or "organization_id", "resource_types":
+sorted, "tags"}, read back from the live policy. A live policy of any other shape (edited by
+hand: more statements, other actions) cannot be read into those fields: its form is then
+{"policy": the policy as compact JSON, "tags"}, which differs from every config, so the plan
+shows it and apply writes obsctl's policy over it. No policy at all (a create that failed half
+way) reads as {"tags"} alone: apply puts it.
 
 Live state: ListSinks (paginated), then per sink (one per account and Region) its tags
 (ListTagsForResource) and GetSinkPolicy. A sink with links attached cannot be deleted: AWS
@@ -36,7 +36,7 @@ from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, T
 from reconciler.config.fields import AccountId, StrictModel, Tags
 from reconciler.diagnostics import ObsctlError
 from reconciler.kinds.base import ArnIdentity, Desired, Kind, Live
-from reconciler.kinds.common import desired_tags, for_each, list_tags, sync_tags
+from reconciler.kinds.common import desired_tags, for_each, list_tags, present, sync_tags
 
 # The OAM API reference's ResourceType enumeration (CreateLink, and the sink policy condition).
 ResourceType = Literal[
@@ -110,7 +110,7 @@ def policy_fields(config: SinkConfig) -> dict:
 def sink_policy(fields: dict) -> dict:
     """The sink policy the OAM API reference documents, for the comparable policy fields."""
     condition = {_TYPES_CONDITION: {"oam:ResourceTypes": fields["resource_types"]}}
-    if fields["organization_id"]:
+    if fields.get("organization_id"):
         principal: dict | str = "*"
         condition[_ORG_CONDITION] = {"aws:PrincipalOrgID": fields["organization_id"]}
     else:
@@ -212,7 +212,7 @@ class ObservabilitySinks(Kind):
         return [scope.arn("oam", "sink/*")]
 
     def spec(self, entry, stack, scope):
-        return {**policy_fields(entry), "tags": desired_tags(stack, entry.tags)}
+        return {**present(policy_fields(entry)), "tags": desired_tags(stack, entry.tags)}
 
     def read_live(self, aws, stack, owned_only=True, name_prefix=""):
         oam = aws.client("oam")
@@ -220,7 +220,7 @@ class ObservabilitySinks(Kind):
             sink for page in oam.get_paginator("list_sinks").paginate() for sink in page["Items"]])
         sinks = [sink for sink in sinks if sink["Name"].startswith(name_prefix)]
         read = for_each(sinks, lambda sink: self._details(aws, sink["Arn"]))
-        return {sink["Name"]: Live(sink["Name"], {**read_policy(policy), "tags": tags}, tags=tags,
+        return {sink["Name"]: Live(sink["Name"], {**present(read_policy(policy)), "tags": tags}, tags=tags,
                                    identity=ArnIdentity(arn=sink["Arn"]))
                 for sink, (policy, tags) in zip(sinks, read) if tags is not None}
 
@@ -236,11 +236,11 @@ class ObservabilitySinks(Kind):
             raise
 
     def to_config(self, live, refs):
-        if "policy" in live.spec or live.spec["resource_types"] is None:
+        if "policy" in live.spec or "resource_types" not in live.spec:
             raise ObsctlError(f"observability_sinks/{json.dumps(live.name)[1:-1]}: its sink policy "
                               "is not of the shape obsctl writes (one statement for accounts or an "
                               "organization and resource types); import cannot express it")
-        entry: dict = {"source_accounts": (live.spec["source_accounts"]
+        entry: dict = {"source_accounts": (live.spec.get("source_accounts")
                                            or {"organization_id": live.spec["organization_id"]}),
                        "resource_types": live.spec["resource_types"]}
         own_tags = refs.own_tags(live.tags)
@@ -255,7 +255,7 @@ class ObservabilitySinks(Kind):
 
     def update(self, aws, desired, live):
         arn = live.identity["arn"]
-        if any(desired.spec[key] != live.spec.get(key)
+        if any(desired.spec.get(key) != live.spec.get(key)
                for key in ("source_accounts", "organization_id", "resource_types")) or "policy" in live.spec:
             self._put_policy(aws.client("oam"), arn, desired)
         sync_tags(aws, arn, live.tags, desired.written_tags)
