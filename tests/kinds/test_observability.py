@@ -244,3 +244,27 @@ def test_link_prune_only_owned_and_sink_delete_refused_while_linked(aws, obsctl,
     apply_ok(obsctl, run, "--prune", "--allow-mass-delete")
     assert boto("oam").list_sinks()["Items"] == []
     assert client_in(aws, SOURCE, "oam").list_links()["Items"] == []
+
+
+def test_the_printed_iam_policy_covers_every_call_of_plan_apply_and_prune(aws, obsctl, write_config, boto):
+    sink = expected_sink_arn(aws, boto)
+    run = write_both(write_config, sink)
+    printed = obsctl("iam-policy", run, "--for", "apply")
+    assert printed.exit_code == 0, printed.stderr
+    policy = json.loads(printed.stdout)
+    allowed = {action for statement in policy["Statement"] for action in statement["Action"]}
+    assert {"oam:CreateSink", "oam:PutSinkPolicy", "oam:CreateLink", "oam:UpdateLink"} <= allowed
+    sink_writes = next(s for s in policy["Statement"] if "oam:CreateSink" in s["Action"])
+    assert sink_writes["Resource"] == ["arn:aws:oam:*:*:sink/*"]  # no region, no role: any
+    def actions(calls) -> set[str]:
+        return {f"{'tag' if service == 'resourcegroupstaggingapi' else service}:{operation}"
+                for service, operation in (call.split(".", 1) for call in calls)}
+
+    # AssumeRole is the caller's permission (on the role), not the role's.
+    assert actions(apply_ok(obsctl, run).calls) - {"sts:AssumeRole"} <= allowed
+    write_config("stack: monitoring\n", name="run/monitoring.yaml")
+    write_config(f"stack: source\nrole_arn: arn:aws:iam::{SOURCE}:role/obsctl\n", name="run/source.yaml")
+    # Pruning with the policy printed before the resources left the config (README).
+    pruned = {a for a in actions(apply_ok(obsctl, run, "--prune", "--allow-mass-delete").calls)
+              if a.startswith("oam:")}
+    assert {"oam:DeleteLink", "oam:DeleteSink"} <= pruned <= allowed
