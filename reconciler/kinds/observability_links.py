@@ -104,6 +104,23 @@ def live_names(links: list[dict], declared_sinks: dict[str, str]) -> list[str]:
     return names
 
 
+def _sink_problem(stack, sink: str, earlier: str | None) -> str | None:
+    """What AWS would refuse about linking this stack's account to `sink`, as far as the
+    config tells (the stack's account is known from `role_arn` only)."""
+    _, _, _, region, account, _ = sink.split(":", 5)
+    role = stack.config.role_arn
+    if earlier is not None:
+        return (f"the link {earlier!r} links to this sink already; an account links to a sink "
+                "only once")
+    if role and role.split(":")[4] == account:
+        return (f"the sink is in account {account}, the account this stack runs in (role_arn): "
+                "a link joins a source account to another account's sink")
+    if stack.region and stack.region != region:
+        return (f"the sink is in {region} and this stack in {stack.region}: a link joins a "
+                "sink of its own Region")
+    return None
+
+
 class ObservabilityLinks(Kind):
     iam_read = ("oam:ListLinks", "oam:GetLink", "oam:ListTagsForResource")
     # CreateLink also needs the Link permission of each shared resource type's service.
@@ -121,15 +138,13 @@ class ObservabilityLinks(Kind):
         return ["*"]  # CreateLink names no link (its ID is random); the *:Link actions no resource
 
     def check(self, stack):
-        # An account links to a sink at most once.
         first: dict[str, str] = {}
         problems = []
         for name, link in stack.section(self.section).items():
-            if link.sink in first:
-                problems.append(Diagnostic(
-                    f"observability_links.{name}.sink: the link {first[link.sink]!r} links to "
-                    "this sink already; an account links to a sink only once",
-                    stack.locate(self.section, name, "sink")))
+            problem = _sink_problem(stack, link.sink, first.get(link.sink))
+            if problem:
+                problems.append(Diagnostic(f"observability_links.{name}.sink: {problem}",
+                                           stack.locate(self.section, name, "sink")))
             first.setdefault(link.sink, name)
         return problems
 

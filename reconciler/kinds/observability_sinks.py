@@ -34,7 +34,7 @@ from botocore.exceptions import ClientError
 from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag
 
 from reconciler.config.fields import AccountId, StrictModel, Tags
-from reconciler.diagnostics import ObsctlError
+from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import ArnIdentity, Desired, Kind, Live
 from reconciler.kinds.common import desired_tags, for_each, list_tags, present, sync_tags
 
@@ -206,6 +206,13 @@ class ObservabilitySinks(Kind):
     section = "observability_sinks"
     entry_model = SinkConfig
     name_type = SinkName
+
+    def check(self, stack):
+        extra = list(stack.section(self.section))[1:]
+        return [Diagnostic(f"observability_sinks.{name}: an account has one sink per Region "
+                           f"(AWS: ServiceQuotaExceededException); this stack declares "
+                           f"{len(extra) + 1}", stack.locate(self.section, name))
+                for name in extra]
 
     def iam_resources(self, stack, scope, names):
         # A sink's ARN ends in a random ID, not its name.
