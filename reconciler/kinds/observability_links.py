@@ -158,7 +158,8 @@ class ObservabilityLinks(Kind):
         listed = aws.read_once("oam:links", lambda: [
             link for page in oam.get_paginator("list_links").paginate() for link in page["Items"]])
         declared = {entry.sink: name for name, entry in stack.section(self.section).items()}
-        details = for_each(listed, lambda link: self._get(oam, link["Arn"]))
+        details = for_each(listed, lambda link: aws.read_once(("oam:link", link["Arn"]),
+                                                              lambda: self._get(oam, link["Arn"])))
         live = {}
         for name, link in zip(live_names(listed, declared), details):
             if link is None or not name.startswith(name_prefix):

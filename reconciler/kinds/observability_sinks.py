@@ -226,7 +226,8 @@ class ObservabilitySinks(Kind):
         sinks = aws.read_once("oam:sinks", lambda: [
             sink for page in oam.get_paginator("list_sinks").paginate() for sink in page["Items"]])
         sinks = [sink for sink in sinks if sink["Name"].startswith(name_prefix)]
-        read = for_each(sinks, lambda sink: self._details(aws, sink["Arn"]))
+        read = for_each(sinks, lambda sink: aws.read_once(("oam:sink", sink["Arn"]),
+                                                          lambda: self._details(aws, sink["Arn"])))
         return {sink["Name"]: Live(sink["Name"], {**present(read_policy(policy)), "tags": tags}, tags=tags,
                                    identity=ArnIdentity(arn=sink["Arn"]))
                 for sink, (policy, tags) in zip(sinks, read) if tags is not None}
