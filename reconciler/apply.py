@@ -1,6 +1,7 @@
 """Apply a plan: each stack's changes kind by kind in dependency order (deletes in reverse),
 within a kind in the waves of `Kind.order`, concurrently within a wave; stacks of different
-account-regions side by side. A failing resource is that resource's failure: the others go
+account-regions side by side (links after the sinks other accounts' stacks make, see
+`_rounds`). A failing resource is that resource's failure: the others go
 on, and rerunning converges."""
 
 from __future__ import annotations
@@ -119,9 +120,11 @@ def _rounds(groups: dict[tuple, list[tuple[StackPlan, StackState]]]) -> list[lis
     after the groups creating or updating what it waits for, and a group deleting what
     such a kind waits for goes after the groups deleting that kind (links before sinks)."""
     def kinds(members, actions) -> set[str]:
-        return {c.kind for stack_plan, _ in members for c in stack_plan.changes if c.action in actions}
+        return {c.kind for stack_plan, _ in members for c in stack_plan.changes
+                if c.action in actions}
 
-    upserts = {key: kinds(members, (Action.CREATE, Action.UPDATE)) for key, members in groups.items()}
+    upserts = {key: kinds(members, (Action.CREATE, Action.UPDATE))
+               for key, members in groups.items()}
     deletes = {key: kinds(members, (Action.DELETE,)) for key, members in groups.items()}
 
     def waits(key: tuple) -> bool:

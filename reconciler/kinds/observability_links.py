@@ -180,6 +180,9 @@ class ObservabilityLinks(Kind):
                 return None
             raise
 
+    def cloudtrail_names(self, change, live):
+        return [live.identity["arn"]] if live else [change.name]  # a link has no name but its ARN
+
     def to_config(self, live, refs):
         entry: dict = {"sink": live.spec["sink"]}
         if live.spec["label"] != DEFAULT_LABEL:
@@ -193,8 +196,9 @@ class ObservabilityLinks(Kind):
     def create(self, aws, desired):
         spec = desired.spec
         try:
-            aws.client("oam").create_link(LabelTemplate=spec["label"], ResourceTypes=spec["resource_types"],
-                                          SinkIdentifier=spec["sink"], Tags=desired.written_tags)
+            aws.client("oam").create_link(
+                LabelTemplate=spec["label"], ResourceTypes=spec["resource_types"],
+                SinkIdentifier=spec["sink"], Tags=desired.written_tags)
         except ClientError as error:
             _refuse(error, spec, aws.scope.account_id)
             raise
@@ -207,7 +211,8 @@ class ObservabilityLinks(Kind):
         arn = live.identity["arn"]
         if desired.spec["resource_types"] != live.spec["resource_types"]:
             try:
-                aws.client("oam").update_link(Identifier=arn, ResourceTypes=desired.spec["resource_types"])
+                aws.client("oam").update_link(Identifier=arn,
+                                              ResourceTypes=desired.spec["resource_types"])
             except ClientError as error:
                 _refuse(error, desired.spec, aws.scope.account_id)
                 raise

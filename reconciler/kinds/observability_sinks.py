@@ -228,8 +228,8 @@ class ObservabilitySinks(Kind):
         sinks = [sink for sink in sinks if sink["Name"].startswith(name_prefix)]
         read = for_each(sinks, lambda sink: aws.read_once(("oam:sink", sink["Arn"]),
                                                           lambda: self._details(aws, sink["Arn"])))
-        return {sink["Name"]: Live(sink["Name"], {**present(read_policy(policy)), "tags": tags}, tags=tags,
-                                   identity=ArnIdentity(arn=sink["Arn"]))
+        return {sink["Name"]: Live(sink["Name"], {**present(read_policy(policy)), "tags": tags},
+                                   tags=tags, identity=ArnIdentity(arn=sink["Arn"]))
                 for sink, (policy, tags) in zip(sinks, read) if tags is not None}
 
     @staticmethod
@@ -242,6 +242,9 @@ class ObservabilitySinks(Kind):
             if is_not_found(error):
                 return None, None
             raise
+
+    def cloudtrail_names(self, change, live):
+        return [live.identity["arn"]] if live else [change.name]  # as for links, by ARN
 
     def to_config(self, live, refs):
         if "policy" in live.spec or "resource_types" not in live.spec:
@@ -263,8 +266,9 @@ class ObservabilitySinks(Kind):
 
     def update(self, aws, desired, live):
         arn = live.identity["arn"]
-        if any(desired.spec.get(key) != live.spec.get(key)
-               for key in ("source_accounts", "organization_id", "resource_types")) or "policy" in live.spec:
+        if "policy" in live.spec or any(
+                desired.spec.get(key) != live.spec.get(key)
+                for key in ("source_accounts", "organization_id", "resource_types")):
             self._put_policy(aws.client("oam"), arn, desired)
         sync_tags(aws, arn, live.tags, desired.written_tags)
 
