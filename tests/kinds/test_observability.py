@@ -268,3 +268,19 @@ def test_the_printed_iam_policy_covers_every_call_of_plan_apply_and_prune(aws, o
     pruned = {a for a in actions(apply_ok(obsctl, run, "--prune", "--allow-mass-delete").calls)
               if a.startswith("oam:")}
     assert {"oam:DeleteLink", "oam:DeleteSink"} <= pruned <= allowed
+
+
+def test_a_hand_made_link_to_the_declared_sink_is_a_conflict_never_touched(aws, obsctl, write_config, boto):
+    sink = expected_sink_arn(aws, boto)
+    apply_ok(obsctl, write_config(SINK_STACK, name="run/monitoring.yaml"))
+    source = client_in(aws, SOURCE, "oam")
+    made = source.create_link(SinkIdentifier=sink, LabelTemplate="by-hand",
+                              ResourceTypes=["AWS::Logs::LogGroup"])
+    run = write_both(write_config, sink)
+    doc = plan_json(obsctl, run, exit_codes=(1,))
+    conflict = change(doc, "observability_links/to-central")
+    assert conflict["action"] == "conflict" and "without an owner tag" in conflict["reason"]
+    result = obsctl("apply", run, "--auto-approve", "--prune", "--allow-mass-delete")
+    assert result.writes == 0, result.calls
+    [link] = source.list_links()["Items"]
+    assert link["Arn"] == made["Arn"] and link["Label"] == "by-hand"
