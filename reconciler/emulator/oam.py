@@ -6,7 +6,9 @@ After the OAM API reference (2022-06-10):
 - a *link* lives in a source account and points at a sink in another account. CreateLink is
   refused (AccessDeniedException) unless the sink's policy has an Allow statement for
   ``oam:CreateLink`` whose Principal is the source account (ID, ``arn:aws:iam::ID:root`` or
-  ``*``) and whose ``oam:ResourceTypes`` condition, if any, covers the requested types. A source
+  ``*``), whose ``oam:ResourceTypes`` condition, if any, covers the requested types, and whose
+  ``aws:PrincipalOrgID`` condition, if any, names the organization (moto's Organizations) the
+  source account manages or belongs to. A source
   account links to a given sink at most once (ConflictException); a sink with links attached
   cannot be deleted (ConflictException). The monitoring account sees the link in
   ListAttachedLinks;
@@ -139,11 +141,38 @@ def _action_matches(actions: Any, action: str) -> bool:
     return any(a in ("*", "oam:*", action) for a in _as_list(actions))
 
 
-def _condition_allows(condition: dict[str, Any] | None, resource_types: list[str]) -> bool:
+def organization_of(account_id: str) -> str | None:
+    """The ID of the organization (moto's Organizations) that `account_id` manages or is a
+    member of, or None."""
+    from moto.organizations.models import organizations_backends
+
+    managed = organizations_backends[account_id]["aws"].org
+    if managed is not None:
+        return managed.id
+    manager = organizations_backends.master_accounts.get(account_id)
+    if manager is None:
+        return None
+    return organizations_backends[manager[0]][manager[1]].org.id
+
+
+def _organization_allows(operator: str, wanted: Any, account_id: str) -> bool:
+    """aws:PrincipalOrgID, a single-valued key: StringEquals and its ForAnyValue form."""
+    if operator not in ("StringEquals", "ForAnyValue:StringEquals"):
+        return True  # an operator this emulator does not evaluate
+    return organization_of(account_id) in set(_as_list(wanted))
+
+
+def _condition_allows(condition: dict[str, Any] | None, resource_types: list[str],
+                      account_id: str) -> bool:
     for operator, tests in (condition or {}).items():
-        wanted = tests.get("oam:ResourceTypes") if isinstance(tests, dict) else None
+        if not isinstance(tests, dict):
+            continue
+        if "aws:PrincipalOrgID" in tests and not _organization_allows(
+                operator, tests["aws:PrincipalOrgID"], account_id):
+            return False
+        wanted = tests.get("oam:ResourceTypes")
         if wanted is None:
-            continue  # other condition keys (aws:PrincipalOrgID, ...) cannot be evaluated here
+            continue  # other condition keys cannot be evaluated here
         allowed = set(_as_list(wanted))
         if operator.startswith("ForAllValues:") and not set(resource_types) <= allowed:
             return False
@@ -162,7 +191,8 @@ def policy_allows(policy: str | None, account_id: str, action: str, resource_typ
             continue
         if s.get("Effect") == "Deny":
             return False
-        if s.get("Effect") == "Allow" and _condition_allows(s.get("Condition"), resource_types):
+        if s.get("Effect") == "Allow" and _condition_allows(s.get("Condition"), resource_types,
+                                                            account_id):
             allowed = True
     return allowed
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from reconciler.kinds.observability_sinks import sink_policy
 from tests.helpers import assert_no_changes
 from tests.kinds.test_observability import METRICS_AND_LOGS, SOURCE, client_in
 
@@ -53,7 +54,8 @@ def test_sink_with_a_policy_obsctl_cannot_express_is_refused(obsctl, write_confi
 def test_link_round_trip_with_adopt_in_the_source_account(aws, obsctl, write_config, boto, tmp_path):
     oam = boto("oam")
     sink = oam.create_sink(Name="central")["Arn"]
-    oam.put_sink_policy(SinkIdentifier=sink, Policy=json.dumps(ORG_POLICY))
+    oam.put_sink_policy(SinkIdentifier=sink, Policy=json.dumps(sink_policy({
+        "source_accounts": [SOURCE], "resource_types": METRICS_AND_LOGS})))
     source = client_in(aws, SOURCE, "oam")
     source.create_link(SinkIdentifier=sink, LabelTemplate="ml-$AccountName",
                        ResourceTypes=list(reversed(METRICS_AND_LOGS)), Tags={"owner": "ml"})

@@ -210,6 +210,24 @@ def test_link_resource_types_update_label_replace_and_drift(aws, obsctl, write_c
     assert_converged(obsctl, run)
 
 
+def test_an_organization_sink_lets_the_organization_s_accounts_link(aws, obsctl, write_config, boto):
+    # The source account manages an organization (moto's Organizations); another account
+    # belongs to none, and the sink refuses it.
+    org = client_in(aws, SOURCE, "organizations").create_organization(
+        FeatureSet="ALL")["Organization"]["Id"]
+    sink = expected_sink_arn(aws, boto)
+    write_config(SINK_STACK.replace(f'["{SOURCE}"]', f"{{organization_id: {org}}}"),
+                 name="run/monitoring.yaml")
+    run = write_config(link_stack(sink), name="run/source.yaml").rsplit("/", 1)[0]
+    apply_ok(obsctl, run)
+    assert_converged(obsctl, run)
+    assert len(boto("oam").list_attached_links(SinkIdentifier=sink)["Items"]) == 1
+    write_config(link_stack(sink, account=OTHER), name="run/source.yaml")
+    refused = obsctl("apply", run, "--auto-approve")
+    assert refused.exit_code == 1
+    assert f"does not let account {OTHER} link" in refused.stdout + refused.stderr
+
+
 def test_a_link_the_sink_policy_does_not_allow_fails_with_one_line(aws, obsctl, write_config, boto):
     sink = expected_sink_arn(aws, boto)
     run = write_both(write_config, sink, account=OTHER)
