@@ -36,6 +36,7 @@ from typing import Annotated
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field, StringConstraints
 
+from reconciler.aws import describe_error
 from reconciler.config.fields import StrictModel, Tags, check_no_control_characters
 from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.base import ArnIdentity, Kind, Live
@@ -227,15 +228,17 @@ class ObservabilityLinks(Kind):
 
 
 def _refuse(error: ClientError, spec: dict, account: str) -> None:
-    """One line for what the sink refuses (ObsctlError); other errors pass."""
+    """One line for what the sink refuses (ObsctlError); other errors pass. AWS's own words
+    come first: an AccessDeniedException may also be the role's IAM policy."""
     code = error.response.get("Error", {}).get("Code")
     sink = spec["sink"]  # validated: an ARN of letters, digits, `:`, `/` and `-`
     if code == "AccessDeniedException":
         raise ObsctlError(
-            f"the sink {sink} does not let account {account} link with "
-            f"{', '.join(spec['resource_types'])} (AWS: AccessDeniedException): add the account "
-            "(or its organization) to the sink's `source_accounts` and the types to its "
-            "`resource_types` in the monitoring account's stack, apply that, then rerun") from None
+            f"{describe_error(error)}: the sink {sink} does not let account {account} link with "
+            f"{', '.join(spec['resource_types'])}: add the account (or its organization) to the "
+            "sink's `source_accounts` and the types to its `resource_types` in the monitoring "
+            "account's stack, apply that, then rerun (a denial of this stack's own role needs "
+            "`obsctl iam-policy --for apply` instead)") from None
     if code == "ResourceNotFoundException":
-        raise ObsctlError(f"no sink {sink} (AWS: ResourceNotFoundException): check the ARN, "
-                          "and apply the monitoring account's stack first") from None
+        raise ObsctlError(f"{describe_error(error)}: no sink {sink}: check the ARN, and apply "
+                          "the monitoring account's stack first") from None

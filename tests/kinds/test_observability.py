@@ -235,6 +235,7 @@ def test_a_link_the_sink_policy_does_not_allow_fails_with_one_line(aws, obsctl, 
     assert result.exit_code == 1
     [failed] = [line for line in result.stdout.splitlines() + result.stderr.splitlines()
                 if "observability_links/to-central" in line and "does not let" in line]
+    assert "create failed: AccessDeniedException: " in failed  # AWS's words first
     assert f"does not let account {OTHER} link with AWS::CloudWatch::Metric" in failed
     assert "Traceback" not in result.stdout + result.stderr
     assert client_in(aws, OTHER, "oam").list_links()["Items"] == []
