@@ -1,6 +1,7 @@
 """Apply a plan: each stack's changes kind by kind in dependency order (deletes in reverse),
 within a kind in the waves of `Kind.order`, concurrently within a wave; stacks of different
-account-regions side by side. A failing resource is that resource's failure: the others go
+account-regions side by side (links after the sinks other accounts' stacks make, see
+`_rounds`). A failing resource is that resource's failure: the others go
 on, and rerunning converges."""
 
 from __future__ import annotations
@@ -109,5 +110,30 @@ def apply_all(plan: Plan, states: list[StackState],
                 for outcome in apply_stack(stack_plan, state, report)]
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(groups), STACK_WORKERS))) as pool:
-        return [outcome for outcomes in pool.map(apply_group, list(groups.values()))
-                for outcome in outcomes]
+        return [outcome for round_ in _rounds(groups)
+                for outcomes in pool.map(apply_group, round_) for outcome in outcomes]
+
+
+def _rounds(groups: dict[tuple, list[tuple[StackPlan, StackState]]]) -> list[list]:
+    """The account-region groups in two rounds, for kinds that wait for other accounts'
+    changes (`Kind.after_other_accounts`): a group creating or updating such a kind goes
+    after the groups creating or updating what it waits for, and a group deleting what
+    such a kind waits for goes after the groups deleting that kind (links before sinks)."""
+    def kinds(members, actions) -> set[str]:
+        return {c.kind for stack_plan, _ in members for c in stack_plan.changes
+                if c.action in actions}
+
+    upserts = {key: kinds(members, (Action.CREATE, Action.UPDATE))
+               for key, members in groups.items()}
+    deletes = {key: kinds(members, (Action.DELETE,)) for key, members in groups.items()}
+
+    def waits(key: tuple) -> bool:
+        needed = {kind for name in upserts[key] for kind in KINDS[name].after_other_accounts}
+        return any(needed & upserts[other] or
+                   deletes[key] & {kind for name in deletes[other]
+                                   for kind in KINDS[name].after_other_accounts}
+                   for other in groups if other != key)
+
+    later = {key for key in groups if waits(key)}
+    return [[members for key, members in groups.items() if key not in later],
+            [members for key, members in groups.items() if key in later]]

@@ -88,8 +88,9 @@ def main() -> None:
         if paths == ["examples/"]:
             test_alarm(env)
             logs_steps(env)
+            cross_account_step(env)
     print("\ndemo passed: plan -> apply -> plan is empty; status; test-alarm paged the queue; "
-          "a root-cause query and a log export ran.")
+          "a root-cause query and a log export ran; the source account is linked to the sink.")
 
 
 def test_alarm(env: dict) -> None:
@@ -140,6 +141,22 @@ def logs_steps(env: dict) -> None:
         "prod-churn-failing-models", "examples/", "--since", "1h", env=env)
     run("the endpoint's logs to S3 for forensics and Athena", "export-logs", group,
         "--bucket", "obsctl-demo-log-exports", "--prefix", "incident-42", "--since", "1h", env=env)
+
+
+def cross_account_step(env: dict) -> None:
+    """examples/cross-account: the monitoring account's sink lists the link that the source
+    account's stack (role_arn into 222222222222) made, as ListAttachedLinks shows it."""
+    import boto3
+
+    oam = boto3.client("oam", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="demo", aws_secret_access_key="demo")
+    sink = next(s["Arn"] for s in oam.list_sinks()["Items"] if s["Name"] == "central")
+    attached = oam.list_attached_links(SinkIdentifier=sink)["Items"]
+    print(f"\n# the monitoring account's sink central ({sink}) has these links attached:")
+    for link in attached:
+        print(f"  {link['Label']}  {link['LinkArn']}  {', '.join(link['ResourceTypes'])}")
+    if not any(":222222222222:link/" in link["LinkArn"] for link in attached):
+        sys.exit("demo failed: the source account's link is not attached to the sink")
 
 
 if __name__ == "__main__":

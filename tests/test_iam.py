@@ -21,7 +21,7 @@ EXAMPLES = ROOT / "examples"
 # botocore service -> IAM prefix, for the services the kinds call.
 SERVICES = {"cloudwatch": "cloudwatch", "logs": "logs", "sns": "sns", "events": "events",
             "sagemaker": "sagemaker", "application-autoscaling": "application-autoscaling",
-            "resourcegroupstaggingapi": "tag", "sts": "sts", "lambda": "lambda"}
+            "resourcegroupstaggingapi": "tag", "sts": "sts", "lambda": "lambda", "oam": "oam"}
 
 
 def _policy(path, apply: bool, **options) -> dict:

@@ -6,14 +6,19 @@ After the OAM API reference (2022-06-10):
 - a *link* lives in a source account and points at a sink in another account. CreateLink is
   refused (AccessDeniedException) unless the sink's policy has an Allow statement for
   ``oam:CreateLink`` whose Principal is the source account (ID, ``arn:aws:iam::ID:root`` or
-  ``*``) and whose ``oam:ResourceTypes`` condition, if any, covers the requested types. A source
+  ``*``), whose ``oam:ResourceTypes`` condition, if any, covers the requested types, and whose
+  ``aws:PrincipalOrgID`` condition, if any, names the organization (moto's Organizations) the
+  source account manages or belongs to. A source
   account links to a given sink at most once (ConflictException); a sink with links attached
   cannot be deleted (ConflictException). The monitoring account sees the link in
   ListAttachedLinks;
 - the link's Label is its LabelTemplate with ``$AccountName`` and ``$AccountEmailNoDomain``
   replaced by the account ID and ``$AccountEmail`` by ``<ID>@example.com`` (the emulator knows no
   account names);
-- identifiers are the ARNs ``arn:aws:oam:REGION:ACCOUNT:sink/ID`` and ``.../link/ID``;
+- identifiers are the ARNs ``arn:aws:oam:REGION:ACCOUNT:sink/ID`` and ``.../link/ID``. AWS makes
+  the IDs random; the emulator derives a sink's ID from its account, Region and name (a UUID as
+  well), so that a config for a fresh emulator (examples/cross-account) can name the ARN of a
+  sink another stack of the run creates. Link IDs are random;
 - tags on create and Tag/Untag/ListTagsForResource (Get*/UpdateLink return them only with
   ``IncludeTags``, default false); sinks and links are listed by the Resource
   Groups Tagging API (resource types ``oam:sink`` and ``oam:link``).
@@ -28,6 +33,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -48,6 +54,7 @@ RESOURCE_TYPES = (
 _SINK_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
 _OAM_ARN = re.compile(r"^arn:[\w-]+:oam:([^:]+):(\d{12}):(sink|link)/([^/]+)$")
 MAX_TAGS = 50
+_SINK_ID_NAMESPACE = uuid.UUID("6f0c1e5a-3d4b-5c2a-9e7f-0a1b2c3d4e5f")
 
 
 class OamError(JsonRESTError):
@@ -82,8 +89,9 @@ class OAMBackend(BaseBackend, TaggableResourcesMixin):
     def _url_module(self) -> Any:  # moto derives it from the module name; ours holds the URLs
         return sys.modules[__name__]
 
-    def new_arn(self, kind: str) -> tuple[str, str]:
-        resource_id = str(mock_random.uuid4())
+    def new_arn(self, kind: str, name: str | None = None) -> tuple[str, str]:
+        resource_id = (str(uuid.uuid5(_SINK_ID_NAMESPACE, f"{self.account_id}:{self.region_name}:{name}"))
+                       if name is not None else str(mock_random.uuid4()))
         return f"arn:{self.partition}:oam:{self.region_name}:{self.account_id}:{kind}/{resource_id}", resource_id
 
     def resource(self, arn: str) -> dict[str, Any]:
@@ -133,11 +141,38 @@ def _action_matches(actions: Any, action: str) -> bool:
     return any(a in ("*", "oam:*", action) for a in _as_list(actions))
 
 
-def _condition_allows(condition: dict[str, Any] | None, resource_types: list[str]) -> bool:
+def organization_of(account_id: str) -> str | None:
+    """The ID of the organization (moto's Organizations) that `account_id` manages or is a
+    member of, or None."""
+    from moto.organizations.models import organizations_backends
+
+    managed = organizations_backends[account_id]["aws"].org
+    if managed is not None:
+        return managed.id
+    manager = organizations_backends.master_accounts.get(account_id)
+    if manager is None:
+        return None
+    return organizations_backends[manager[0]][manager[1]].org.id
+
+
+def _organization_allows(operator: str, wanted: Any, account_id: str) -> bool:
+    """aws:PrincipalOrgID, a single-valued key: StringEquals and its ForAnyValue form."""
+    if operator not in ("StringEquals", "ForAnyValue:StringEquals"):
+        return True  # an operator this emulator does not evaluate
+    return organization_of(account_id) in set(_as_list(wanted))
+
+
+def _condition_allows(condition: dict[str, Any] | None, resource_types: list[str],
+                      account_id: str) -> bool:
     for operator, tests in (condition or {}).items():
-        wanted = tests.get("oam:ResourceTypes") if isinstance(tests, dict) else None
+        if not isinstance(tests, dict):
+            continue
+        if "aws:PrincipalOrgID" in tests and not _organization_allows(
+                operator, tests["aws:PrincipalOrgID"], account_id):
+            return False
+        wanted = tests.get("oam:ResourceTypes")
         if wanted is None:
-            continue  # other condition keys (aws:PrincipalOrgID, ...) cannot be evaluated here
+            continue  # other condition keys cannot be evaluated here
         allowed = set(_as_list(wanted))
         if operator.startswith("ForAllValues:") and not set(resource_types) <= allowed:
             return False
@@ -156,7 +191,8 @@ def policy_allows(policy: str | None, account_id: str, action: str, resource_typ
             continue
         if s.get("Effect") == "Deny":
             return False
-        if s.get("Effect") == "Allow" and _condition_allows(s.get("Condition"), resource_types):
+        if s.get("Effect") == "Allow" and _condition_allows(s.get("Condition"), resource_types,
+                                                            account_id):
             allowed = True
     return allowed
 
@@ -246,7 +282,7 @@ class OAMResponse(BaseResponse):
         if backend.sinks:
             raise OamError("ServiceQuotaExceededException",
                            "An account can have only one sink per Region.", 402)
-        arn, sink_id = backend.new_arn("sink")
+        arn, sink_id = backend.new_arn("sink", name)
         backend.sinks[arn] = {"Arn": arn, "Id": sink_id, "Name": name, "Tags": self._tags(body.get("Tags")),
                               "Policy": None}
         return json.dumps(_sink_view(backend.sinks[arn]))

@@ -21,7 +21,8 @@ def _register(*kinds: Kind) -> dict[str, Kind]:
 def _load() -> dict[str, Kind]:
     from reconciler.kinds import (alarms, composite_alarms, dashboards, endpoint_monitors,
                                   event_rules, lambda_monitors, log_anomaly_detectors, log_groups,
-                                  metric_filters, model_monitors, queries, scaling_policies,
+                                  metric_filters, model_monitors, observability_links,
+                                  observability_sinks, queries, scaling_policies,
                                   subscription_filters, topics)
 
     return _register(
@@ -39,6 +40,8 @@ def _load() -> dict[str, Kind]:
         model_monitors.ModelMonitors(),
         endpoint_monitors.EndpointMonitors(),
         lambda_monitors.LambdaMonitors(),
+        observability_sinks.ObservabilitySinks(),
+        observability_links.ObservabilityLinks(),
     )
 
 

@@ -124,6 +124,9 @@ class Kind(ABC):
     defaults_key: ClassVar[str | None] = None  # `defaults.<key>` is merged into every entry
     taggable: ClassVar[bool] = True  # carries the obsctl:stack ownership tag
     depends_on: ClassVar[tuple[str, ...]] = ()  # kinds applied before this one
+    # Kinds whose changes in the run's other account-regions are applied before this kind's
+    # (an observability link needs the sink that the monitoring account's stack makes).
+    after_other_accounts: ClassVar[tuple[str, ...]] = ()
     generates: ClassVar[tuple[str, ...]] = ()  # kinds that `generate` may return resources of
     # Deleting one destroys data that no config can bring back (a log group's events):
     # plans flag such deletes and apply asks for more than a yes (see `Change.data_loss`).

@@ -72,6 +72,12 @@ def sync_tags(aws: "AwsContext", arn: str, before: dict[str, str] | None,
         if to_remove:
             client.untag_resource(resourceArn=arn, tagKeys=to_remove)
         return
+    if service == "oam":  # tags as a map, as for logs
+        if to_set:
+            client.tag_resource(ResourceArn=arn, Tags=to_set)
+        if to_remove:
+            client.untag_resource(ResourceArn=arn, TagKeys=to_remove)
+        return
     if service == "sagemaker":
         if to_set:
             client.add_tags(ResourceArn=arn, Tags=tag_list(to_set))
@@ -132,8 +138,9 @@ def list_tags(aws: "AwsContext", arn: str) -> dict[str, str]:
     read-after-write consistent, unlike the tagging API (see engine.confirm_tags)."""
     service = arn.split(":", 3)[2]
     client = aws.client(service)
-    if service == "logs":
-        tags = client.list_tags_for_resource(resourceArn=arn.removesuffix(":*"))["tags"]
+    if service in ("logs", "oam"):  # tags as a map
+        tags = (client.list_tags_for_resource(resourceArn=arn.removesuffix(":*"))["tags"]
+                if service == "logs" else client.list_tags_for_resource(ResourceArn=arn)["Tags"])
         return {key: value for key, value in tags.items() if not is_aws_tag_key(key)}
     if service == "sagemaker":
         pages = client.get_paginator("list_tags").paginate(ResourceArn=arn)

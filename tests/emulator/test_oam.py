@@ -124,3 +124,37 @@ def test_sinks_and_links_show_in_tagging_api_and_reset_clears_them(emu, oam, emu
     assert [r["ResourceARN"] for r in found] == [sink_arn]
     emu.reset()
     assert oam.list_sinks()["Items"] == []
+
+
+def test_a_sink_id_follows_from_account_region_and_name(oam, source_client):
+    """AWS's sink IDs are random; the emulator's are derived (a config for a fresh emulator can
+    name a sink's ARN before another stack of the run creates it)."""
+    first = oam.create_sink(Name="central")["Arn"]
+    oam.delete_sink(Identifier=first)
+    assert oam.create_sink(Name="central")["Arn"] == first
+    elsewhere = source_client("oam").create_sink(Name="central")["Arn"]
+    assert elsewhere != first and elsewhere.split("/")[-1] != first.split("/")[-1]
+
+
+def test_an_organization_policy_lets_only_the_organization_s_accounts_link(oam, source_client, emu, emu_client):
+    """aws:PrincipalOrgID is evaluated against moto's Organizations: the source account
+    creates an organization (it manages it); a third account belongs to none."""
+    org = source_client("organizations").create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    sink_arn = oam.create_sink(Name="central")["Arn"]
+    oam.put_sink_policy(SinkIdentifier=sink_arn, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": ["oam:CreateLink", "oam:UpdateLink"],
+        "Resource": "*", "Condition": {
+            "ForAllValues:StringEquals": {"oam:ResourceTypes": ["AWS::CloudWatch::Metric"]},
+            "ForAnyValue:StringEquals": {"aws:PrincipalOrgID": org}}}]}))
+    outsider_creds = emu_client("sts").assume_role(RoleArn="arn:aws:iam::333333333333:role/x",
+                                                   RoleSessionName="test")["Credentials"]
+    outsider = boto3.client("oam", endpoint_url=emu.endpoint_url, region_name=REGION,
+                            aws_access_key_id=outsider_creds["AccessKeyId"],
+                            aws_secret_access_key=outsider_creds["SecretAccessKey"],
+                            aws_session_token=outsider_creds["SessionToken"])
+    link_args = dict(LabelTemplate="$AccountName", ResourceTypes=["AWS::CloudWatch::Metric"],
+                     SinkIdentifier=sink_arn)
+    with pytest.raises(ClientError) as denied:
+        outsider.create_link(**link_args)
+    assert error_code(denied) == "AccessDeniedException"
+    assert source_client("oam").create_link(**link_args)["SinkArn"] == sink_arn
