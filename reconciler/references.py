@@ -4,9 +4,9 @@ kinds resolve such references through (Kind.resolve_references)."""
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Callable
 
+from reconciler.aws import SharedReads
 from reconciler.diagnostics import ObsctlError
 from reconciler.text import visible
 
@@ -22,18 +22,11 @@ class RunStacks:
     def __init__(self, stacks: list["Stack"], make_aws: Callable[["Stack"], "AwsContext"]) -> None:
         self._stacks = {stack.name: stack for stack in stacks}
         self._make_aws = make_aws
-        self._contexts: dict[str, "AwsContext"] = {}
-        self._lock = threading.Lock()
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._stacks
+        self._contexts = SharedReads()  # concurrent callers wait for the one making it
 
     def aws_of(self, name: str) -> "AwsContext":
         """The clients of stack `name` (in the run: refuse_outside_references checked it)."""
-        with self._lock:
-            if name not in self._contexts:
-                self._contexts[name] = self._make_aws(self._stacks[name])
-            return self._contexts[name]
+        return self._contexts.once(name, lambda: self._make_aws(self._stacks[name]))
 
 
 def refuse_outside_references(stacks: list["Stack"], kinds: list["Kind"]) -> None:
