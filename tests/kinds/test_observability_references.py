@@ -5,6 +5,7 @@ same apply creates the sink."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 from tests.helpers import apply_ok, assert_converged, change, plan_json
 from tests.kinds.test_observability import (SINK_REF, SINK_STACK, SOURCE, client_in, link_stack,
@@ -23,7 +24,7 @@ def test_a_reference_to_a_stack_outside_the_run_is_refused_in_one_line(obsctl, w
             f"error: observability_links.to-central.sink ({source}:6:5) names observability_sinks "
             "'central' of stack 'monitoring', which is not in this run: include that stack's "
             "files in the run, or write the value itself (a sink's ARN); nothing was changed")
-        assert not any(call.startswith("oam.") for call in result.calls)
+        assert not result.calls, result.calls  # refused before any AWS call
 
 
 def test_a_reference_to_a_sink_the_stack_does_not_declare_is_a_validation_error(obsctl, write_config):
@@ -64,3 +65,29 @@ def test_a_reference_resolves_to_the_live_sink_so_a_label_change_diffs_only_the_
     assert to_central["before"]["sink"] == to_central["after"]["sink"] == sink_arn(boto)
     apply_ok(obsctl, run)
     assert_converged(obsctl, run)
+
+
+def test_changed_since_selecting_only_the_source_stack_is_refused_in_one_line(obsctl, tmp_path):
+    """A CI job planning what changed: only the link's stack changed, so the sink's stack is
+    not in the run; the refusal says to include it or write the ARN."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("config", "user.email", "ci@example.com")
+    git("config", "user.name", "ci")
+    (repo / "monitoring.yaml").write_text(SINK_STACK)
+    (repo / "source.yaml").write_text(link_stack(SINK_REF))
+    git("add", "-A")
+    git("commit", "-q", "-m", "both stacks")
+    (repo / "source.yaml").write_text(link_stack(SINK_REF, label="ml-$AccountName"))
+
+    result = obsctl("plan", str(repo), "--changed-since", "HEAD")
+    assert result.exit_code == 1 and not result.calls, result.calls
+    assert "changed since HEAD: 1 stack(s): source" in result.stderr
+    assert ("names observability_sinks 'central' of stack 'monitoring', which is not in this "
+            "run: include that stack's files in the run, or write the value itself") in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
