@@ -77,6 +77,8 @@ def _apply_one(change: Change, state: StackState) -> Outcome:
     desired = state.desired[change.kind].get(change.name)
     live = state.live[change.kind].get(change.name)
     try:
+        if desired is not None and desired.resolve is not None:
+            desired = desired.resolve()  # what it names exists by now (an earlier round made it)
         if change.action is Action.CREATE:
             kind.create(state.aws, desired)
         elif change.action is Action.UPDATE:

@@ -22,6 +22,7 @@ from reconciler.kinds.base import Desired, Kind, Live
 from reconciler.kinds.common import for_each, list_tags
 from reconciler.plan import (Action, Change, Kept, Plan, StackPlan, address, diff_fields,
                              split_address)
+from reconciler.references import RunStacks, refuse_outside_references
 from reconciler.text import plural, visible
 
 READ_WORKERS = 8
@@ -153,11 +154,13 @@ def plan_all(stacks: list[Stack], make_aws: Callable[[Stack], AwsContext],
     may not declare the same resource (refused), and a delete of a resource another stack
     declares is dropped (kept, with the reason). `make_aws(stack)` gives a stack's clients;
     `progress` (total/advance) counts stacks planned."""
+    refuse_outside_references(stacks, selected_kinds(options))
+    run = RunStacks(stacks, make_aws)
     if progress:
         progress.total(len(stacks))
 
     def plan_one(stack: Stack) -> tuple[StackPlan, StackState]:
-        result = plan_changes(stack, make_aws(stack), options)
+        result = plan_changes(stack, run.aws_of(stack.name), options, run)
         if progress:
             progress.advance()
         return result
@@ -190,17 +193,21 @@ def interleaved_by_place(stacks: list[Stack]) -> list[int]:
 
 def plan_stack(stack: Stack, aws: AwsContext, options: PlanOptions) -> tuple[StackPlan, StackState]:
     """One stack on its own (e.g. import's adoption): no other stack to keep resources for."""
-    plan, state = plan_changes(stack, aws, options)
+    refuse_outside_references([stack], selected_kinds(options))
+    plan, state = plan_changes(stack, aws, options, RunStacks([stack], lambda _: aws))
     _guard_mass_delete(plan, state, options)
     return plan, state
 
 
-def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions
+def plan_changes(stack: Stack, aws: AwsContext, options: PlanOptions, run: RunStacks
                  ) -> tuple[StackPlan, StackState]:
     """The changes that make the stack's resources match its config, before the rules
-    across stacks and the mass-delete guard."""
+    across stacks and the mass-delete guard. `run`: the stacks its references name."""
     kinds = selected_kinds(options)
     state = read_state(stack, aws, kinds, options.prune)
+    for kind in kinds:
+        state.desired[kind.name], state.live[kind.name] = kind.resolve_references(
+            stack, state.desired[kind.name], state.live[kind.name], run)
     _check_generated_references(stack, state)
     plan = StackPlan(stack=stack.name, region=aws.region, config_digest=stack.digest,
                      notes=_notes(stack, aws, kinds))

@@ -21,7 +21,7 @@ from typing import Iterable
 from reconciler.config.globs import globs_overlap
 from reconciler.config.registry import ConfigKind
 from reconciler.config.stack import Stack
-from reconciler.diagnostics import Diagnostic, Location
+from reconciler.diagnostics import Diagnostic, Location, did_you_mean
 
 
 def account(stack: Stack) -> tuple:
@@ -35,6 +35,28 @@ def account(stack: Stack) -> tuple:
 def place(stack: Stack) -> tuple:
     """Stacks with equal places work in the same account and region."""
     return (stack.region, *account(stack))
+
+
+def check_references(stacks: list[Stack], registered: Iterable[ConfigKind]) -> list[Diagnostic]:
+    """Each reference to another stack's resource (a link's `sink: {stack, name}`) names one
+    that stack declares, when that stack is loaded; one that is not loaded is for the plan to
+    refuse (reconciler/references.py: `--changed-since` may leave it out)."""
+    kinds = {kind.name: kind for kind in registered}
+    by_name = {stack.name: stack for stack in stacks}
+    diagnostics = []
+    for stack in stacks:
+        for kind in kinds.values():
+            for reference in kind.stack_references(stack):
+                target = by_name.get(reference.stack)
+                if target is None or reference.kind not in kinds:
+                    continue
+                declared = kinds[reference.kind].declared_names(target)
+                if reference.name not in declared:
+                    diagnostics.append(Diagnostic(
+                        f"{reference.field}: stack {reference.stack!r} declares no "
+                        f"{reference.kind} {reference.name!r}",
+                        reference.location, hint=did_you_mean(reference.name, declared)))
+    return diagnostics
 
 
 def check_stacks(stacks: list[Stack], registered: Iterable[ConfigKind]) -> list[Diagnostic]:

@@ -8,6 +8,7 @@ satisfies this protocol.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 from reconciler.diagnostics import Diagnostic, Location
@@ -16,6 +17,19 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from reconciler.config.stack import Stack
+
+
+@dataclass(frozen=True)
+class StackReference:
+    """A config value that names a resource another stack of the run declares (a link's
+    `sink: {stack: ..., name: ...}`): checked against that stack at validation when it is
+    loaded, refused at plan time when the run does not include it."""
+
+    field: str  # where, for messages: e.g. "observability_links.to-central.sink"
+    stack: str
+    kind: str
+    name: str
+    location: Location | None
 
 
 class ConfigKind(Protocol):
@@ -35,6 +49,8 @@ class ConfigKind(Protocol):
     def declared_names(self, stack: "Stack") -> dict[str, Location | None]: ...
 
     def generated_name_globs(self, stack: "Stack") -> dict[str, dict[str, Location | None]]: ...
+
+    def stack_references(self, stack: "Stack") -> list[StackReference]: ...
 
 
 # Kind name -> kind, in display order.

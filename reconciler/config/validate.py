@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (BaseModel, Field, StringConstraints, ValidationError, ValidationInfo,
                       create_model, field_validator)
 
-from reconciler.config.cross_stack import check_stacks
+from reconciler.config.cross_stack import check_references, check_stacks
 from reconciler.config.fields import Region, StrictModel, Tags
 from reconciler.config.loader import SourceDocument, gc_paused, load_documents
 from reconciler.config.model_errors import dotted, model_diagnostic, show
@@ -125,8 +125,9 @@ def load_stacks(paths: list[str], kinds: Registry) -> list[Stack]:
             diagnostics.extend(stack_problems(stack, registered))
         for partial in partials:
             diagnostics.extend(partial.trusted(stack_problems(partial.stack, registered)))
-        diagnostics.extend(check_stacks(
-            stacks + [p.stack for p in partials if p.settings_valid], registered))
+        whole = stacks + [p.stack for p in partials if p.settings_valid]
+        diagnostics.extend(check_stacks(whole, registered))
+        diagnostics.extend(check_references(whole, registered))
     if diagnostics:
         raise ConfigError(_unique(diagnostics))
     return stacks

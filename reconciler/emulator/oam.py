@@ -15,10 +15,8 @@ After the OAM API reference (2022-06-10):
 - the link's Label is its LabelTemplate with ``$AccountName`` and ``$AccountEmailNoDomain``
   replaced by the account ID and ``$AccountEmail`` by ``<ID>@example.com`` (the emulator knows no
   account names);
-- identifiers are the ARNs ``arn:aws:oam:REGION:ACCOUNT:sink/ID`` and ``.../link/ID``. AWS makes
-  the IDs random; the emulator derives a sink's ID from its account, Region and name (a UUID as
-  well), so that a config for a fresh emulator (examples/cross-account) can name the ARN of a
-  sink another stack of the run creates. Link IDs are random;
+- identifiers are the ARNs ``arn:aws:oam:REGION:ACCOUNT:sink/ID`` and ``.../link/ID``, with
+  random IDs (UUIDs), as AWS makes them;
 - tags on create and Tag/Untag/ListTagsForResource (Get*/UpdateLink return them only with
   ``IncludeTags``, default false); sinks and links are listed by the Resource
   Groups Tagging API (resource types ``oam:sink`` and ``oam:link``).
@@ -33,7 +31,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -54,7 +51,6 @@ RESOURCE_TYPES = (
 _SINK_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
 _OAM_ARN = re.compile(r"^arn:[\w-]+:oam:([^:]+):(\d{12}):(sink|link)/([^/]+)$")
 MAX_TAGS = 50
-_SINK_ID_NAMESPACE = uuid.UUID("6f0c1e5a-3d4b-5c2a-9e7f-0a1b2c3d4e5f")
 
 
 class OamError(JsonRESTError):
@@ -89,9 +85,8 @@ class OAMBackend(BaseBackend, TaggableResourcesMixin):
     def _url_module(self) -> Any:  # moto derives it from the module name; ours holds the URLs
         return sys.modules[__name__]
 
-    def new_arn(self, kind: str, name: str | None = None) -> tuple[str, str]:
-        resource_id = (str(uuid.uuid5(_SINK_ID_NAMESPACE, f"{self.account_id}:{self.region_name}:{name}"))
-                       if name is not None else str(mock_random.uuid4()))
+    def new_arn(self, kind: str) -> tuple[str, str]:
+        resource_id = str(mock_random.uuid4())
         return f"arn:{self.partition}:oam:{self.region_name}:{self.account_id}:{kind}/{resource_id}", resource_id
 
     def resource(self, arn: str) -> dict[str, Any]:
@@ -282,7 +277,7 @@ class OAMResponse(BaseResponse):
         if backend.sinks:
             raise OamError("ServiceQuotaExceededException",
                            "An account can have only one sink per Region.", 402)
-        arn, sink_id = backend.new_arn("sink", name)
+        arn, sink_id = backend.new_arn("sink")
         backend.sinks[arn] = {"Arn": arn, "Id": sink_id, "Name": name, "Tags": self._tags(body.get("Tags")),
                               "Policy": None}
         return json.dumps(_sink_view(backend.sinks[arn]))

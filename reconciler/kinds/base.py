@@ -23,8 +23,10 @@ from reconciler.ownership import owner_of
 
 if TYPE_CHECKING:
     from reconciler.aws import AwsContext, Scope
+    from reconciler.config.registry import StackReference
     from reconciler.config.stack import Stack
     from reconciler.plan import Change, Note
+    from reconciler.references import RunStacks
 
 
 @dataclass
@@ -68,6 +70,9 @@ class Desired:
     # Take over an existing resource that carries no owner tag (one AWS itself created, such
     # as a SageMaker endpoint's log group) instead of reporting a conflict.
     adopt: bool = False
+    # For a desired form that names what another stack of this apply creates (a sink a link
+    # references): the final Desired, made at apply once that exists (Kind.resolve_references).
+    resolve: Callable[[], "Desired"] | None = None
 
     @property
     def applied(self) -> str | None:
@@ -187,6 +192,20 @@ class Kind(ABC):
         """Names or `fnmatch` globs of every `kind` resource this kind's config may generate
         (including those only discovery knows), for scoping IAM policies; no AWS access."""
         return set(self.generated_name_globs(stack).get(kind, {})) | self.generated_names(stack, kind)
+
+    def stack_references(self, stack: "Stack") -> list["StackReference"]:
+        """Values of this kind's config that name what another stack of the run declares
+        (reconciler/config/registry.py). Default: none."""
+        return []
+
+    def resolve_references(self, stack: "Stack", desired: dict[str, Desired],
+                           live: dict[str, Live], run: "RunStacks"
+                           ) -> tuple[dict[str, Desired], dict[str, Live]]:
+        """This kind's desired and live resources once the values its `stack_references` name
+        are read from the other stacks' accounts (`run.aws_of(stack_name)`): a reference to
+        what exists becomes its value, one to what this apply creates a placeholder the plan
+        shows and `Desired.resolve` replaces at apply. Default: as they are."""
+        return desired, live
 
     def settle(self, aws: "AwsContext", stack: "Stack", desired: dict[str, Desired],
                live: dict[str, Live], prunes: Callable[[str, str], bool]) -> dict[str, Desired]:

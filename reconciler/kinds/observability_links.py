@@ -9,6 +9,15 @@
 
 `sink` is the ARN of a sink in the monitoring account (observability_sinks there), written
 out: the stack runs in the source account and cannot read the monitoring account's sinks.
+Or, when the monitoring account's stack is in the same run, a reference to its sink:
+
+        sink: {stack: observability-central, name: central}
+
+The plan reads that sink's ARN through the other stack's credentials (its ListSinks, which
+that stack's plan reads anyway); while the sink does not exist yet, the plan shows
+"(known after apply: ...)" and apply, which makes sinks a round before links
+(`after_other_accounts`), reads the new sink's ARN right before CreateLink. Validation checks
+that the named stack declares the sink; a run without that stack is refused (references.py).
 The sink's policy must allow this account and these resource types, or CreateLink is refused
 (one line saying so).
 
@@ -31,17 +40,21 @@ GetLink (IncludeTags) per link for its label template and tags.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import partial
 from typing import Annotated
 
 from botocore.exceptions import ClientError
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Discriminator, Field, StringConstraints, Tag
 
 from reconciler.aws import describe_error
 from reconciler.config.fields import StrictModel, Tags, check_no_control_characters
+from reconciler.config.registry import StackReference
 from reconciler.diagnostics import Diagnostic, ObsctlError
-from reconciler.kinds.base import ArnIdentity, Kind, Live
+from reconciler.kinds.base import ArnIdentity, Desired, Kind, Live
 from reconciler.kinds.common import desired_tags, for_each, sync_tags
-from reconciler.kinds.observability_sinks import ResourceTypes, is_not_found
+from reconciler.kinds.observability_sinks import (ResourceTypes, SinkName, is_not_found,
+                                                  listed_sinks)
 
 LABEL_VARIABLES = ("$AccountName", "$AccountEmail", "$AccountEmailNoDomain")
 DEFAULT_LABEL = "$AccountName"
@@ -62,15 +75,44 @@ SinkArn = Annotated[str, StringConstraints(pattern=_SINK_ARN)]
 LabelTemplate = Annotated[str, StringConstraints(min_length=1, max_length=64),
                           AfterValidator(check_label)]
 LinkName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,255}$")]
+StackName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,255}$")]
+
+
+class SinkReference(StrictModel):
+    """A sink that another stack of the same run declares (in the monitoring account)."""
+
+    stack: StackName
+    """The name (`stack:`) of the stack declaring the sink; it must be part of the run."""
+    name: SinkName
+    """The sink's name: its key under that stack's observability_sinks."""
+
+    def pending(self) -> str:
+        """What the plan shows for the ARN until the sink exists (names are plain: validated)."""
+        return f"(known after apply: the ARN of sink {self.name!r} of stack {self.stack!r})"
+
+
+def _sink_form(value) -> str | None:
+    if isinstance(value, (dict, SinkReference)):
+        return "Reference"
+    return "Arn" if isinstance(value, str) else None
+
+
+Sink = Annotated[
+    Annotated[SinkArn, Tag("Arn")] | Annotated[SinkReference, Tag("Reference")],
+    Discriminator(_sink_form, custom_error_type="sink_form",
+                  custom_error_message="give the sink's ARN (arn:aws:oam:REGION:ACCOUNT:sink/ID) "
+                                       "or {stack: STACK, name: SINK} for a sink of the run")]
 
 
 class LinkConfig(StrictModel):
     """A CloudWatch cross-account observability link from this (source) account to a sink
     in a monitoring account; the stack reaches the source account through `role_arn`."""
 
-    sink: SinkArn
-    """ARN of the monitoring account's sink (arn:aws:oam:REGION:ACCOUNT:sink/ID), as its
-    stack's apply or the console shows it."""
+    sink: Sink
+    """The monitoring account's sink: its ARN (arn:aws:oam:REGION:ACCOUNT:sink/ID), as its
+    stack's apply or the console shows it, or {stack: STACK, name: SINK} for a sink that
+    another stack of the same run declares (resolved to its ARN at plan, or at apply when
+    the sink is created by the same apply)."""
     label: LabelTemplate = DEFAULT_LABEL
     """How the monitoring account labels this account's data: text with $AccountName,
     $AccountEmail or $AccountEmailNoDomain (1-64 characters). Changing it replaces the link."""
@@ -105,14 +147,20 @@ def live_names(links: list[dict], declared_sinks: dict[str, str]) -> list[str]:
     return names
 
 
-def _sink_problem(stack, sink: str, earlier: str | None) -> str | None:
+def _sink_key(sink: str | SinkReference) -> str:
+    return sink if isinstance(sink, str) else f"{sink.stack}/{sink.name}"
+
+
+def _sink_problem(stack, sink: str | SinkReference, earlier: str | None) -> str | None:
     """What AWS would refuse about linking this stack's account to `sink`, as far as the
     config tells (the stack's account is known from `role_arn` only)."""
-    _, _, _, region, account, _ = sink.split(":", 5)
-    role = stack.config.role_arn
     if earlier is not None:
         return (f"the link {earlier!r} links to this sink already; an account links to a sink "
                 "only once")
+    if isinstance(sink, SinkReference):
+        return None  # its account and Region are the other stack's
+    _, _, _, region, account, _ = sink.split(":", 5)
+    role = stack.config.role_arn
     if role and role.split(":")[4] == account:
         return (f"the sink is in account {account}, the account this stack runs in (role_arn): "
                 "a link joins a source account to another account's sink")
@@ -142,15 +190,44 @@ class ObservabilityLinks(Kind):
         first: dict[str, str] = {}
         problems = []
         for name, link in stack.section(self.section).items():
-            problem = _sink_problem(stack, link.sink, first.get(link.sink))
+            problem = _sink_problem(stack, link.sink, first.get(_sink_key(link.sink)))
             if problem:
                 problems.append(Diagnostic(f"observability_links.{name}.sink: {problem}",
                                            stack.locate(self.section, name, "sink")))
-            first.setdefault(link.sink, name)
+            first.setdefault(_sink_key(link.sink), name)
         return problems
 
+    def stack_references(self, stack):
+        return [StackReference(f"observability_links.{name}.sink", link.sink.stack,
+                               "observability_sinks", link.sink.name,
+                               stack.locate(self.section, name, "sink"))
+                for name, link in stack.section(self.section).items()
+                if isinstance(link.sink, SinkReference)]
+
+    def resolve_references(self, stack, desired, live, run):
+        references = {name: link.sink for name, link in stack.section(self.section).items()
+                      if isinstance(link.sink, SinkReference) and name in desired}
+        if not references:
+            return desired, live
+        desired = dict(desired)
+        for name, reference in references.items():
+            sink_aws = run.aws_of(reference.stack)
+            arn = _sink_arns(sink_aws).get(reference.name)
+            if arn:
+                desired[name] = replace(desired[name], spec={**desired[name].spec, "sink": arn})
+            else:
+                desired[name] = replace(desired[name], resolve=partial(
+                    _resolved, desired[name], reference, sink_aws))
+        # Live links are named after the entry whose sink they link to: now that is known.
+        links = list(live.values())
+        names = live_names([{"SinkArn": link.spec["sink"], "Id": link.identity["id"]}
+                            for link in links],
+                           {wanted.spec["sink"]: name for name, wanted in desired.items()})
+        return desired, {name: replace(link, name=name) for name, link in zip(names, links)}
+
     def spec(self, entry, stack, scope):
-        return {"sink": entry.sink, "label": entry.label,
+        sink = entry.sink if isinstance(entry.sink, str) else entry.sink.pending()
+        return {"sink": sink, "label": entry.label,
                 "resource_types": sorted(set(entry.resource_types)),
                 "tags": desired_tags(stack, entry.tags)}
 
@@ -158,7 +235,8 @@ class ObservabilityLinks(Kind):
         oam = aws.client("oam")
         listed = aws.read_once("oam:links", lambda: [
             link for page in oam.get_paginator("list_links").paginate() for link in page["Items"]])
-        declared = {entry.sink: name for name, entry in stack.section(self.section).items()}
+        declared = {entry.sink: name for name, entry in stack.section(self.section).items()
+                    if isinstance(entry.sink, str)}  # references: see resolve_references
         details = for_each(listed, lambda link: aws.read_once(("oam:link", link["Arn"]),
                                                               lambda: self._get(oam, link["Arn"])))
         live = {}
@@ -225,6 +303,21 @@ class ObservabilityLinks(Kind):
         except ClientError as error:
             if not is_not_found(error):  # gone already: what the delete wanted
                 raise
+
+
+def _sink_arns(aws, fresh: bool = False) -> dict[str, str]:
+    return {sink["Name"]: sink["Arn"] for sink in listed_sinks(aws, fresh)}
+
+
+def _resolved(desired: Desired, reference: SinkReference, sink_aws) -> Desired:
+    """`desired` with the ARN of the sink `reference` names, read at apply (fresh: the sink
+    stack's apply made it a round earlier)."""
+    arn = _sink_arns(sink_aws, fresh=True).get(reference.name)
+    if arn is None:
+        raise ObsctlError(f"the sink {reference.name!r} of stack {reference.stack!r} does not "
+                          "exist (its stack did not create it in this apply: see above); apply "
+                          "that stack, then rerun")
+    return replace(desired, spec={**desired.spec, "sink": arn}, resolve=None)
 
 
 def _refuse(error: ClientError, spec: dict, account: str) -> None:

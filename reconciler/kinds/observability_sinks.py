@@ -195,6 +195,15 @@ def is_not_found(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
 
 
+def listed_sinks(aws, fresh: bool = False) -> list[dict]:
+    """ListSinks (paginated): the account-region's sinks, read once per run unless `fresh`
+    (shared by this kind and the links that reference a sink of the run)."""
+    def load():
+        pages = aws.client("oam").get_paginator("list_sinks").paginate()
+        return [sink for page in pages for sink in page["Items"]]
+    return load() if fresh else aws.read_once("oam:sinks", load)
+
+
 # --- the kind ----------------------------------------------------------------------------------
 
 class ObservabilitySinks(Kind):
@@ -222,9 +231,7 @@ class ObservabilitySinks(Kind):
         return {**present(policy_fields(entry)), "tags": desired_tags(stack, entry.tags)}
 
     def read_live(self, aws, stack, owned_only=True, name_prefix=""):
-        oam = aws.client("oam")
-        sinks = aws.read_once("oam:sinks", lambda: [
-            sink for page in oam.get_paginator("list_sinks").paginate() for sink in page["Items"]])
+        sinks = listed_sinks(aws)
         sinks = [sink for sink in sinks if sink["Name"].startswith(name_prefix)]
         read = for_each(sinks, lambda sink: aws.read_once(("oam:sink", sink["Arn"]),
                                                           lambda: self._details(aws, sink["Arn"])))

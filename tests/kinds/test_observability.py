@@ -144,23 +144,23 @@ def write_both(write_config, sink: str, **link) -> str:
     return path.rsplit("/", 1)[0]
 
 
-def expected_sink_arn(aws, boto) -> str:
-    """The ARN the sink will have: the emulator derives a sink's ID from account, Region and
-    name (tests/emulator/test_oam.py), so one run can apply the sink and the link to it."""
-    oam = boto("oam")
-    arn = oam.create_sink(Name="central")["Arn"]
-    oam.delete_sink(Identifier=arn)
-    return arn
+# The sink of the monitoring stack, named by reference: its ARN ends in a random ID.
+SINK_REF = "{stack: monitoring, name: central}"
 
 
 def test_one_run_makes_the_sink_then_the_link_from_the_source_account(aws, obsctl, write_config, boto):
-    sink = expected_sink_arn(aws, boto)
-    run = write_both(write_config, sink)
+    run = write_both(write_config, SINK_REF)
     doc = plan_json(obsctl, run)
     assert addresses(doc) == ["observability_links/to-central", "observability_sinks/central"]
+    # The sink's ARN is AWS's pick: the plan shows it is known after apply.
+    assert change(doc, "observability_links/to-central")["after"]["sink"] == (
+        "(known after apply: the ARN of sink 'central' of stack 'monitoring')")
     applied = apply_ok(obsctl, run)
     assert "+ observability_links/to-central: created" in applied.stdout
     assert_converged(obsctl, run)
+    sink = sink_arn(boto)
+    # Once the sink exists, the plan resolves the reference to its ARN.
+    assert "(known after apply" not in obsctl("plan", run, "--no-color").stdout
 
     [attached] = boto("oam").list_attached_links(SinkIdentifier=sink)["Items"]
     assert attached["LinkArn"].startswith(f"arn:aws:oam:{REGION}:{SOURCE}:link/")
@@ -172,7 +172,7 @@ def test_one_run_makes_the_sink_then_the_link_from_the_source_account(aws, obsct
 
 
 def test_link_resource_types_update_label_replace_and_drift(aws, obsctl, write_config, boto):
-    sink = expected_sink_arn(aws, boto)
+    sink = SINK_REF
     run = write_both(write_config, sink)
     apply_ok(obsctl, run)
     source = client_in(aws, SOURCE, "oam")
@@ -215,13 +215,13 @@ def test_an_organization_sink_lets_the_organization_s_accounts_link(aws, obsctl,
     # belongs to none, and the sink refuses it.
     org = client_in(aws, SOURCE, "organizations").create_organization(
         FeatureSet="ALL")["Organization"]["Id"]
-    sink = expected_sink_arn(aws, boto)
+    sink = SINK_REF
     write_config(SINK_STACK.replace(f'["{SOURCE}"]', f"{{organization_id: {org}}}"),
                  name="run/monitoring.yaml")
     run = write_config(link_stack(sink), name="run/source.yaml").rsplit("/", 1)[0]
     apply_ok(obsctl, run)
     assert_converged(obsctl, run)
-    assert len(boto("oam").list_attached_links(SinkIdentifier=sink)["Items"]) == 1
+    assert len(boto("oam").list_attached_links(SinkIdentifier=sink_arn(boto))["Items"]) == 1
     write_config(link_stack(sink, account=OTHER), name="run/source.yaml")
     refused = obsctl("apply", run, "--auto-approve")
     assert refused.exit_code == 1
@@ -229,8 +229,7 @@ def test_an_organization_sink_lets_the_organization_s_accounts_link(aws, obsctl,
 
 
 def test_a_link_the_sink_policy_does_not_allow_fails_with_one_line(aws, obsctl, write_config, boto):
-    sink = expected_sink_arn(aws, boto)
-    run = write_both(write_config, sink, account=OTHER)
+    run = write_both(write_config, SINK_REF, account=OTHER)
     result = obsctl("apply", run, "--auto-approve")
     assert result.exit_code == 1
     [failed] = [line for line in result.stdout.splitlines() + result.stderr.splitlines()
@@ -246,9 +245,12 @@ def test_a_link_the_sink_policy_does_not_allow_fails_with_one_line(aws, obsctl, 
 
 
 def test_link_prune_only_owned_and_sink_delete_refused_while_linked(aws, obsctl, write_config, boto):
-    sink = expected_sink_arn(aws, boto)
+    sink = SINK_REF
     run = write_both(write_config, sink)
     apply_ok(obsctl, run)
+    # The reference and the ARN it stands for are the same link: no change.
+    write_config(link_stack(sink_arn(boto)), name="run/source.yaml")
+    assert_no_changes(obsctl, run)
     # The sink cannot go while a link is attached: one clear line.
     write_config("stack: monitoring\n", name="run/monitoring.yaml")
     result = obsctl("apply", run, "--auto-approve", "--prune", "--allow-mass-delete")
@@ -266,7 +268,7 @@ def test_link_prune_only_owned_and_sink_delete_refused_while_linked(aws, obsctl,
 
 
 def test_the_printed_iam_policy_covers_every_call_of_plan_apply_and_prune(aws, obsctl, write_config, boto):
-    sink = expected_sink_arn(aws, boto)
+    sink = SINK_REF
     run = write_both(write_config, sink)
     printed = obsctl("iam-policy", run, "--for", "apply")
     assert printed.exit_code == 0, printed.stderr
@@ -290,8 +292,8 @@ def test_the_printed_iam_policy_covers_every_call_of_plan_apply_and_prune(aws, o
 
 
 def test_a_hand_made_link_to_the_declared_sink_is_a_conflict_never_touched(aws, obsctl, write_config, boto):
-    sink = expected_sink_arn(aws, boto)
     apply_ok(obsctl, write_config(SINK_STACK, name="run/monitoring.yaml"))
+    sink = sink_arn(boto)  # written out: a link's sink may be its ARN
     source = client_in(aws, SOURCE, "oam")
     made = source.create_link(SinkIdentifier=sink, LabelTemplate="by-hand",
                               ResourceTypes=["AWS::Logs::LogGroup"])
