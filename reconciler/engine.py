@@ -4,14 +4,16 @@ plan is reconciler/apply.py."""
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import gc
 import hashlib
 import json
 import shlex
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 from reconciler import applied
 from reconciler.aws import AwsContext
@@ -164,7 +166,8 @@ def plan_all(stacks: list[Stack], make_aws: Callable[[Stack], AwsContext],
         return result
 
     places = stacks_by_place(stacks)
-    planned = plan_place_by_place(places, lambda index: plan_one(stacks[index]))
+    with fewer_collections():
+        planned = plan_place_by_place(places, lambda index: plan_one(stacks[index]))
     for index in interleaved(places):  # of several failures, the first in turn is reported
         planned[index].result()
     results = [planned[index].result() for index in range(len(stacks))]
@@ -175,6 +178,24 @@ def plan_all(stacks: list[Stack], make_aws: Callable[[Stack], AwsContext],
     for plan, state in zip(plans, states):
         _guard_mass_delete(plan, state, options)
     return Plan(stacks=plans), states
+
+
+@contextlib.contextmanager
+def fewer_collections(young_threshold: int = 50_000) -> Iterator[None]:
+    """Cyclic garbage collection seldom while the stacks are planned: parsing the listings'
+    pages builds hundreds of thousands of small containers, and CPython's default (a young
+    collection every 700) spent about a third of a 160-stack plan's CPU collecting, holding
+    the GIL the reads need (measured: 1.5 s of 3.4 s; 0.1 s with this). What exists before
+    (imports, the loaded config) outlives the plan: frozen meanwhile, no collection walks it.
+    Reference counting frees as usual; cycles wait for the next collection."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], young_threshold), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def stacks_by_place(stacks: list[Stack]) -> list[list[int]]:

@@ -229,6 +229,13 @@ def alarms_and_tags(aws: "AwsContext", alarm_type: str, owned_only: bool
     return read["alarms"], read["tags"]
 
 
+def alarms_part(aws: "AwsContext", stack: "Stack", kind_name: str, alarms: list[dict],
+                tags: dict[str, dict[str, str]]) -> list[dict]:
+    """The alarms of the shared listing (from alarms_and_tags) that `stack` plans."""
+    return listing_part(aws, stack, kind_name, alarms, tags,
+                        lambda alarm: alarm["AlarmName"], lambda alarm: alarm.get("AlarmArn"))
+
+
 def endpoint_names(aws: "AwsContext") -> list[str]:
     """Every SageMaker endpoint's name: one ListEndpoints listing (100 a page) per run, shared
     by the kinds that discover or check endpoints."""

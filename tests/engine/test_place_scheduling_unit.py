@@ -1,12 +1,15 @@
 """Planning many stacks: the first stack of each place (region, role, profile) reads its
 listings, the rest of the place follow once it is done, and places do not wait for each
-other (engine.plan_place_by_place)."""
+other (engine.plan_place_by_place); the garbage collector runs seldom meanwhile."""
 
 from __future__ import annotations
 
+import gc
 import threading
 
-from reconciler.engine import interleaved, plan_place_by_place
+import pytest
+
+from reconciler.engine import fewer_collections, interleaved, plan_place_by_place
 
 PATIENCE = 30  # seconds; only reached when the order is wrong
 
@@ -50,3 +53,13 @@ def test_a_failing_first_stack_does_not_stop_the_rest_of_its_place():
 
 def test_places_take_turns():
     assert interleaved([[0, 1, 2], [3], [4, 5]]) == [0, 3, 4, 1, 5, 2]
+
+
+def test_planning_collects_garbage_seldom_and_restores_the_collector():
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with fewer_collections():
+        assert gc.get_threshold()[0] >= 50_000 and gc.get_freeze_count() > frozen
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("a plan that fails")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen

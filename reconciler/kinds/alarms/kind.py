@@ -14,8 +14,8 @@ from reconciler.kinds.alarms.model import AlarmConfig, AlarmName, COMPARED_ONLY_
 from reconciler.kinds.alarms.normalize import desired_spec, live_spec
 from reconciler.kinds.alarms.requests import put_request
 from reconciler.kinds.base import ArnIdentity, Kind, Live
-from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms,
-                                     listing_part, sync_tags, tag_list)
+from reconciler.kinds.common import (alarms_and_tags, alarms_part, desired_tags,
+                                     existing_alarms, sync_tags, tag_list)
 
 
 def _without_tags(spec: dict) -> dict:
@@ -73,8 +73,7 @@ class Alarms(Kind):
         alarms, tags = alarms_and_tags(aws, "MetricAlarms", owned_only)
         scope, references = aws.scope, _live_references(aws, stack)
         if owned_only:  # this stack's part of the account-region's listing
-            alarms = listing_part(aws, stack, self.name, alarms, tags,
-                                  lambda alarm: alarm["AlarmName"], lambda alarm: alarm.get("AlarmArn"))
+            alarms = alarms_part(aws, stack, self.name, alarms, tags)
         live = {}
         for alarm in alarms:
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
