@@ -7,8 +7,8 @@ side by side (`rates`). Both start from an empty emulator of their own.
   regions). The plan is a cold one: nothing exists yet, every resource is a create, so the
   reads are a few empty listings and what grows is obsctl's own work (loading, validating,
   desired forms, cross-stack checks, rendering). Wall from the parent, peak RSS of that child
-  alone (os.wait4's rusage: ru_maxrss of the one process), next to `obsctl --help` (the
-  interpreter and imports) as the start-up baseline.
+  alone (its VmHWM at exit), next to `obsctl --help` (the interpreter and imports) as the
+  start-up baseline.
 - rates: with OBSCTL_RATE_LIMITS=aws, `obsctl apply` of 30 alarms in one region, then of 30
   alarms in each of two other regions in one run. PutMetricAlarm is paced to 3/s per account
   and region, so 30 alarms take about 10 s; two regions side by side take about as long,
@@ -31,22 +31,44 @@ RATE_ALARMS = 30  # per region
 _CALLS_LINE = re.compile(r"^api calls: (\d+)")
 
 
+# The child reports its own peak RSS at exit: VmHWM of its memory after exec. ru_maxrss (from
+# wait4 or getrusage) would not do: Linux carries the parent's peak across fork and exec, so
+# every child of a bench process of 300 MB would report at least 300 MB.
+_LAUNCHER = """
+import atexit, os, resource, sys
+
+def report():
+    try:
+        with open('/proc/self/status') as status:
+            peak_kb = next(line.split()[1] for line in status if line.startswith('VmHWM:'))
+    except (OSError, StopIteration):  # not Linux
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open(os.environ['OBSCTL_BENCH_PEAK_RSS'], 'w') as out:
+        out.write(str(peak_kb))
+
+atexit.register(report)
+from reconciler.cli import main
+sys.argv[0] = 'obsctl'
+main()
+"""
+
+
 def run_obsctl(*args: str, env: dict[str, str] | None = None) -> dict:
-    """`python -m reconciler ARGS` in a child process: its wall time, exit code, API calls
-    (with --stats) and peak RSS (ru_maxrss of that child only, from os.wait4)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """obsctl ARGS in a child process: its wall time, exit code, API calls (with --stats)
+    and peak RSS."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as peak:
         started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "reconciler", *args], stdout=out,
-                                 stderr=err, env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(child.pid, 0)
+        child = subprocess.run([sys.executable, "-c", _LAUNCHER, *args],
+                               stdout=subprocess.DEVNULL, stderr=err,
+                               env={**os.environ, **(env or {}), "OBSCTL_BENCH_PEAK_RSS": peak.name})
         wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode(errors="replace")
+        peak_kb = int(peak.read() or 0)
     calls = next((int(m.group(1)) for line in stderr.splitlines()
                   if (m := _CALLS_LINE.match(line))), None)
     return {"wall_s": wall, "exit_code": child.returncode, "calls": calls,
-            "peak_rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux
+            "peak_rss_mb": peak_kb / 1024,
             "stderr_tail": stderr[-800:] if child.returncode not in (0, 2) else ""}
 
 
