@@ -4,6 +4,7 @@ the embedded emulator, next to the pagination minimum and a plain-boto3 listing 
     .venv/bin/python bench/run.py              # full size (5,000 alarms ...), < 10 min on 2 cores
     .venv/bin/python bench/run.py --scale 0.1  # quick run while developing
     .venv/bin/python bench/run.py --no-org     # without the org-scale phases (160 stacks, 4 regions)
+    .venv/bin/python bench/run.py --phase org --phase growth   # only those (stack, org, growth, rates)
 
 What is measured, per phase (cold plan, apply, no-change plan, no-change apply, plan after 1%
 drift):
@@ -17,7 +18,9 @@ drift):
 - for plans, a list-only floor: plain boto3 paging through the same state with the same calls,
   the independent listings on 8 threads like obsctl's reader, timed right after the plan.
 Separately: local normalize + diff of 10,000 alarms (no AWS): YAML load+validate (and the YAML
-alone), desired form, live form from fake DescribeAlarms entries, field diff.
+alone), desired form, live form from fake DescribeAlarms entries, field diff. Then the org-scale
+phases (below), and against a fresh emulator the growth and paced-apply phases, which run
+obsctl in a child process each (bench/scaling.py).
 
 Results: one table on stdout and JSON in bench/results/<UTC timestamp>.json.
 """
@@ -49,6 +52,8 @@ from click.testing import CliRunner  # noqa: E402
 from reconciler.aws import is_write  # noqa: E402
 from reconciler.cli import main as obsctl_main  # noqa: E402
 from reconciler.emulator import Emulator  # noqa: E402
+
+import scaling  # noqa: E402  (bench/scaling.py, next to this script)
 
 REGION = "us-east-1"
 STACK = "bench"
@@ -498,16 +503,27 @@ def local_diff(count: int, directory: Path) -> dict:
 
 # --- main ---------------------------------------------------------------------------------
 
+PHASES = ("stack", "org", "growth", "rates")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0,
                         help="Fraction of the full stack (5,000 alarms ...); 0.1 for a quick run.")
     parser.add_argument("--diff-resources", type=int, default=None,
                         help="Alarms in the local normalize+diff benchmark (default 10,000 x scale).")
+    parser.add_argument("--phase", action="append", choices=PHASES, dest="phases",
+                        help="Run only these groups of phases (repeatable; default all): stack "
+                             "(one big stack, and local normalize+diff), org (many stacks in four "
+                             "regions; alone, without the big stack's resources in the emulator), "
+                             "growth (validate and plan of N and 10 x N stacks), rates (paced "
+                             "applies in one and two regions).")
     parser.add_argument("--no-org", action="store_true",
                         help="Leave out the org-scale phases (many stacks in four regions).")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args()
+    phases = [p for p in PHASES if p in (args.phases or PHASES)
+              and not (p == "org" and args.no_org)]
 
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                       AWS_DEFAULT_REGION=REGION)
@@ -520,49 +536,34 @@ def main() -> int:
                                                                    "python": sys.version.split()[0]},
                      "rss_method": "peak of /proc/self/statm resident pages, sampled every 10 ms "
                                    "during the phase (whole process)",
-                     "phases": {}}
+                     "selected": phases, "phases": {}, "durations_s": {}}
     with tempfile.TemporaryDirectory(prefix="obsctl-bench-") as tmp:
-        config_dir = Path(tmp) / "stack"
-        config_dir.mkdir()
-        write_stack(config_dir, n)
-        declared_dashboards = {f"bench-{d:03d}" for d in range(n["dashboards"])}
-        declared_topics = {f"oncall-{t:02d}" for t in range(n["topics"])}
-        names = alarm_names(n["alarms"])
-        print(f"obsctl bench: {n} in {len(list(config_dir.iterdir()))} files", file=sys.stderr)
-        with Emulator() as emulator:
-            url = emulator.endpoint_url
-            common = [str(config_dir), "--endpoint-url", url, "--quiet"]
-
-            def phase(label: str, command: str, *extra: str, floor: bool = False,
-                      creates: bool = False) -> None:
-                state = list_floor(url, declared_dashboards, declared_topics)["state"]
-                print(f"  {label} ...", file=sys.stderr, flush=True)
-                record = run_cli(command, *common, *extra)
-                record["state_before"] = state
-                record["read_minimum"] = read_minimum(
-                    state, n["alarms"] - state["alarms"] if creates and command == "apply" else 0)
-                record["read_minimum_total"] = sum(record["read_minimum"].values())
-                record["reads"] = record["total_calls"] - record["writes"]
-                record["write_minimum"] = write_minimum(n, "create" if creates else "none")
-                if floor:
-                    record["floor"] = list_floor(url, declared_dashboards, declared_topics)
-                results["phases"][label] = record
-                print(f"    {record['wall_s']:.1f}s, {record['total_calls']} calls, "
-                      f"exit {record['exit_code']}: {record['summary']}", file=sys.stderr)
-
-            phase("cold plan", "plan", floor=True)
-            phase("apply", "apply", "--auto-approve", creates=True)
-            phase("no-change plan", "plan", floor=True)
-            phase("no-change apply", "apply", "--auto-approve")
-            drifted = drift(url, names, 0.01)
-            results["drifted_alarms"] = len(drifted)
-            phase("plan, 1% drift", "plan", floor=True)
-            if not args.no_org:
-                org_phases(url, tmp, args.scale, results)
-        print("  local normalize+diff ...", file=sys.stderr, flush=True)
-        diff_dir = Path(tmp) / "diff"
-        diff_dir.mkdir()
-        results["local_diff"] = local_diff(diff_count, diff_dir)
+        if "stack" in phases or "org" in phases:
+            with Emulator() as emulator:
+                if "stack" in phases:
+                    started = time.perf_counter()
+                    stack_phases(emulator.endpoint_url, tmp, n, results)
+                    results["durations_s"]["stack"] = time.perf_counter() - started
+                if "org" in phases:
+                    started = time.perf_counter()
+                    org_phases(emulator.endpoint_url, tmp, args.scale, results)
+                    results["durations_s"]["org"] = time.perf_counter() - started
+        if "stack" in phases:
+            print("  local normalize+diff ...", file=sys.stderr, flush=True)
+            diff_dir = Path(tmp) / "diff"
+            diff_dir.mkdir()
+            results["local_diff"] = local_diff(diff_count, diff_dir)
+        if "growth" in phases or "rates" in phases:
+            with Emulator() as emulator:  # empty: these phases measure obsctl's own growth
+                if "growth" in phases:
+                    started = time.perf_counter()
+                    scaling.growth_phases(emulator.endpoint_url, tmp, args.scale, results,
+                                          write_org, ORG_REGIONS)
+                    results["durations_s"]["growth"] = time.perf_counter() - started
+                if "rates" in phases:
+                    started = time.perf_counter()
+                    scaling.rate_phases(emulator.endpoint_url, tmp, results)
+                    results["durations_s"]["rates"] = time.perf_counter() - started
     results["bench_wall_s"] = time.perf_counter() - bench_started
     results["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -572,8 +573,48 @@ def main() -> int:
     out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     print_table(results)
     print(f"\nJSON: {out}")
-    bad = [label for label, p in results["phases"].items() if p["exit_code"] not in (0, 2)]
+    runs = [*results["phases"].values(), *results.get("rates", {}).values(),
+            *results.get("growth", {}).values()]
+    bad = [run for run in runs if isinstance(run, dict) and "exit_code" in run
+           and run["exit_code"] not in (0, 2)]
     return 1 if bad else 0
+
+
+def stack_phases(url: str, tmp: str, n: dict[str, int], results: dict) -> None:
+    """The big stack: cold plan, apply, no-change plan and apply, plan after 1% drift."""
+    config_dir = Path(tmp) / "stack"
+    config_dir.mkdir()
+    write_stack(config_dir, n)
+    declared_dashboards = {f"bench-{d:03d}" for d in range(n["dashboards"])}
+    declared_topics = {f"oncall-{t:02d}" for t in range(n["topics"])}
+    names = alarm_names(n["alarms"])
+    print(f"obsctl bench: {n} in {len(list(config_dir.iterdir()))} files", file=sys.stderr)
+    common = [str(config_dir), "--endpoint-url", url, "--quiet"]
+
+    def phase(label: str, command: str, *extra: str, floor: bool = False,
+              creates: bool = False) -> None:
+        state = list_floor(url, declared_dashboards, declared_topics)["state"]
+        print(f"  {label} ...", file=sys.stderr, flush=True)
+        record = run_cli(command, *common, *extra)
+        record["state_before"] = state
+        record["read_minimum"] = read_minimum(
+            state, n["alarms"] - state["alarms"] if creates and command == "apply" else 0)
+        record["read_minimum_total"] = sum(record["read_minimum"].values())
+        record["reads"] = record["total_calls"] - record["writes"]
+        record["write_minimum"] = write_minimum(n, "create" if creates else "none")
+        if floor:
+            record["floor"] = list_floor(url, declared_dashboards, declared_topics)
+        results["phases"][label] = record
+        print(f"    {record['wall_s']:.1f}s, {record['total_calls']} calls, "
+              f"exit {record['exit_code']}: {record['summary']}", file=sys.stderr)
+
+    phase("cold plan", "plan", floor=True)
+    phase("apply", "apply", "--auto-approve", creates=True)
+    phase("no-change plan", "plan", floor=True)
+    phase("no-change apply", "apply", "--auto-approve")
+    drifted = drift(url, names, 0.01)
+    results["drifted_alarms"] = len(drifted)
+    phase("plan, 1% drift", "plan", floor=True)
 
 
 def org_table(results: dict):
@@ -601,6 +642,33 @@ def org_table(results: dict):
 
 def print_table(results: dict) -> None:
     from rich.console import Console
+
+    console = Console(width=200)
+    stack_phases = {label: p for label, p in results["phases"].items()
+                    if not label.startswith("org ")}
+    if stack_phases:
+        print_stack_tables(console, results, stack_phases)
+    if "org_sizes" in results:
+        console.print(org_table(results))
+    if "local_diff" in results:
+        d = results["local_diff"]
+        console.print(f"local normalize+diff of {d['resources']} alarms (no AWS): "
+                      f"load+validate {d['load_validate_s']:.2f}s (YAML alone {d['yaml_s']:.2f}s; "
+                      f"{d['yaml_general_s']:.2f}s without the fast path), "
+                      f"desired {d['desired_s']:.2f}s, normalize live {d['normalize_live_s']:.2f}s, "
+                      f"diff {d['diff_s']:.2f}s = {d['total_s']:.2f}s; normalize+diff "
+                      f"{d['normalize_diff_s']:.2f}s (CPU {d['normalize_diff_cpu_s']:.2f}s); "
+                      f"{d['changes']} changes found")
+    if "growth" in results:
+        console.print(scaling.growth_table(results))
+    if "rates" in results:
+        console.print(scaling.rates_line(results))
+    durations = ", ".join(f"{name} {seconds:.0f}s" for name, seconds in results["durations_s"].items())
+    console.print(f"bench wall {results['bench_wall_s']:.0f}s ({durations}); process ru_maxrss "
+                  f"{results['ru_maxrss_mb']:.0f} MB; RSS: {results['rss_method']}")
+
+
+def print_stack_tables(console, results: dict, stack_phases: dict) -> None:
     from rich.table import Table
 
     n = results["sizes"]
@@ -614,8 +682,6 @@ def print_table(results: dict) -> None:
                             ("floor calls", "right"), ("plan/floor", "right"),
                             ("peak RSS MB", "right"), ("result", "left")]:
         table.add_column(column, justify=justify)
-    stack_phases = {label: p for label, p in results["phases"].items()
-                    if not label.startswith("org ")}
     for label, p in stack_phases.items():
         floor = p.get("floor")
         table.add_row(
@@ -625,7 +691,6 @@ def print_table(results: dict) -> None:
             f"{floor['wall_s']:.2f}" if floor else "", str(floor["total_calls"]) if floor else "",
             f"{p['wall_s'] / floor['wall_s']:.2f}" if floor else "",
             f"{p['peak_rss_mb']:.0f}", p["summary"] or f"exit {p['exit_code']}")
-    console = Console(width=200)
     console.print(table)
     ops = Table(title="reads by operation (calls / minimum)")
     ops.add_column("operation")
@@ -640,18 +705,6 @@ def print_table(results: dict) -> None:
             cells.append(f"{calls} / {minimum}" if minimum is not None else str(calls or ""))
         ops.add_row(op, *cells)
     console.print(ops)
-    if "org_sizes" in results:
-        console.print(org_table(results))
-    d = results["local_diff"]
-    console.print(f"local normalize+diff of {d['resources']} alarms (no AWS): "
-                  f"load+validate {d['load_validate_s']:.2f}s (YAML alone {d['yaml_s']:.2f}s; "
-                  f"{d['yaml_general_s']:.2f}s without the fast path), "
-                  f"desired {d['desired_s']:.2f}s, normalize live {d['normalize_live_s']:.2f}s, "
-                  f"diff {d['diff_s']:.2f}s = {d['total_s']:.2f}s; normalize+diff "
-                  f"{d['normalize_diff_s']:.2f}s (CPU {d['normalize_diff_cpu_s']:.2f}s); "
-                  f"{d['changes']} changes found")
-    console.print(f"bench wall {results['bench_wall_s']:.0f}s; process ru_maxrss "
-                  f"{results['ru_maxrss_mb']:.0f} MB; RSS: {results['rss_method']}")
 
 
 if __name__ == "__main__":

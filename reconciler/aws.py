@@ -128,6 +128,16 @@ class SharedReads:
         self._futures: dict = {}
         self.creating = threading.Lock()  # held while a client is made from a session
 
+    def botocore_session(self, profile: str | None = None) -> botocore.session.Session:
+        """A new botocore session sharing the run's data loader (per profile: its config may
+        name a data path): each session would otherwise read and parse the same service
+        models and endpoint rules again, tens of milliseconds per session."""
+        session = botocore.session.Session(profile=profile)
+        session.register_component("data_loader", self.once(
+            ("data loader", profile), lambda: botocore.session.Session(
+                profile=profile).get_component("data_loader")))
+        return session
+
     def once(self, key, load):
         """`load()` once for `key`; a concurrent caller waits for it instead of reading again."""
         with self._lock:
@@ -176,8 +186,15 @@ class AwsContext:
         context = cls(session=session, endpoint_url=endpoint_url, stats=stats or CallStats(),
                       shared=shared or SharedReads())
         if role_arn:
-            context.session = context._assume_role(role_arn, role_external_id,
-                                                   role_duration_seconds)
+            # One AssumeRole per source credentials and role in a run, whatever the region
+            # and however many stacks assume it; one session per region on top.
+            role = (role_arn, role_external_id, role_duration_seconds)
+            source = (context.endpoint_url, context._access_key(), *role)
+            credentials = context.shared.once(("role credentials", *source),
+                                              lambda: context._assume_role(*role))
+            context.session = context.shared.once(
+                ("role session", *source, context.region),
+                lambda: context._session_with(credentials))
         return context
 
     @classmethod
@@ -193,7 +210,7 @@ class AwsContext:
         # (it reads service models and configuration from disk), a run may plan hundreds of
         # stacks. Its credentials are resolved once, before it is shared.
         session = shared.once(("session", profile, region),
-                              lambda: _resolved_session(profile, region))
+                              lambda: _resolved_session(shared, profile, region))
         _refuse_unusable(session, f"no AWS region for stack {stack.name}: set `region:` in the "
                                   "stack, --region, or AWS_REGION/AWS_DEFAULT_REGION")
         return cls._of_session(session, **role_settings(stack.config), endpoint_url=endpoint_url,
@@ -285,9 +302,9 @@ class AwsContext:
         return credentials.get_frozen_credentials().access_key if credentials else None
 
     def _assume_role(self, role_arn: str, external_id: str | None,
-                     duration_seconds: int | None) -> boto3.Session:
-        """A session with the role's credentials, which botocore renews (AssumeRole again)
-        before they expire: a paced apply of thousands of alarms outlives one role session."""
+                     duration_seconds: int | None) -> RefreshableCredentials:
+        """The role's credentials, which botocore renews (AssumeRole again) before they
+        expire: a paced apply of thousands of alarms outlives one role session."""
         source = self.session.get_credentials()
         if source is None:
             raise NoCredentialsError()
@@ -301,17 +318,21 @@ class AwsContext:
             client_creator=lambda service, **keys: self._new_client(self.session, service, **keys),
             source_credentials=source, role_arn=role_arn, extra_args=request,
             expiry_window_seconds=advisory)
-        credentials = RefreshableCredentials.create_from_metadata(
+        return RefreshableCredentials.create_from_metadata(
             fetcher.fetch_credentials(), refresh_using=fetcher.fetch_credentials,
             method="assume-role", advisory_timeout=advisory, mandatory_timeout=mandatory)
-        assumed = botocore.session.Session()
+
+    def _session_with(self, credentials: RefreshableCredentials) -> boto3.Session:
+        """A session in this context's region with the role's `credentials`."""
+        assumed = self.shared.botocore_session()
         assumed.register_component("credential_provider",
                                    CredentialResolver([_Credentials(credentials)]))
         return boto3.Session(botocore_session=assumed, region_name=self.session.region_name)
 
 
-def _resolved_session(profile: str | None, region: str | None) -> boto3.Session:
-    session = boto3.Session(profile_name=profile, region_name=region)
+def _resolved_session(shared: SharedReads, profile: str | None,
+                      region: str | None) -> boto3.Session:
+    session = boto3.Session(botocore_session=shared.botocore_session(profile), region_name=region)
     session.get_credentials()
     return session
 

@@ -101,13 +101,47 @@ class _Names:
 def _shared_names(stacks: list[Stack], names: dict[str, _Names],
                   kinds: dict[str, ConfigKind]) -> list[Diagnostic]:
     diagnostics = []
+    candidates = _candidate_pairs(stacks, names, kinds)
     for index, later in enumerate(stacks):
-        for earlier in stacks[:index]:
+        for earlier in (stacks[e] for e in sorted(candidates.get(index, ()))):
             for kind in kinds.values():
                 if _share(earlier, later, kind):
                     diagnostics += _clashes(kind, earlier, names[earlier.name], later,
                                             names[later.name])
     return diagnostics
+
+
+def _candidate_pairs(stacks: list[Stack], names: dict[str, _Names],
+                     kinds: dict[str, ConfigKind]) -> dict[int, set[int]]:
+    """Index of a stack -> indexes of the earlier stacks that may clash with it: those that
+    declare a name it declares, whose names a glob of either covers, or that both generate
+    the kind. Found through an index of names, so stacks that share nothing cost no pair
+    (hundreds of stacks would be tens of thousands of pairs)."""
+    pairs: dict[int, set[int]] = defaultdict(set)
+
+    def pair(one: int, other: int) -> None:
+        if one != other:
+            pairs[max(one, other)].add(min(one, other))
+
+    for kind in kinds.values():
+        declarers: dict[str, list[int]] = defaultdict(list)
+        globs: list[tuple[int, str]] = []
+        for index, stack in enumerate(stacks):
+            stack_names = names[stack.name]
+            for name in stack_names.declared.get(kind.name, {}):
+                declarers[name].append(index)
+            globs += [(index, pattern) for pattern in stack_names.generated.get(kind.name, {})]
+        for indexes in declarers.values():
+            for position, later in enumerate(indexes):
+                for earlier in indexes[:position]:
+                    pair(earlier, later)
+        for index, pattern in globs:
+            for name in fnmatch.filter(declarers, pattern):
+                for other in declarers[name]:
+                    pair(index, other)
+            for other, _ in globs:
+                pair(index, other)
+    return pairs
 
 
 def _clashes(kind: ConfigKind, earlier: Stack, first: _Names, later: Stack,

@@ -126,11 +126,57 @@ def stack_part(stack: "Stack", kind_name: str) -> Callable[[str, dict | None], b
     kind: their names are known only after discovery."""
     from reconciler.kinds import KINDS  # the registry imports this module
 
-    if any(kind_name in g.generates and g.section and stack.section(g.section)
-           for g in KINDS.values()):
+    if _generated_in(stack, kind_name):
         return lambda name, tags: True
     declared = set(KINDS[kind_name].declared_names(stack))
     return lambda name, tags: name in declared or owner_of(tags) == stack.name
+
+
+class _ListingIndex:
+    """A shared listing's positions by name and by owner: each stack finds its part (see
+    `stack_part`) by lookups instead of scanning the whole listing, so a run of many stacks
+    costs what one listing costs, not stacks x listing."""
+
+    def __init__(self, listing: list, tags: dict, name_of: Callable, arn_of: Callable) -> None:
+        self.listing, self.tags = listing, tags
+        self.by_name: dict[str, list[int]] = {}
+        self.by_owner: dict[str, list[int]] = {}
+        for position, item in enumerate(listing):
+            self.by_name.setdefault(name_of(item), []).append(position)
+            owner = owner_of(tags.get(arn_of(item)))
+            if owner is not None:
+                self.by_owner.setdefault(owner, []).append(position)
+
+    def part(self, stack: "Stack", kind_name: str) -> list:
+        from reconciler.kinds import KINDS  # the registry imports this module
+
+        if _generated_in(stack, kind_name):
+            return self.listing
+        positions = set(self.by_owner.get(stack.name, ()))
+        for name in KINDS[kind_name].declared_names(stack):
+            positions.update(self.by_name.get(name, ()))
+        return [self.listing[position] for position in sorted(positions)]
+
+
+def listing_part(aws: "AwsContext", stack: "Stack", kind_name: str, listing: list,
+                 tags: dict[str, dict[str, str]], name_of: Callable, arn_of: Callable) -> list:
+    """The items of `listing` (shared by the stacks of an account-region, with their `tags`
+    by `arn_of(item)`) that a plan of `stack` needs, by the rule of `stack_part`, in listing
+    order. The index behind it is built once per listing and run."""
+    def index():
+        return _ListingIndex(listing, tags, name_of, arn_of)
+
+    shared = aws.read_once(("listing index", id(listing), id(tags)), index)
+    if shared.listing is not listing or shared.tags is not tags:  # not shared: nothing to reuse
+        shared = index()
+    return shared.part(stack, kind_name)
+
+
+def _generated_in(stack: "Stack", kind_name: str) -> bool:
+    from reconciler.kinds import KINDS  # the registry imports this module
+
+    return any(kind_name in g.generates and g.section and stack.section(g.section)
+               for g in KINDS.values())
 
 
 def list_tags(aws: "AwsContext", arn: str) -> dict[str, str]:
@@ -189,6 +235,13 @@ def alarms_and_tags(aws: "AwsContext", alarm_type: str, owned_only: bool
     read = concurrently(alarms=lambda: describe_all_alarms(aws)[alarm_type],
                         tags=lambda: read_owned_tags(aws, "cloudwatch:alarm", owned_only))
     return read["alarms"], read["tags"]
+
+
+def alarms_part(aws: "AwsContext", stack: "Stack", kind_name: str, alarms: list[dict],
+                tags: dict[str, dict[str, str]]) -> list[dict]:
+    """The alarms of the shared listing (from alarms_and_tags) that `stack` plans."""
+    return listing_part(aws, stack, kind_name, alarms, tags,
+                        lambda alarm: alarm["AlarmName"], lambda alarm: alarm.get("AlarmArn"))
 
 
 def endpoint_names(aws: "AwsContext") -> list[str]:

@@ -50,8 +50,9 @@ from reconciler.diagnostics import Diagnostic, ObsctlError
 from reconciler.kinds.alarm_names import AlarmNames
 from reconciler.kinds.alarms import AlarmName, alarm_arn
 from reconciler.kinds.base import ArnIdentity, Kind, Live
-from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms, present,
-                                     resolve_action, sync_tags, tag_list, topic_problem)
+from reconciler.kinds.common import (alarms_and_tags, alarms_part, desired_tags,
+                                     existing_alarms, present, resolve_action, sync_tags,
+                                     tag_list, topic_problem)
 
 MAX_RULE_LENGTH = 10_240  # PutCompositeAlarm AlarmRule
 MAX_CHILDREN = 100  # "An alarm rule can specify as many as 100 children alarms"
@@ -394,6 +395,8 @@ class CompositeAlarms(Kind):
         # One DescribeAlarms listing and one tag read serve metric and composite alarms; an
         # import (owned_only=False) reads every tag: it writes the alarms' own tags.
         alarms, tags = alarms_and_tags(aws, "CompositeAlarms", owned_only)
+        if owned_only:  # this stack's part of the account-region's listing
+            alarms = alarms_part(aws, stack, self.name, alarms, tags)
         scope, live = aws.scope, {}
         for alarm in alarms:
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]

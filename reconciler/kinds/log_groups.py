@@ -21,7 +21,7 @@ one TagResource/UntagResource and the tagging API use. Tags come in bulk from th
 from __future__ import annotations
 
 import re
-from typing import Annotated, Callable, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import (AfterValidator, PlainValidator, StringConstraints, WithJsonSchema,
                       model_validator)
@@ -29,8 +29,8 @@ from pydantic import (AfterValidator, PlainValidator, StringConstraints, WithJso
 from reconciler import iam
 from reconciler.config.fields import StrictModel, Tags
 from reconciler.kinds.base import Kind, Live
-from reconciler.kinds.common import (concurrently, desired_tags, for_each, read_owned_tags,
-                                     stack_part, sync_tags)
+from reconciler.kinds.common import (concurrently, desired_tags, for_each, listing_part,
+                                     read_owned_tags, sync_tags)
 from reconciler.kinds.filter_pattern import MAX_REGEX_PATTERNS_PER_LOG_GROUP, uses_regex
 from reconciler.kinds.log_anomaly_detectors import KIND as DETECTORS
 from reconciler.kinds.log_anomaly_detectors import AnomalyDetectionConfig, detection_config
@@ -38,6 +38,9 @@ from reconciler.kinds.log_anomaly_detectors import importable as importable_dete
 from reconciler.kinds.metric_filters import MetricFilterMap, filter_config
 from reconciler.kinds.subscription_filters import SubscriptionFilterMap, comparable_filter, read_group
 from reconciler.kinds.subscription_filters import filter_config as subscription_config
+
+if TYPE_CHECKING:
+    from reconciler.config.stack import Stack
 
 NEVER = "never"
 # The values PutRetentionPolicy accepts (API reference, retentionInDays). The botocore model
@@ -172,24 +175,26 @@ class LogGroups(Kind):
     def read_live(self, aws, stack, owned_only=True, name_prefix=""):
         if not owned_only:
             return self._importable(aws, stack, name_prefix)
-        return self._read(aws, owned_only=True, needed=stack_part(stack, self.name))
+        return self._read(aws, owned_only=True, stack=stack)
 
-    def _read(self, aws, owned_only: bool,
-              needed: Callable[[str, dict | None], bool] = lambda name, tags: True
-              ) -> dict[str, Live]:
+    def _read(self, aws, owned_only: bool, stack: Stack | None = None) -> dict[str, Live]:
+        """Every log group, or with `stack` the part of them its plan needs (stack_part)."""
         # Keyed by the ARN without `:*`, whichever of the two forms the tagging API answers.
         paginator = aws.client("logs").get_paginator("describe_log_groups")
         read = concurrently(
             groups=lambda: aws.read_once("logs:log-groups", lambda: [
                 group for page in paginator.paginate(PaginationConfig={"PageSize": 50})
                 for group in page["logGroups"]]),
-            tags=lambda: read_owned_tags(aws, "logs:log-group", owned_only))
-        tags = {arn.removesuffix(":*"): group_tags for arn, group_tags in read["tags"].items()}
+            tags=lambda: aws.read_once(("logs:log-group tags by arn", owned_only), lambda: {
+                arn.removesuffix(":*"): group_tags for arn, group_tags
+                in read_owned_tags(aws, "logs:log-group", owned_only).items()}))
+        groups, tags = read["groups"], read["tags"]
+        if stack is not None:
+            groups = listing_part(aws, stack, self.name, groups, tags,
+                                  lambda group: group["logGroupName"], tagging_arn)
         live = {}
-        for group in read["groups"]:
+        for group in groups:
             arn, name = tagging_arn(group), group["logGroupName"]
-            if not needed(name, tags.get(arn)):
-                continue
             live[name] = Live(name, live_spec(group, tags.get(arn, {})), tags=tags.get(arn),
                               identity=LogGroupIdentity(arn=arn))
         return live

@@ -45,7 +45,7 @@ from functools import partial
 from typing import Annotated
 
 from botocore.exceptions import ClientError
-from pydantic import AfterValidator, Discriminator, Field, StringConstraints, Tag
+from pydantic import AfterValidator, Discriminator, StringConstraints, Tag
 
 from reconciler.aws import describe_error
 from reconciler.config.fields import StrictModel, Tags, check_no_control_characters

@@ -42,6 +42,13 @@ def render(document: dict, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _by_stack(entries: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for entry in entries:
+        grouped.setdefault(entry["stack"], []).append(entry)
+    return grouped
+
+
 def _lines(document: dict) -> list[str]:
     changes, kept = document["changes"], document.get("kept", [])
     left = left_behind(document)
@@ -51,9 +58,10 @@ def _lines(document: dict) -> list[str]:
             return ["No changes.", *left, *notes]
         return ["No changes. AWS matches the configuration.", *notes]
     lines: list[str] = []
+    changes_of, kept_of = _by_stack(changes), _by_stack(kept)  # not a scan per stack
     for stack in document["stacks"]:
-        stack_changes = [c for c in changes if c["stack"] == stack["stack"]]
-        stack_kept = [k for k in kept if k["stack"] == stack["stack"]]
+        stack_changes = changes_of.get(stack["stack"], [])
+        stack_kept = kept_of.get(stack["stack"], [])
         if not stack_changes and not stack_kept:
             continue
         lines += [f"Stack {stack['stack']} ({stack['region']}):", ""]

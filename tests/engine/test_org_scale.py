@@ -151,3 +151,20 @@ def test_paced_writes_share_buckets_per_account_and_region(aws, monkeypatch):
     assert scopes >= {(aws.endpoint_url, "aws", "123456789012", "us-east-1"),
                       (aws.endpoint_url, "aws", "123456789012", "eu-west-1"),
                       (aws.endpoint_url, "aws", "222222222222", "us-east-1")}
+
+
+def test_stacks_with_one_role_assume_it_once_per_run(obsctl, tmp_path):
+    """Four stacks assume the same role, in two regions: one AssumeRole for the run, and
+    the role's credentials are one identity (one GetCallerIdentity), whatever the region."""
+    write_stacks(tmp_path, [(f"role{i}", region, OTHER_ACCOUNT_ROLE)
+                            for i, region in enumerate(["us-east-1", "eu-west-1"] * 2)]
+                 + [("plain", "us-east-1", None)])
+    org = str(tmp_path / "org")
+    applied = obsctl("apply", org, "--auto-approve")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert applied.calls["sts.AssumeRole"] == 1, applied.calls
+    document, planned = plan_document(obsctl, org)
+    assert document["changes"] == []
+    assert planned.calls["sts.AssumeRole"] == 1, planned.calls
+    # One identity for the role's credentials, one for the default ones.
+    assert planned.calls["sts.GetCallerIdentity"] == 2, planned.calls

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from reconciler.kinds.alarms.model import (_ACTION_STATES, ANOMALY_BAND_ID, ANOMALY_METRIC_ID,
-                                           BAND_COMPARISONS, COMPARISONS, EXPRESSION_ID)
+                                           BAND_COMPARISONS, COMPARISONS)
 from reconciler.kinds.common import as_number, present
 
 

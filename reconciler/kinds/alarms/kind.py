@@ -15,8 +15,8 @@ from reconciler.kinds.alarms.model import AlarmConfig, AlarmName, COMPARED_ONLY_
 from reconciler.kinds.alarms.normalize import desired_spec, live_spec
 from reconciler.kinds.alarms.requests import put_request
 from reconciler.kinds.base import ArnIdentity, Kind, Live
-from reconciler.kinds.common import (alarms_and_tags, desired_tags, existing_alarms,
-                                     stack_part, sync_tags, tag_list)
+from reconciler.kinds.common import (alarms_and_tags, alarms_part, desired_tags,
+                                     existing_alarms, sync_tags, tag_list)
 from reconciler.text import visible
 
 
@@ -78,11 +78,12 @@ class Alarms(Kind):
         # composite alarms kind; tags in bulk.
         alarms, tags = alarms_and_tags(aws, "MetricAlarms", owned_only)
         scope, references = aws.scope, _live_references(aws, stack)
-        needed = stack_part(stack, self.name) if owned_only else lambda name, tags: True
+        if owned_only:  # this stack's part of the account-region's listing
+            alarms = alarms_part(aws, stack, self.name, alarms, tags)
         live = {}
         for alarm in alarms:
             arn, name = alarm.get("AlarmArn"), alarm["AlarmName"]
-            if _managed_by_auto_scaling(alarm) or not needed(name, tags.get(arn)):
+            if _managed_by_auto_scaling(alarm):
                 continue
             spec = _with_scaling_references(live_spec(alarm, tags.get(arn, {}), scope), references)
             live[name] = Live(name, spec, tags=tags.get(arn), identity=ArnIdentity(arn=arn))
