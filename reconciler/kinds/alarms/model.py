@@ -158,7 +158,9 @@ class AlarmConfig(StrictModel):
     """How missing datapoints count: missing (default), notBreaching, breaching or ignore."""
     evaluate_low_sample_count_percentile: Literal["evaluate", "ignore"] | None = None
     """For percentile statistics: evaluate or ignore periods with too few samples; default evaluate."""
-    actions: Actions = Actions()
+    # A factory, not a shared instance: pydantic deep-copies an instance default for every
+    # alarm (a fifth of validating one; config load of hundreds of stacks is mostly alarms).
+    actions: Actions = Field(default_factory=Actions)
     """What to notify or trigger on each state change."""
     actions_enabled: bool = True
     """Whether the actions run on state changes; default true."""
