@@ -29,7 +29,7 @@ from reconciler.kinds import KINDS
 @stats_option
 @reports_errors
 def iam_policy_command(paths, purpose, explain_drift, prune, output_format):
-    """Print the IAM policy that `obsctl plan` or `obsctl apply` needs; no AWS calls."""
+    """Print the IAM policy that an obsctl command needs on the stacks; no AWS calls."""
     if (explain_drift or prune) and purpose not in ("plan", "apply"):
         flag = "--explain-drift" if explain_drift else "--prune"
         raise click.UsageError(f"{flag} goes with --for plan or --for apply.")
