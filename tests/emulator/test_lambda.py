@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -50,3 +51,25 @@ def test_other_unknown_layers_and_other_regions_are_still_refused(lam):
     with pytest.raises(ClientError):
         create(lam, "f2", Layers=["arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension:53"])
     assert lam.list_functions()["Functions"] == []
+
+
+
+def test_regions_with_their_own_publishing_account_take_that_account_s_layers(lam, emu):
+    """me-south-1's Lambda Insights layers come from 285320876703, not 580247275435: the
+    emulator takes that Region's publisher only, as AWS does."""
+    bahrain = boto3.client("lambda", endpoint_url=emu.endpoint_url, region_name="me-south-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+    own = "arn:aws:lambda:me-south-1:285320876703:layer:LambdaInsightsExtension:53"
+    create(bahrain, "scorer", Layers=[own])
+    [layer] = bahrain.get_function(FunctionName="scorer")["Configuration"]["Layers"]
+    assert layer["Arn"] == own
+    with pytest.raises(ClientError):
+        create(bahrain, "scorer-2", Layers=[own.replace("285320876703", "580247275435")])
+
+
+def test_the_emulator_and_obsctl_know_the_same_publishing_accounts():
+    """Two readings of the same AWS table (the emulator's, obsctl's detection): they agree."""
+    from reconciler.emulator import awslambda
+    from reconciler.kinds.lambda_monitors import insights
+    assert awslambda.PUBLISHERS == insights.REGION_PUBLISHERS
+    assert awslambda.DEFAULT_PUBLISHER == insights.DEFAULT_PUBLISHER
