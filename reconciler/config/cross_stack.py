@@ -72,6 +72,29 @@ def check_stacks(stacks: list[Stack], registered: Iterable[ConfigKind]) -> list[
             names = {stack.name: _Names.of(stack, kinds) for stack in neighbours}
             diagnostics += _shared_names(neighbours, names, kinds)
             diagnostics += _pruned_names(neighbours, names, kinds)
+    return diagnostics + _more_than_one_per_place(stacks, kinds)
+
+
+def _more_than_one_per_place(stacks: list[Stack], kinds: dict[str, ConfigKind]) -> list[Diagnostic]:
+    """A kind AWS allows once per account and region, declared by two stacks of one place
+    (each stack's own check counts its own entries)."""
+    diagnostics = []
+    for kind in (k for k in kinds.values() if k.one_per_place):
+        first: dict[tuple, tuple[Stack, str, Location | None]] = {}
+        for stack in stacks:
+            declared = kind.declared_names(stack)
+            if not declared:
+                continue
+            name, location = next(iter(declared.items()))
+            if place(stack) not in first:
+                first[place(stack)] = (stack, name, location)
+                continue
+            other, other_name, other_at = first[place(stack)]
+            where = f" ({other_at})" if other_at else ""
+            diagnostics.append(Diagnostic(
+                f"{kind.name}.{name}: AWS allows one of {kind.name} per account and region, "
+                f"and stack {other.name!r} declares {other_name!r} there{where}",
+                location))
     return diagnostics
 
 

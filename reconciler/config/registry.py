@@ -41,6 +41,7 @@ class ConfigKind(Protocol):
     generates: tuple[str, ...]  # kinds whose resources its entries expand into
     taggable: bool
     regional: bool
+    one_per_place: bool  # AWS allows one per account and region (an OAM sink)
 
     def check(self, stack: "Stack") -> list[Diagnostic]: ...
 

@@ -129,6 +129,7 @@ class Kind(ABC):
     defaults_key: ClassVar[str | None] = None  # `defaults.<key>` is merged into every entry
     taggable: ClassVar[bool] = True  # carries the obsctl:stack ownership tag
     depends_on: ClassVar[tuple[str, ...]] = ()  # kinds applied before this one
+    one_per_place: ClassVar[bool] = False  # AWS allows one per account and region (a sink)
     # Kinds whose changes in the run's other account-regions are applied before this kind's
     # (an observability link needs the sink that the monitoring account's stack makes).
     after_other_accounts: ClassVar[tuple[str, ...]] = ()

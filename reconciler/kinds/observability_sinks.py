@@ -215,6 +215,7 @@ class ObservabilitySinks(Kind):
     section = "observability_sinks"
     entry_model = SinkConfig
     name_type = SinkName
+    one_per_place = True  # across the stacks of a run too (config/cross_stack.py)
 
     def check(self, stack):
         extra = list(stack.section(self.section))[1:]

@@ -57,3 +57,24 @@ def test_dashboard_names_are_shared_by_the_regions_of_an_account(tmp_path):
     assert (f"{tmp_path}/b.yaml:4:3: error: dashboards 'd' is declared by stack 'a' "
             f"({tmp_path}/a.yaml:4:3) and declared by stack 'b', in the same account "
             "(dashboards names are per account, not per region)") in str(error.value)
+
+
+def test_two_stacks_of_one_account_and_region_cannot_each_declare_a_sink(tmp_path):
+    """AWS allows one OAM sink per account and region: two stacks of one place declaring one
+    each would fail at apply (ServiceQuotaExceededException); validation says so first, naming
+    both. Another region, or another account (role_arn), is fine."""
+    sink = ("observability_sinks:\n  {name}:\n    source_accounts: ['222222222222']\n"
+            "    resource_types: [AWS::CloudWatch::Metric]\n")
+    (tmp_path / "a.yaml").write_text("stack: a\nregion: us-east-1\n" + sink.format(name="central"))
+    (tmp_path / "b.yaml").write_text("stack: b\nregion: us-east-1\n" + sink.format(name="other"))
+    (tmp_path / "c.yaml").write_text("stack: c\nregion: eu-west-1\n" + sink.format(name="other"))
+    (tmp_path / "d.yaml").write_text("stack: d\nregion: us-east-1\n"
+                                     "role_arn: arn:aws:iam::333333333333:role/obsctl\n"
+                                     + sink.format(name="other"))
+    with pytest.raises(ConfigError) as error:
+        load_stacks([str(tmp_path)], KINDS)
+    [diagnostic] = error.value.diagnostics
+    assert str(diagnostic) == (
+        f"{tmp_path}/b.yaml:4:3: error: observability_sinks.other: AWS allows one of "
+        f"observability_sinks per account and region, and stack 'a' declares 'central' there "
+        f"({tmp_path}/a.yaml:4:3)")
