@@ -15,9 +15,10 @@ region is the stack's, else "*". `sts:GetCallerIdentity` is listed although AWS 
 everyone. `plan --explain-drift` also needs `cloudtrail:LookupEvents` (EXPLAIN_DRIFT_READ).
 
 The troubleshooting commands get policies of their own (`command_policy`), so on-call can run
-them with less than the plan role: `status` (alarm states and history, plus the reads of the
-presets that generate alarms), `test-alarm` (that, the alarm tags it checks, and SetAlarmState
-on the stacks' alarms only) and `query` (StartQuery on the saved queries' log groups only).
+them with less than the plan role: `status` (alarm states, history and owner tags, plus the
+reads of the presets that generate alarms), `test-alarm` (the states, the alarm tags it checks,
+and SetAlarmState on the stacks' alarms only) and `query` (StartQuery on the saved queries' log
+groups only).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ UNSCOPED_WRITES = frozenset({
     "logs:PutQueryDefinition",
     "sns:Unsubscribe",
 })
-STATUS_READ = ("cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory")
+# status also reads whose each alarm is: the bulk tag read, then the alarms it does not list.
+STATUS_READ = ("cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory", "tag:GetResources",
+               "cloudwatch:ListTagsForResource")
 TEST_ALARM_READ = ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource")
 # Logs Insights: StartQuery is authorized on the log groups; reading and stopping a running
 # query are on no resource type.

@@ -30,6 +30,10 @@ def applied(tmp_path_factory):
         cloudwatch.put_metric_alarm(AlarmName="someone-elses", MetricName="M", Namespace="N",
                                     Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
                                     ComparisonOperator="GreaterThanThreshold")
+        # One of the stack's alarms loses its owner tag: status asks for its tags directly.
+        untagged = cloudwatch.describe_alarms(AlarmNames=["prod-churn-health-latency"])
+        cloudwatch.untag_resource(ResourceARN=untagged["MetricAlarms"][0]["AlarmArn"],
+                                  TagKeys=["obsctl:stack"])
         policies = {c: policy_for(stack, c) for c in ("status", "test-alarm", "query")}
         users = {c: user_with_policy(url, f"obsctl-{c}", p) for c, p in policies.items()}
         set_enforcement(url, True)
@@ -48,6 +52,8 @@ def test_status_runs_with_its_policy_alone(applied):
     # generated alarms are there too: the presets' discovery reads are in the policy
     assert {"prod-churn-down", "prod-churn-data-quality-drift-age"} <= {a["name"] for a in alarms}
     assert all(a["state"] != "MISSING" for a in alarms)
+    assert [a["name"] for a in alarms if a["conflict"]] == ["prod-churn-health-latency"]
+    assert result.calls["cloudwatch.ListTagsForResource"] == 1
     assert iam_actions(result.calls) <= allowed_actions(applied["policies"]["status"])
     fired = run_as(applied, "status", "test-alarm", "prod-churn-down", applied["stack"])
     assert fired.exit_code == 1 and "not authorized to perform" in fired.stderr
@@ -81,3 +87,14 @@ def test_query_starts_queries_on_the_saved_queries_log_groups_only(applied):
 def test_explain_drift_goes_with_plan_or_apply_only():
     result = obsctl("iam-policy", str(EXAMPLE), "--for", "status", "--explain-drift")
     assert result.exit_code == 1 and "--explain-drift goes with" in result.stderr
+
+
+def test_the_status_policy_has_the_owner_tag_reads_without_any_preset(tmp_path):
+    """status reads whose each alarm is (bulk tags, then the unlisted ones directly) for a
+    stack of plain alarms too, not only where a preset's reads happen to bring them."""
+    (tmp_path / "stack.yaml").write_text(
+        "stack: plain\nalarms:\n  a: {metric: {namespace: N, name: M, stat: Sum, period: 60}, "
+        "when: '> 1'}\n")
+    actions = allowed_actions(policy_for(str(tmp_path), "status"))
+    assert {"tag:GetResources", "cloudwatch:ListTagsForResource"} <= actions
+
